@@ -1,0 +1,286 @@
+"""Column-wise validation of penalty records (pandera-style lazy validation).
+
+Each check runs over whole columns and marks the rows it fails, with a reason
+naming the row's value; nothing stops at the first error and no row is ever
+dropped.  Cell parsing (dates, codes, lists) runs over the *distinct* values
+of a column (``pd.factorize``): a million rows usually hold a few thousand
+distinct dates, so the Python work is proportional to those, not to the rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import InputError
+from engine.io.readers import ROW, SOURCE
+from engine.records.schema import (BY_NAME, COLUMNS, FALSE_WORDS, HEADER_ALIASES, TRUE_WORDS, ZH, Column)
+from engine.types import FieldType as T
+
+REQUIRED_FOR_EVALUATION = ("case_id", "party_type", "violation_code", "violation_date", "decision_date")
+_LIST_SPLIT = re.compile(r"[;；、,，|]")
+_DATE_FORMS = (
+    re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"),
+    re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$"),
+)
+_TRUE = set(TRUE_WORDS)
+_FALSE = set(FALSE_WORDS)
+
+
+class Rejections:
+    """Reasons per row position; only failing rows ever reach Python code."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.reasons: dict[int, list[str]] = {}
+
+    def add(self, mask: np.ndarray, reason, values=None):
+        """``reason`` is text, or a function of the row's value (from ``values``) giving text."""
+        idx = np.flatnonzero(mask)
+        for i in idx:
+            text = reason(values[i]) if callable(reason) else reason
+            self.reasons.setdefault(int(i), []).append(text)
+
+    @property
+    def mask(self) -> np.ndarray:
+        m = np.zeros(self.n, dtype=bool)
+        if self.reasons:
+            m[list(self.reasons)] = True
+        return m
+
+    def text(self, i: int) -> str:
+        return "; ".join(self.reasons.get(i, []))
+
+
+@dataclass
+class Records:
+    frame: pd.DataFrame          # canonical typed columns + carried-through extras + __row__
+    rejections: Rejections
+    extra_columns: list[str]
+    officer_count: np.ndarray
+
+
+def canonical_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename Chinese (or English) headers to canonical names; two headers for one field is an error."""
+    mapping, seen = {}, {}
+    for col in frame.columns:
+        key = HEADER_ALIASES.get(col) or HEADER_ALIASES.get(col.lower() if isinstance(col, str) else col)
+        if key:
+            if key in seen:
+                raise InputError(f"columns '{seen[key]}' and '{col}' both give {key} ({ZH[key]})")
+            seen[key] = col
+            mapping[col] = key
+    return frame.rename(columns=mapping)
+
+
+def _by_uniques(series: pd.Series, parse):
+    """Apply ``parse(value) -> (result, error|None)`` once per distinct value; returns (results, errors) per row."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parsed = [parse(u) for u in uniques]
+    res = [p[0] for p in parsed]
+    err = [p[1] for p in parsed]
+    return codes, res, err
+
+
+def _parse_date(value):
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return np.datetime64(value.date(), "D"), None
+    if isinstance(value, dt.date):
+        return np.datetime64(value, "D"), None
+    text = str(value).strip()
+    if not text:
+        return np.datetime64("NaT"), None
+    for rx in _DATE_FORMS:
+        m = rx.match(text)
+        if m:
+            try:
+                return np.datetime64(dt.date(int(m[1]), int(m[2]), int(m[3])), "D"), None
+            except ValueError:
+                return np.datetime64("NaT"), f"not a calendar date: '{text}'"
+    return np.datetime64("NaT"), f"not a date: '{text}' (use 2024-03-05 or 2024年3月5日)"
+
+
+def _date_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.to_numpy().astype("datetime64[D]")
+    codes, res, err = _by_uniques(series, _parse_date)
+    out = np.full(len(series), np.datetime64("NaT"), dtype="datetime64[D]")
+    if res:
+        arr = np.array(res, dtype="datetime64[D]")
+        ok = codes >= 0
+        out[ok] = arr[codes[ok]]
+        bad_u = np.array([e is not None for e in err])
+        bad = ok & bad_u[np.where(ok, codes, 0)]
+        errs = np.array(err, dtype=object)
+        rej.add(bad, lambda e: f"{col.name} ({col.zh}): {e}", errs[np.where(ok, codes, 0)])
+    return out
+
+
+def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        out = series.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        text = series.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+        text = text.str.removesuffix("元")
+        num = pd.to_numeric(text, errors="coerce")
+        out = num.to_numpy(dtype=float, na_value=np.nan)
+        bad = text.notna().to_numpy() & (text.str.len() > 0).to_numpy(dtype=bool, na_value=False) & np.isnan(out)
+        if bad.any():
+            raw = series.to_numpy(dtype=object)
+            rej.add(bad, lambda v: f"{col.name} ({col.zh}): not a number: '{v}'", raw)
+    neg = out < 0
+    if neg.any():
+        rej.add(neg, lambda v: f"{col.name} ({col.zh}): negative amount {v:g}", out)
+    return out
+
+
+def _bool_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=bool, na_value=False)
+
+    def parse(v):
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v), None
+        if isinstance(v, (int, float)) and v in (0, 1):
+            return bool(v), None
+        t = str(v).strip().lower()
+        if t in _TRUE:
+            return True, None
+        if t in _FALSE:
+            return False, None
+        return False, f"{col.name} ({col.zh}): not yes/no: '{v}' (use true/false or 是/否)"
+    codes, res, err = _by_uniques(series, parse)
+    out = np.zeros(len(series), dtype=bool)
+    if res:
+        ok = codes >= 0
+        out[ok] = np.array(res, dtype=bool)[codes[ok]]
+        errs = np.array(err, dtype=object)[np.where(ok, codes, 0)]
+        rej.add(ok & np.array([e is not None for e in errs]), lambda e: e, errs)
+    return out
+
+
+def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Series:
+    aliases = col.aliases
+
+    def parse(v):
+        t = str(v).strip()
+        if t == "":
+            return None, None
+        code = aliases.get(t) or aliases.get(t.lower())
+        if code is None:
+            return None, (f"{col.name} ({col.zh}): unknown value '{t}' "
+                          f"(allowed: {', '.join(col.codes)})")
+        return code, None
+    codes, res, err = _by_uniques(series, parse)
+    return _take(codes, res, err, rej, len(series))
+
+
+def _list_column(series: pd.Series, col: Column, rej: Rejections):
+    aliases = col.aliases
+
+    def parse(v):
+        items = [i.strip() for i in _LIST_SPLIT.split(str(v)) if i.strip()]
+        out, unknown = [], []
+        for i in items:
+            code = aliases.get(i, aliases.get(i.lower())) if aliases else i
+            if code is None:
+                unknown.append(i)
+            elif code not in out:
+                out.append(code)
+        if unknown:
+            return (None, 0), (f"{col.name} ({col.zh}): unknown code(s) {', '.join(map(repr, unknown))} "
+                               f"(allowed: {', '.join(col.codes)})")
+        return (";" + ";".join(out) + ";" if out else "", len(out)), None
+    codes, res, err = _by_uniques(series, parse)
+    strings = _take(codes, [r[0] for r in res], err, rej, len(series))
+    counts = np.zeros(len(series), dtype=np.int64)
+    if res:
+        ok = codes >= 0
+        counts[ok] = np.array([r[1] for r in res], dtype=np.int64)[codes[ok]]
+    return strings.fillna(""), counts
+
+
+def _take(codes, res, err, rej, n) -> pd.Series:
+    if not res:
+        return pd.Series([None] * n, dtype="str")
+    ok = codes >= 0
+    uniq = pd.Series(res, dtype="str")
+    out = uniq.take(np.where(ok, codes, 0)).reset_index(drop=True)
+    out[~ok] = None
+    errs = np.array(err, dtype=object)[np.where(ok, codes, 0)]
+    rej.add(ok & np.array([e is not None for e in errs], dtype=bool), lambda e: e, errs)
+    return out
+
+
+def normalize(raw: pd.DataFrame) -> Records:
+    """Typed canonical columns and the reasons rows cannot be evaluated; never drops a row."""
+    frame = canonical_headers(raw.reset_index(drop=True))
+    n = len(frame)
+    if "case_id" not in frame.columns:
+        raise InputError("no case_id (案件编号) column: every record needs its case number")
+    rej = Rejections(n)
+    out = {}
+    officer_count = np.zeros(n, dtype=np.int64)
+    for col in COLUMNS:
+        series = frame[col.name] if col.name in frame.columns else pd.Series([None] * n, dtype=object)
+        if col.type == T.DATE:
+            out[col.name] = _date_column(series, col, rej)
+        elif col.type == T.NUMBER:
+            out[col.name] = _number_column(series, col, rej)
+        elif col.type == T.BOOL:
+            out[col.name] = _bool_column(series, col, rej)
+        elif col.type == T.LIST:
+            out[col.name], counts = _list_column(series, col, rej)
+            if col.name == "officers":
+                officer_count = counts
+        elif col.codes:
+            out[col.name] = _code_column(series, col, rej)
+        else:
+            s = series.astype("str") if len(series) else series
+            s = s.where(series.notna(), None).str.strip()
+            out[col.name] = s.where(s.str.len() > 0, None)
+    typed = pd.DataFrame(out)
+    extras = [c for c in frame.columns if c not in BY_NAME and c not in (ROW, SOURCE, "__json_error__")]
+    for c in extras:
+        typed[c] = frame[c].to_numpy()
+    typed[ROW] = frame[ROW].to_numpy() if ROW in frame.columns else np.arange(1, n + 1)
+    if "__json_error__" in frame.columns:
+        err = frame["__json_error__"]
+        rej.add(err.notna().to_numpy(), lambda e: e, err.to_numpy(dtype=object))
+
+    for name in REQUIRED_FOR_EVALUATION:
+        miss = pd.isna(typed[name]).to_numpy() if typed[name].dtype.kind != "M" else np.isnat(typed[name].to_numpy())
+        if name in frame.columns or name == "case_id":
+            raw_missing = miss & ~_already_bad(rej, miss, name)
+        else:
+            raw_missing = miss
+        rej.add(raw_missing, f"{name} ({ZH[name]}) is missing")
+    ids = typed["case_id"]
+    dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+    if dup.any():
+        rows = typed[ROW].to_numpy()
+        groups = pd.Series(rows[dup]).groupby(ids[dup].to_numpy()).agg(lambda r: ", ".join(map(str, r)))
+        rej.add(dup, lambda cid: f"case_id '{cid}' appears more than once (rows {groups[cid]}); "
+                                 "duplicates are never merged", ids.to_numpy(dtype=object))
+    vd, ve = typed["violation_date"].to_numpy(), typed["violation_end_date"].to_numpy()
+    dd, fd, disc = (typed["decision_date"].to_numpy(), typed["filed_date"].to_numpy(),
+                    typed["discovered_date"].to_numpy())
+    start = np.where(np.isnat(ve), vd, ve)
+    rej.add(dd < vd, "decision_date (处罚决定日期) is before violation_date (违法行为发生日期)")
+    rej.add(ve < vd, "violation_end_date (违法行为终了日期) is before violation_date")
+    rej.add(fd > dd, "filed_date (立案日期) is after decision_date (处罚决定日期)")
+    rej.add(disc < vd, "discovered_date (发现日期) is before violation_date")
+    del start
+    return Records(typed, rej, extras, officer_count)
+
+
+def _already_bad(rej: Rejections, miss: np.ndarray, name: str) -> np.ndarray:
+    """Cells already reported as unreadable should not also be reported as missing."""
+    out = np.zeros(len(miss), dtype=bool)
+    for i in np.flatnonzero(miss):
+        if any(r.startswith(name + " (") for r in rej.reasons.get(int(i), [])):
+            out[i] = True
+    return out

@@ -1,0 +1,124 @@
+"""The penalty record contract: canonical columns, Chinese header aliases, types and code values.
+
+This table is the single source of truth for the readers (header aliases),
+the column-wise validation (types, allowed codes) and the rule language (a
+condition may name exactly these fields, with these types).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.types import FieldType as T
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    zh: str
+    type: T
+    required: bool = False
+    # allowed codes, each with its accepted spellings (Chinese first)
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    en: str = ""
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        out = {}
+        for code, spellings in self.codes.items():
+            out[code] = code
+            for s in spellings:
+                out[s] = code
+        return out
+
+
+PARTY_TYPES = {"individual": ("个人", "自然人", "公民"), "organization": ("单位", "法人", "组织", "法人或者其他组织")}
+PROCEDURES = {"ordinary": ("普通", "普通程序", "一般程序"), "simple": ("简易", "简易程序", "当场")}
+HARMS = {"none": ("无", "没有", "未造成"), "minor": ("轻微",), "general": ("一般",), "serious": ("严重",)}
+ACCIDENT_LEVELS = {"一般": ("一般事故", "general"), "较大": ("较大事故", "major"),
+                   "重大": ("重大事故", "serious"), "特别重大": ("特别重大事故", "especially_serious")}
+SANCTIONS = {
+    "warning": ("警告",),
+    "confiscate_goods": ("没收非法财物", "没收违法生产经营的食品", "没收"),
+    "suspend": ("责令停产停业", "停产停业", "责令停业整顿"),
+    "revoke_license": ("吊销许可证", "吊销许可证件"),
+    "revoke_business_license": ("吊销营业执照",),
+}
+SANCTION_ZH = {k: v[0] for k, v in SANCTIONS.items()}
+
+# 行政处罚法(2021) factor codes, grouped by legal effect (Arts. 30–33, 49)
+SHALL_NOT_PUNISH = ("age_under_14", "mental_illness", "minor_corrected_no_harm", "no_fault")
+SHALL_MITIGATE = ("age_14_to_18", "eliminated_harm", "coerced", "confessed_unknown", "meritorious",
+                  "other_mitigating")
+MAY_MITIGATE = ("limited_capacity",)
+AGGRAVATING = ("repeat_offense", "obstructed", "emergency_period", "vulnerable_victims", "other_aggravating")
+MAY_NOT_PUNISH_PARTS = ("first_offense", "corrected_promptly")
+FACTORS = {
+    "age_under_14": ("不满十四周岁",),
+    "mental_illness": ("精神病人不能辨认或者控制",),
+    "minor_corrected_no_harm": ("轻微并及时改正没有造成危害后果",),
+    "no_fault": ("没有主观过错",),
+    "first_offense": ("初次违法",),
+    "corrected_promptly": ("及时改正",),
+    "age_14_to_18": ("已满十四周岁不满十八周岁",),
+    "eliminated_harm": ("主动消除或者减轻危害后果",),
+    "coerced": ("受他人胁迫或者诱骗",),
+    "confessed_unknown": ("主动供述尚未掌握的违法行为",),
+    "meritorious": ("立功表现",),
+    "other_mitigating": ("其他依法从轻或者减轻情形",),
+    "limited_capacity": ("尚未完全丧失辨认或者控制能力",),
+    "repeat_offense": ("多次违法", "屡教不改"),
+    "obstructed": ("阻碍执法", "妨碍执法"),
+    "emergency_period": ("突发事件期间",),
+    "vulnerable_victims": ("侵害弱势群体",),
+    "other_aggravating": ("其他从重情形",),
+}
+TRUE_WORDS = ("true", "1", "yes", "y", "t", "是", "有", "已", "√", "1.0")
+FALSE_WORDS = ("false", "0", "no", "n", "f", "否", "无", "未", "", "0.0")
+
+COLUMNS: tuple[Column, ...] = (
+    Column("case_id", "案件编号", T.STRING, required=True),
+    Column("department", "执法部门", T.STRING),
+    Column("officers", "执法人员", T.LIST),
+    Column("party_type", "当事人类型", T.STRING, codes=PARTY_TYPES),
+    Column("party_id", "当事人证件号", T.STRING),
+    Column("party_name", "当事人", T.STRING),
+    Column("act_id", "违法行为标识", T.STRING),
+    Column("violation_code", "违法行为编码", T.STRING),
+    Column("violation_date", "违法行为发生日期", T.DATE),
+    Column("violation_end_date", "违法行为终了日期", T.DATE),
+    Column("discovered_date", "发现日期", T.DATE),
+    Column("filed_date", "立案日期", T.DATE),
+    Column("decision_date", "处罚决定日期", T.DATE),
+    Column("publicized_date", "公示日期", T.DATE),
+    Column("procedure", "程序", T.STRING, codes=PROCEDURES),
+    Column("goods_value", "货值金额", T.NUMBER),
+    Column("illegal_gain", "违法所得", T.NUMBER),
+    Column("ad_fee", "广告费用", T.NUMBER),
+    Column("prior_year_income", "上一年年收入", T.NUMBER),
+    Column("accident_level", "事故等级", T.STRING, codes=ACCIDENT_LEVELS),
+    Column("prior_violations_2y", "两年内违法次数", T.NUMBER),
+    Column("ad_fee_uncomputable", "广告费用无法计算或者明显偏低", T.BOOL),
+    Column("refused_correction", "拒不改正", T.BOOL),
+    Column("fine", "罚款金额", T.NUMBER),
+    Column("confiscated_gain", "没收违法所得金额", T.NUMBER),
+    Column("sanctions", "其他处罚", T.LIST, codes=SANCTIONS),
+    Column("factors", "情节", T.LIST, codes=FACTORS),
+    Column("harm", "危害后果", T.STRING, codes=HARMS),
+    Column("serious", "情节严重", T.BOOL),
+    Column("hearing_notified", "已告知听证", T.BOOL),
+    Column("extension_approved", "延期批准", T.BOOL),
+)
+
+BY_NAME = {c.name: c for c in COLUMNS}
+HEADER_ALIASES = {**{c.zh: c.name for c in COLUMNS}, **{c.name: c.name for c in COLUMNS}}
+ZH = {c.name: c.zh for c in COLUMNS}
+
+
+def expression_schema() -> dict[str, T]:
+    """Fields a rule condition may name, with their types."""
+    return {c.name: c.type for c in COLUMNS}
+
+
+def expression_choices() -> dict[str, set]:
+    """Code values a condition may compare a coded field with (typos in rule files are caught)."""
+    return {c.name: set(c.codes) for c in COLUMNS if c.codes}

@@ -1,0 +1,197 @@
+"""Load a rules folder: strict YAML → pydantic models → compiled conditions.
+
+Every problem in every file is collected and reported at once as
+``file:line: reason`` (sqlglot's collect-all error level), so a rule author
+fixes a whole file in one pass.  Files named ``*.cases.yaml`` are test cases
+(see ``engine.testing``), ``index.yaml`` describes a folder, and
+``calendar/`` holds working-day calendars; none of them are rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from engine.errors import ExprError, Problem, RuleFileError
+from engine.expr import Expression
+from engine.records.schema import expression_choices, expression_schema
+from engine.ruleset.models import Branch, Citation, Parameter, ParameterSet, Provision, RuleFile, Version
+from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
+from engine.types import FieldType
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
+SKIP_DIRS = {"calendar", "accountability"}
+_ADAPTER = TypeAdapter(RuleFile)
+
+
+@dataclass
+class CompiledBranch:
+    model: Branch
+    condition: Expression
+    citation: Citation
+    sanctions: dict[str, tuple[str, Expression | None]]  # name -> (mode, condition)
+
+
+@dataclass
+class CompiledVersion:
+    model: Version
+    branches: list[CompiledBranch]
+    citation: Citation
+
+    @property
+    def valid_from(self):
+        return self.model.valid_from
+
+    @property
+    def valid_to(self):
+        return self.model.valid_to
+
+
+@dataclass
+class CompiledProvision:
+    model: Provision
+    file: Path
+    data: object                      # the located YAML, for lint line numbers
+    versions: list[CompiledVersion]
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+
+@dataclass
+class RuleSet:
+    root: Path
+    provisions: dict[str, CompiledProvision] = field(default_factory=dict)
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    parameter_files: dict[str, Path] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)   # violation code -> provision id
+
+    def param(self, name: str):
+        try:
+            return self.parameters[name]
+        except KeyError:
+            raise RuleFileError([Problem(str(self.root), 0, f"required parameter '{name}' is not "
+                                         "defined in any parameters file")]) from None
+
+    def value(self, name: str):
+        return self.param(name).value
+
+
+def rule_files(root: Path) -> list[Path]:
+    root = Path(root)
+    out = []
+    for p in sorted(root.rglob("*.yaml")):
+        rel = p.relative_to(root).parts
+        if rel and rel[0] in SKIP_DIRS:
+            continue
+        if p.name.endswith(".cases.yaml") or p.name == "index.yaml":
+            continue
+        out.append(p)
+    return out
+
+
+def load_rules(root: Path | str | None = None) -> RuleSet:
+    root = Path(root) if root else DEFAULT_RULES_DIR
+    if not root.is_dir():
+        raise RuleFileError([Problem(str(root), 0, "rules folder not found")])
+    problems: list[Problem] = []
+    ruleset = RuleSet(root=root)
+    for path in rule_files(root):
+        try:
+            data = load_yaml(path)
+        except ProblemError as e:
+            problems.append(e.problem)
+            continue
+        problems.extend(_load_one(path, data, ruleset))
+    if not ruleset.provisions and not problems:
+        problems.append(Problem(str(root), 0, "no provision files found"))
+    if problems:
+        raise RuleFileError(sorted(problems, key=Problem.sort_key))
+    return ruleset
+
+
+def _load_one(path: Path, data, ruleset: RuleSet) -> list[Problem]:
+    if not isinstance(data, dict):
+        return [Problem(str(path), 1, "a rule file must be a mapping with a 'kind' key")]
+    try:
+        model = _ADAPTER.validate_python(data)
+    except ValidationError as e:
+        return [_pydantic_problem(path, data, err) for err in e.errors()]
+    if isinstance(model, ParameterSet):
+        out = []
+        for name, param in model.parameters.items():
+            if name in ruleset.parameters:
+                out.append(Problem(str(path), line_of(data, ("parameters", name)),
+                                   f"parameter '{name}' is also defined in {ruleset.parameter_files[name]}"))
+            ruleset.parameters[name] = param
+            ruleset.parameter_files[name] = path
+        return out
+    return _compile_provision(path, data, model, ruleset)
+
+
+def _pydantic_problem(path: Path, data, err: dict) -> Problem:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("provision", "parameters")
+                                                and err["loc"] and err["loc"][0] == p))
+    where = ".".join(str(p) for p in loc) or "(file)"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key (mistyped?)"
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    return Problem(str(path), line_of(data, loc), f"{where}: {msg}")
+
+
+def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> list[Problem]:
+    problems: list[Problem] = []
+    if model.id != path.stem:
+        problems.append(Problem(str(path), line_of(data, ("id",)),
+                                f"id '{model.id}' must match the file name '{path.stem}'"))
+    if model.id in ruleset.provisions:
+        problems.append(Problem(str(path), line_of(data, ("id",)),
+                                f"provision '{model.id}' is also defined in {ruleset.provisions[model.id].file}"))
+        return problems
+    schema, choices = expression_schema(), expression_choices()
+
+    def compile_expr(text: str, loc: tuple) -> Expression | None:
+        try:
+            return Expression.compile(text, schema, choices)
+        except ExprError as e:
+            problems.append(Problem(str(path), line_of(data, loc), f"{'.'.join(map(str, loc))}: {e.describe()}"))
+            return None
+
+    versions = []
+    for vi, v in enumerate(model.versions):
+        vloc = ("versions", vi)
+        for fi, f in enumerate(v.requires):
+            if f not in schema:
+                problems.append(Problem(str(path), line_of(data, vloc + ("requires", fi)),
+                                        f"requires: unknown field '{f}'"))
+        base_sanctions = {k: (s.mode, compile_expr(s.when, vloc + ("sanctions", k, "when")) if s.when else None)
+                          for k, s in v.sanctions.items()}
+        branches = []
+        for bi, b in enumerate(v.branches):
+            bloc = vloc + ("branches", bi)
+            cond = compile_expr(b.when, bloc + ("when",))
+            if b.fine is not None and b.fine.base is not None:
+                if schema.get(b.fine.base) != FieldType.NUMBER:
+                    problems.append(Problem(str(path), line_of(data, bloc + ("fine", "base")),
+                                            f"fine.base: '{b.fine.base}' is not a number field"))
+            sanctions = dict(base_sanctions)
+            for k, s in b.sanctions.items():
+                sanctions[k] = (s.mode, compile_expr(s.when, bloc + ("sanctions", k, "when")) if s.when else None)
+            citation = b.citation or v.citation or model.citation
+            branches.append(CompiledBranch(b, cond, citation, sanctions))
+        versions.append(CompiledVersion(v, branches, v.citation or model.citation))
+    if problems:
+        return problems
+    versions.sort(key=lambda cv: cv.valid_from)
+    prov = CompiledProvision(model, path, data, versions)
+    ruleset.provisions[model.id] = prov
+    for code in [model.id, *model.violation_codes]:
+        if code in ruleset.codes and ruleset.codes[code] != model.id:
+            problems.append(Problem(str(path), line_of(data, ("violation_codes",)),
+                                    f"violation code '{code}' is already claimed by {ruleset.codes[code]}"))
+        ruleset.codes[code] = model.id
+    return problems

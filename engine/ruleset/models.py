@@ -1,0 +1,202 @@
+"""Rule-file models (pydantic, ``extra='forbid'``): a mistyped key is an error, not a silent default.
+
+Files are discriminated on ``kind``: ``provision`` (a statutory penalty
+provision with dated versions, branches and tiers) or ``parameters`` (cited
+procedural parameters a department may override).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from engine.records.schema import SANCTIONS
+
+TIER_NAMES = ("不予处罚", "减轻处罚", "从轻处罚", "一般处罚", "从重处罚")
+TIER_EN = {"不予处罚": "no penalty", "减轻处罚": "mitigated below minimum", "从轻处罚": "lighter",
+           "一般处罚": "ordinary", "从重处罚": "heavier"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(Strict):
+    law: str
+    article: int = Field(gt=0)
+    paragraph: Optional[int] = Field(default=None, gt=0)
+    item: Optional[int] = Field(default=None, gt=0)
+    version: Optional[str] = None     # the text's version, e.g. "2014年修正"
+    document: Optional[str] = None    # for benchmarks: the document that set the tiers
+
+    def short(self) -> str:
+        s = f"{self.law}第{self.article}条"
+        if self.paragraph:
+            s += f"第{self.paragraph}款"
+        if self.item:
+            s += f"第{self.item}项"
+        if self.version:
+            s = f"{self.law}({self.version})" + s[len(self.law):]
+        return s
+
+    def as_json(self) -> dict:
+        d = {"law": self.law, "article": self.article}
+        if self.paragraph:
+            d["paragraph"] = self.paragraph
+        if self.item:
+            d["item"] = self.item
+        if self.version:
+            d["version"] = self.version
+        if self.document:
+            d["document"] = self.document
+        return d
+
+
+class Fine(Strict):
+    """A statutory fine range: yuan amounts (min/max) or multiples of a base amount field.
+
+    "N 倍以下" / "N 元以下" means the minimum is 0.  ``fixed_share`` (e.g. 0.4 of
+    prior-year income) is a fixed amount: L = U.  ``alternative: warning`` says a
+    warning may stand instead of the fine (e.g. 道路交通安全法 Art. 90: 警告或者…罚款).
+    """
+    min: Optional[Decimal] = Field(default=None, ge=0)
+    max: Optional[Decimal] = Field(default=None, ge=0)
+    base: Optional[str] = None
+    min_multiple: Optional[Decimal] = Field(default=None, ge=0)
+    max_multiple: Optional[Decimal] = Field(default=None, ge=0)
+    alternative: Optional[Literal["warning"]] = None
+
+    @model_validator(mode="after")
+    def _shape(self):
+        amounts = self.min is not None or self.max is not None
+        multiples = self.min_multiple is not None or self.max_multiple is not None
+        if amounts and multiples:
+            raise ValueError("give either min/max (yuan) or min_multiple/max_multiple with base, not both")
+        if multiples:
+            if not self.base:
+                raise ValueError("a fine in multiples needs 'base' (the amount field it multiplies)")
+            if self.max_multiple is None:
+                raise ValueError("max_multiple is required")
+            if (self.min_multiple or 0) > self.max_multiple:
+                raise ValueError("min_multiple is above max_multiple")
+        elif amounts:
+            if self.base:
+                raise ValueError("'base' goes with min_multiple/max_multiple, not with yuan amounts")
+            if self.max is None:
+                raise ValueError("max is required")
+            if (self.min or 0) > self.max:
+                raise ValueError("min is above max")
+        else:
+            raise ValueError("a fine needs min/max or min_multiple/max_multiple")
+        return self
+
+    @property
+    def is_multiple(self) -> bool:
+        return self.max_multiple is not None
+
+    @property
+    def lo(self) -> Decimal:
+        return (self.min_multiple if self.is_multiple else self.min) or Decimal(0)
+
+    @property
+    def hi(self) -> Decimal:
+        return self.max_multiple if self.is_multiple else self.max
+
+
+class Sanction(Strict):
+    mode: Literal["mandatory", "permitted"]
+    when: Optional[str] = None     # condition under which it applies (e.g. "serious")
+    note: Optional[str] = None
+
+
+SanctionMap = dict[Literal[tuple(SANCTIONS)], Sanction]
+
+
+class TierSplit(Strict):
+    """Fractions of [L, U] where 从轻 ends and 从重 starts (default 0.3 / 0.7, SAMR practice)."""
+    light_upto: Decimal = Field(default=Decimal("0.3"), ge=0, le=1)
+    heavy_from: Decimal = Field(default=Decimal("0.7"), ge=0, le=1)
+    source: Optional[str] = None
+
+
+class ExplicitTiers(Strict):
+    """Tier ranges set by a benchmark document, in the branch's unit (yuan or multiples)."""
+    减轻处罚: Optional[tuple[Decimal, Decimal]] = None
+    从轻处罚: tuple[Decimal, Decimal]
+    一般处罚: tuple[Decimal, Decimal]
+    从重处罚: tuple[Decimal, Decimal]
+
+
+class Branch(Strict):
+    id: str
+    when: str = "true"
+    fine: Optional[Fine] = None          # None: no fine is lawful on this branch
+    citation: Optional[Citation] = None  # defaults to the version's / provision's
+    sanctions: SanctionMap = Field(default_factory=dict)
+    tiers: Optional[ExplicitTiers] = None
+    note: Optional[str] = None
+
+
+class Version(Strict):
+    valid_from: dt.date
+    valid_to: Optional[dt.date] = None
+    source: str                          # the text and version this encodes
+    citation: Optional[Citation] = None  # when the article number differs in this text
+    requires: list[str] = Field(default_factory=list)
+    confiscate_gain: Literal["mandatory", "permitted", "none"] = "none"
+    sanctions: SanctionMap = Field(default_factory=dict)
+    branches: list[Branch] = Field(min_length=1)
+    tier_split: Optional[TierSplit] = None
+
+    @field_validator("valid_from", "valid_to", mode="before")
+    @classmethod
+    def _date(cls, v):
+        if v is None or isinstance(v, dt.date):
+            return v
+        try:
+            return dt.date.fromisoformat(str(v))
+        except ValueError:
+            raise ValueError(f"not a date: {v!r} (use YYYY-MM-DD)") from None
+
+
+class Provision(Strict):
+    kind: Literal["provision"]
+    id: str
+    title: str
+    title_en: Optional[str] = None
+    citation: Citation
+    violation_codes: list[str] = Field(default_factory=list)
+    life_health: bool = False            # 行政处罚法 Art. 36: 涉及公民生命健康安全
+    financial_safety: bool = False       # 行政处罚法 Art. 36: 金融安全
+    samr_publication: bool = False       # 市场监督管理行政处罚信息公示规定 applies
+    min_officers: Optional[int] = Field(default=None, ge=1)
+    min_officers_citation: Optional[Citation] = None
+    benchmark: Optional[str] = None      # document that set the tiers, if any
+    tier_split: Optional[TierSplit] = None
+    versions: list[Version] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _officers(self):
+        if self.min_officers is not None and self.min_officers_citation is None:
+            raise ValueError("min_officers differs from 行政处罚法 Art. 42 only with a citation "
+                             "(min_officers_citation)")
+        return self
+
+
+class Parameter(Strict):
+    value: Union[Decimal, int, list[str], str, bool]
+    citation: Citation
+    note: Optional[str] = None
+    basis: Literal["P", "C", "U"] = "P"   # law_facts tag: primary text, commentary, unverified
+
+
+class ParameterSet(Strict):
+    kind: Literal["parameters"]
+    id: str
+    title: str
+    parameters: dict[str, Parameter]
+
+
+RuleFile = Annotated[Union[Provision, ParameterSet], Field(discriminator="kind")]

@@ -265,15 +265,14 @@ def normalize(raw: pd.DataFrame) -> Records:
         groups = pd.Series(rows[dup]).groupby(ids[dup].to_numpy()).agg(lambda r: ", ".join(map(str, r)))
         rej.add(dup, lambda cid: f"case_id '{cid}' appears more than once (rows {groups[cid]}); "
                                  "duplicates are never merged", ids.to_numpy(dtype=object))
-    vd, ve = typed["violation_date"].to_numpy(), typed["violation_end_date"].to_numpy()
-    dd, fd, disc = (typed["decision_date"].to_numpy(), typed["filed_date"].to_numpy(),
-                    typed["discovered_date"].to_numpy())
-    start = np.where(np.isnat(ve), vd, ve)
+    day = {k: typed[k].to_numpy().astype("datetime64[D]")
+           for k in ("violation_date", "violation_end_date", "decision_date", "filed_date", "discovered_date")}
+    vd, ve, dd, fd, disc = (day[k] for k in ("violation_date", "violation_end_date", "decision_date",
+                                             "filed_date", "discovered_date"))
     rej.add(dd < vd, "decision_date (处罚决定日期) is before violation_date (违法行为发生日期)")
     rej.add(ve < vd, "violation_end_date (违法行为终了日期) is before violation_date")
     rej.add(fd > dd, "filed_date (立案日期) is after decision_date (处罚决定日期)")
     rej.add(disc < vd, "discovered_date (发现日期) is before violation_date")
-    del start
     return Records(typed, rej, extras, officer_count)
 
 

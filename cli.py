@@ -1,0 +1,281 @@
+"""准绳 Zhunsheng command line: thin click commands, each calling one engine entry point.
+
+Exit codes: 0 no findings / success, 1 findings (check) or lint failures,
+2 bad input (unreadable files, bad options, rule-file errors).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from engine.errors import ZhunshengError
+
+
+class Exit(click.ClickException):
+    """A domain error shown without a traceback, with its own exit code."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.exit_code = code
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"not a date: {value!r} (use YYYY-MM-DD)", param, ctx)
+
+
+DATE = DateType()
+
+
+class Context:
+    def __init__(self, rules_dir: Path | None, calendars: tuple[Path, ...]):
+        self.rules_dir = rules_dir
+        self.calendars = calendars
+        self._ruleset = None
+        self._calendar = None
+
+    @property
+    def ruleset(self):
+        if self._ruleset is None:
+            from engine.ruleset.loader import load_rules
+            self._ruleset = load_rules(self.rules_dir)
+        return self._ruleset
+
+    @property
+    def calendar(self):
+        if self._calendar is None:
+            from engine.calendar import WorkingDayCalendar
+            self._calendar = WorkingDayCalendar.from_rules_dir(self.ruleset.root, self.calendars)
+        return self._calendar
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "ZHUNSHENG"})
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Rules folder (default: the bundled rules/).")
+@click.option("--calendar", "calendars", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Extra working-day calendar file(s) for years chinesecalendar lacks.")
+@click.version_option(package_name="zhunsheng")
+@click.pass_context
+def main(ctx, rules_dir, calendars):
+    """准绳 Zhunsheng — 以事实为根据，以法律为准绳。
+
+    Checks administrative penalty decisions against discretion benchmarks
+    (行政处罚裁量基准) and the procedure of the 行政处罚法.
+    """
+    ctx.obj = Context(rules_dir, calendars)
+
+
+def _guard(fn):
+    """Turn engine errors into clean messages with exit code 2."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ZhunshengError as e:
+            raise Exit(str(e), getattr(e, "exit_code", 2)) from None
+    return wrapper
+
+
+# -- review --------------------------------------------------------------------------------------
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for cases.jsonl, findings.jsonl, rejected.csv, summary.json.")
+@click.option("--as-of", type=DATE, default=None, help="Date deadlines are judged at (default: today).")
+@click.option("--excel", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write findings and the per-department summary to this .xlsx (Chinese headers).")
+@pass_ctx
+@_guard
+def review(c: Context, files, out_dir, as_of, excel):
+    """Review a batch of penalty decisions (CSV/GBK, Excel, Parquet, JSON Lines)."""
+    from engine.review import read_inputs, review_frame, write_review
+
+    as_of = as_of or _today()
+    show = sys.stderr.isatty()
+    steps = ["read", "evaluate", "write"]
+    with click.progressbar(length=len(steps), label="审查 reviewing", file=sys.stderr,
+                           show_pos=True) if show else _NoBar() as bar:
+        raw = read_inputs(files)
+        bar.update(1)
+        ev = review_frame(raw, c.ruleset, as_of, c.calendar)
+        bar.update(1)
+        summ = write_review(ev, out_dir, excel)
+        bar.update(1)
+    click.echo(f"审查完成 reviewed: {summ['input_rows']} 条记录 rows — {summ['evaluated']} 已审查 evaluated, "
+               f"{summ['rejected']} 拒收 rejected; {summ['findings']} 个问题 findings in "
+               f"{summ['cases_with_findings']} 个案件 cases → {out_dir}")
+    for code, count in summ["by_code"].items():
+        click.echo(f"  {code}: {count}")
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+    def update(self, n):
+        pass
+
+
+# -- check ---------------------------------------------------------------------------------------
+RECORD_OPTIONS = [
+    ("case_id", str), ("department", str), ("officers", str), ("party_type", str), ("party_id", str),
+    ("party_name", str), ("act_id", str), ("violation_code", str), ("violation_date", str),
+    ("violation_end_date", str), ("discovered_date", str), ("filed_date", str), ("decision_date", str),
+    ("publicized_date", str), ("procedure", str), ("goods_value", str), ("illegal_gain", str),
+    ("ad_fee", str), ("prior_year_income", str), ("accident_level", str), ("prior_violations_2y", str),
+    ("ad_fee_uncomputable", str), ("refused_correction", str), ("fine", str), ("confiscated_gain", str),
+    ("sanctions", str), ("factors", str), ("harm", str), ("serious", str), ("hearing_notified", str),
+    ("extension_approved", str),
+]
+
+
+def _record_options(fn):
+    for name, _ in reversed(RECORD_OPTIONS):
+        fn = click.option(f"--{name.replace('_', '-')}", name, default=None, metavar="VALUE",
+                          help=None)(fn)
+    return fn
+
+
+@main.command()
+@click.option("--json", "json_in", is_flag=False, flag_value="", default=None, metavar="['{...}']",
+              help="Print the result as one JSON object; with a value, also read the record from it "
+                   "(keys: canonical or Chinese column names).")
+@click.option("--file", "file_in", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A one-row CSV/Excel/Parquet/JSONL file holding the record.")
+@click.option("--as-of", type=DATE, default=None, help="Date deadlines are judged at (default: today).")
+@click.option("--output", type=click.Choice(["text", "json"]), default=None,
+              help="text (Chinese with English; the default) or json (the default with --json).")
+@_record_options
+@pass_ctx
+@_guard
+def check(c: Context, json_in, file_in, as_of, output, **fields):
+    """Check one penalty decision; exit 0 = no findings, 1 = findings, 2 = bad input.
+
+    Give the record as options (--violation-code FSL-124-1 --goods-value 8000 ...),
+    as --json '{...}', or as a one-row --file.
+    """
+    import pandas as pd
+
+    from engine.check import check_record, render_text
+    given = {k: v for k, v in fields.items() if v is not None}
+    if json_in:
+        try:
+            obj = json.loads(json_in)
+        except json.JSONDecodeError as e:
+            raise Exit(f"--json: invalid JSON: {e.msg} (column {e.colno})")
+        if not isinstance(obj, dict):
+            raise Exit("--json: give one JSON object")
+        obj = {k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in obj.items()}
+        given = {**obj, **given}
+    if file_in:
+        from engine.io.readers import read_table
+        frame = read_table(file_in)
+        if len(frame) != 1:
+            raise Exit(f"{file_in}: holds {len(frame)} records; check takes one (use review for batches)")
+        rec = {k: v for k, v in frame.iloc[0].to_dict().items() if not k.startswith("__") and not pd.isna(v)}
+        given = {**rec, **given}
+    if not given:
+        raise Exit("no record given: use options, --json or --file (see --help)")
+    given.setdefault("case_id", "CHECK-1")
+    result = check_record(given, c.ruleset, as_of or _today(), c.calendar)
+    if output is None:
+        output = "json" if json_in is not None else "text"
+    if output == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(render_text(result))
+    if result["status"] == "rejected":
+        sys.exit(2)
+    sys.exit(1 if result["findings"] else 0)
+
+
+# -- rules ---------------------------------------------------------------------------------------
+@main.group()
+def rules():
+    """Rule files: lint, run their test cases, show one provision."""
+
+
+@rules.command("lint")
+@click.argument("rules_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_ctx
+def rules_lint(c: Context, rules_dir):
+    """Static checks of rule files; prints file:line: reason and exits 1 on any problem."""
+    from engine.ruleset.lint import lint
+    problems, count = lint(rules_dir or c.rules_dir)
+    for p in problems:
+        click.echo(str(p))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in the rules", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {count} provision(s), no problems")
+
+
+@rules.command("test")
+@click.argument("rules_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_ctx
+@_guard
+def rules_test(c: Context, rules_dir):
+    """Run the YAML test cases (*.cases.yaml) that live beside the rules."""
+    from engine.testing import run_cases
+    from engine.ruleset.loader import load_rules
+    rs = load_rules(rules_dir) if rules_dir else c.ruleset
+    results = run_cases(rs, c.calendar)
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        click.echo(f"{'PASS' if r.ok else 'FAIL'} {r.file}:{r.line} {r.name}")
+        for d in r.differences:
+            click.echo(f"    {d}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed else 0)
+
+
+@rules.command("show")
+@click.argument("provision_id")
+@pass_ctx
+@_guard
+def rules_show(c: Context, provision_id):
+    """Print one provision with its versions, branches, tiers and citations."""
+    from engine.explain import show_provision
+    rs = c.ruleset
+    if provision_id not in rs.provisions and provision_id in rs.codes:
+        provision_id = rs.codes[provision_id]
+    if provision_id not in rs.provisions:
+        raise Exit(f"no provision '{provision_id}' (known: {', '.join(sorted(rs.provisions))})")
+    click.echo(show_provision(rs, rs.provisions[provision_id]))
+
+
+def _register_optional_groups():
+    try:
+        from engine.draw.commands import draw
+    except ImportError:  # the draw package is optional while it is being built
+        return
+    main.add_command(draw)
+
+
+_register_optional_groups()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Check one penalty decision: the batch path on a one-row frame, so one record and a million
+are judged by exactly the same code, then a full explanation of that record."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from engine import tiers as T
+from engine.findings import CODES
+from engine.review import review_frame
+from engine.results import finding_rows
+
+
+def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
+    raw = pd.DataFrame([{k: (None if v is None else str(v) if not isinstance(v, (int, float)) else v)
+                         for k, v in record.items()}])
+    ev = review_frame(raw.astype(object), ruleset, as_of, calendar)
+    i = 0
+    rej = ev.records.rejections
+    out = {"case_id": ev.frame["case_id"].iat[0], "as_of": as_of.isoformat()}
+    if rej.mask[0]:
+        out.update(status="rejected", reason=rej.text(0), findings=[])
+        return out
+    entry = ev.branch(i)
+    out["status"] = "evaluated"
+    out["findings"] = list(finding_rows(ev))
+    out["codes"] = sorted({f["code"] for f in out["findings"]})
+    if entry is None:
+        out.update(provision=ev.provision[i], provision_version=None, tiers=[], lawful_fine_min=None,
+                   lawful_fine_max=None, statutory_range=None, lawful_sanctions=[])
+        return out
+    cp, v, b = entry
+    out["provision"] = cp.id
+    out["provision_title"] = cp.model.title
+    out["provision_version"] = v.valid_from.isoformat()
+    out["version_source"] = v.model.source
+    out["branch"] = b.model.id
+    out["citation"] = b.citation.as_json()
+    out["tiers"] = T.tier_names(int(ev.tiers[i]))
+    out["lawful_fine_min"] = _f(ev.lawful_min[i])
+    out["lawful_fine_max"] = _f(ev.lawful_max[i])
+    out["statutory_range"] = None if np.isnan(ev.hi[i]) else {"min": _f(ev.lo[i]), "max": _f(ev.hi[i])}
+    out["tier_ranges"] = {name: [_f(a[i]), _f(bb[i])] for name, (a, bb) in ev.bounds.items()
+                          if not np.isnan(ev.hi[i])}
+    sub = ev.frame.iloc[[i]]
+    out["lawful_sanctions"] = [
+        {"sanction": s, "mode": mode, "when": cond.source if cond else None}
+        for s, (mode, cond) in b.sanctions.items() if cond is None or bool(cond.evaluate(sub)[0])]
+    out["confiscate_gain"] = v.model.confiscate_gain
+    return out
+
+
+def _f(x):
+    return None if x is None or np.isnan(x) else float(x)
+
+
+def render_text(r: dict) -> str:
+    lines = [f"案件 Case {r['case_id']}"]
+    if r["status"] == "rejected":
+        lines.append(f"  无法审查 cannot evaluate: {r['reason']}")
+        return "\n".join(lines)
+    if r.get("provision_version"):
+        lines.append(f"  适用条款 Provision: {r['provision']} {r.get('provision_title', '')}")
+        lines.append(f"  版本 Version: {r['provision_version']}起施行 ({r['version_source']})")
+        lines.append(f"  法定情形 Branch: {r['branch']}")
+        sr = r["statutory_range"]
+        lines.append("  法定罚款幅度 Statutory fine: " + (f"{sr['min']:,.2f}–{sr['max']:,.2f} 元 yuan" if sr
+                                                       else "不得罚款 no fine lawful"))
+        lines.append(f"  裁量阶次 Tiers allowed: {'、'.join(r['tiers'])} "
+                     f"({', '.join(T.TIER_EN[t] for t in r['tiers'])})")
+        if r["lawful_fine_max"] is not None:
+            lines.append(f"  合法罚款区间 Lawful fine: {r['lawful_fine_min']:,.2f}–{r['lawful_fine_max']:,.2f} 元 yuan")
+        elif r["tiers"] == ["不予处罚"]:
+            lines.append("  合法罚款区间 Lawful fine: 不予处罚 none (no penalty)")
+        for name, (a, b) in r.get("tier_ranges", {}).items():
+            lines.append(f"      {name} {T.TIER_EN[name]}: {a:,.2f}–{b:,.2f}")
+        if r["lawful_sanctions"]:
+            from engine.records.schema import SANCTION_ZH
+            sl = [f"{SANCTION_ZH[s['sanction']]} {s['sanction']} ({'应当 mandatory' if s['mode'] == 'mandatory' else '可以 permitted'})"
+                  for s in r["lawful_sanctions"]]
+            lines.append("  可处处罚种类 Lawful sanctions: " + "; ".join(sl))
+        if r.get("confiscate_gain") == "mandatory":
+            lines.append("  没收违法所得 Confiscation of illegal gain: 应当 mandatory")
+    else:
+        lines.append(f"  适用条款 Provision: {r.get('provision')} — 无有效版本 no version in force")
+    if not r["findings"]:
+        lines.append("  未发现问题 No findings.")
+    for f in r["findings"]:
+        sev = {"high": "高", "medium": "中", "low": "低"}[f["severity"]]
+        lines.append(f"  ✗ {f['code']} [{f['category']}, {sev}/{f['severity']}]")
+        lines.append(f"      {f['message_zh']}")
+        lines.append(f"      {f['message_en']}")
+        from engine.io.reports import citation_text
+        lines.append(f"      依据 Basis: {citation_text(f['citations'])}")
+    return "\n".join(lines)

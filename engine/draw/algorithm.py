@@ -1,0 +1,205 @@
+"""The draw itself: a pure function of plan, registers, history and seed.
+
+No clock, no database, no file: everything that can change the result is an
+argument, so ``verify`` can call the very same function and compare bytes.
+The exact rules are in docs/draw.md; the code follows them step by step:
+
+1. Items in plan order; for each item and credit class A–D the eligible set
+   E = active ∧ filter ∧ ¬capped; n = ceil(rate·|E|) in exact decimals; the n
+   lowest tickets under ``{seed}|E|{item_id}|{class}`` are selected.
+2. The item's selected entities, in ascending ticket order, each get the
+   ``inspectors_per_target`` lowest tickets under ``{seed}|I|{item_id}|{entity_id}``
+   among inspectors that are active, qualified, pass the item's inspector
+   filter, have no conflict (回避) with the entity, did not inspect it for this
+   item in its previous draw (rotation) and are below ``max_load`` in this draw.
+   Too few → ``unfilled`` with the reason; there is no manual pick.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+
+import numpy as np
+import pandas as pd
+
+from engine.draw import tickets as tk
+from engine.draw.plan import CREDIT_CLASSES, Plan
+from engine.draw.registers import ACTIVE_STATUSES, Registers
+
+
+@dataclass
+class History:
+    """What earlier draws contribute: cap counts within each item's window, and previous inspectors.
+
+    ``cap_counts[(item_id, entity_id)]`` counts earlier draws of the entity for
+    the item inside the item's window; ``previous[(item_id, entity_id)]`` is the
+    inspectors of its most recent earlier draw for the item (empty if unfilled).
+    """
+    cap_counts: dict = field(default_factory=dict)
+    previous: dict = field(default_factory=dict)
+
+
+@dataclass
+class DrawResult:
+    strata: list
+    selections: list
+    assignments: list
+    unfilled: list
+    used_history: dict
+
+
+def sample_size(rate: Decimal, eligible: int) -> int:
+    """ceil(rate × |E|) in exact decimal arithmetic (0.1 × 30 = 3, never 3.0000000000000004 → 4)."""
+    return int((Decimal(rate) * eligible).to_integral_value(rounding=ROUND_CEILING))
+
+
+def _exact_order(idx: np.ndarray, keys: np.ndarray, Ss: list, ids: list) -> np.ndarray:
+    """Sort positions by ticket value; equal 18-digit keys fall back to the full ticket under each one's own S."""
+    order = idx[np.argsort(keys[idx], kind="stable")]
+    return tk.resolve_ties(order, keys, lambda i: tk.ticket_sort_key(tk.ticket(Ss[i], ids[i]), ids[i]))
+
+
+def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str) -> DrawResult:
+    ent = regs.entities
+    ids = ent["entity_id"].to_numpy(dtype=object)
+    active = ent["status"].isin(ACTIVE_STATUSES).to_numpy(dtype=bool, na_value=False)
+    cls = ent["credit_class"].to_numpy(dtype=object)
+    class_masks = {c: cls == c for c in CREDIT_CLASSES}
+
+    ins = regs.inspectors
+    ins_ids = ins["inspector_id"].to_numpy(dtype=object)
+    ins_active = ins["active"].to_numpy(dtype=bool)
+    max_load = ins["max_load"].to_numpy(dtype=np.int64)
+    quals = ins["qualifications"].astype(str).to_numpy(dtype=object)
+    load = np.zeros(len(ins), dtype=np.int64)
+    conflicts_by_entity: dict = {}
+    for iid, eid in regs.conflicts:
+        conflicts_by_entity.setdefault(eid, set()).add(iid)
+
+    plan_counts: Counter = Counter()
+    plan_previous: dict = {}
+    used_caps: dict = {}
+    used_previous: dict = {}
+    strata, selections, assignments, unfilled = [], [], [], []
+
+    for item, (efilter, ifilter) in zip(plan.items, filters):
+        fmask = efilter.evaluate(ent) if efilter is not None else np.ones(len(ent), bool)
+        fmask = np.asarray(fmask, dtype=bool)
+        capped = np.zeros(len(ent), dtype=bool)
+        if item.frequency_cap is not None:
+            counts = Counter({e: c for (it, e), c in history.cap_counts.items() if it == item.item_id})
+            for (it, e), c in plan_counts.items():
+                if it == item.item_id:
+                    counts[e] += c
+            over = {e for e, c in counts.items() if c >= item.frequency_cap.max}
+            if over:
+                capped = pd.Series(ids).isin(over).to_numpy()
+                for e in over:
+                    if (item.item_id, e) in history.cap_counts:
+                        used_caps[(item.item_id, e)] = history.cap_counts[(item.item_id, e)]
+        base = active & fmask
+        sel_pos, sel_keys, sel_S = [], [], []
+        for c in CREDIT_CLASSES:
+            in_c = class_masks[c]
+            eligible = in_c & base & ~capped
+            e_idx = np.flatnonzero(eligible)
+            e_ids = ids[e_idx].tolist()
+            n = sample_size(item.rates[c], len(e_ids))
+            S = f"{seed}|E|{item.item_id}|{c}"
+            chosen, keys = tk.lowest(S, e_ids, n)
+            strata.append({
+                "item_id": item.item_id, "credit_class": c, "rate": str(item.rates[c]),
+                "population": int(in_c.sum()), "eligible": len(e_ids), "n": len(chosen),
+                "excluded": {"status": int((in_c & ~active).sum()),
+                             "filter": int((in_c & active & ~fmask).sum()),
+                             "frequency_cap": int((in_c & base & capped).sum())},
+            })
+            for rank, j in enumerate(chosen.tolist(), start=1):
+                selections.append({"item_id": item.item_id, "credit_class": c, "rank": rank,
+                                   "entity_id": e_ids[j], "ticket": tk.short(keys[j])})
+                sel_pos.append(e_ids[j])
+                sel_keys.append(int(keys[j]))
+                sel_S.append(S)
+        if not sel_pos:
+            continue
+        # -- inspectors ---------------------------------------------------------
+        target_order = _exact_order(np.arange(len(sel_pos)), np.array(sel_keys, dtype=np.int64), sel_S, sel_pos)
+        targets = [sel_pos[i] for i in target_order.tolist()]
+        token = f";{item.item_id};"
+        ok = ins_active & np.array([token in q for q in quals], dtype=bool)
+        if ifilter is not None:
+            ok &= np.asarray(ifilter.evaluate(ins), dtype=bool)
+        pool = np.flatnonzero(ok)
+        pool_ids = ins_ids[pool].tolist()
+        Ss = [f"{seed}|I|{item.item_id}|{e}" for e in targets]
+        m = item.inspectors_per_target
+        K = tk.pair_keys(Ss, pool_ids) if pool_ids else np.zeros((len(targets), 0), np.int64)
+        order = np.argsort(K, axis=1, kind="stable")
+        if K.shape[1] > 1:
+            srt = np.take_along_axis(K, order, axis=1)
+            tied_rows = set(np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1)).tolist())
+        else:
+            tied_rows = set()
+        for t, eid in enumerate(targets):
+            row = order[t]
+            if t in tied_rows:
+                S = Ss[t]
+                row = tk.resolve_ties(row, K[t], lambda j: tk.ticket_sort_key(tk.ticket(S, pool_ids[j]), pool_ids[j]))
+            confl = conflicts_by_entity.get(eid, ())
+            key = (item.item_id, eid)
+            if key in plan_previous:
+                prev = plan_previous[key]
+            else:
+                prev = history.previous.get(key, ())
+                if key in history.previous:
+                    used_previous[key] = history.previous[key]
+            chosen = []
+            for j in row.tolist():
+                iid = pool_ids[j]
+                if iid in confl or iid in prev:
+                    continue
+                g = pool[j]
+                if load[g] >= max_load[g]:
+                    continue
+                chosen.append(j)
+                if len(chosen) == m:
+                    break
+            plan_counts[key] += 1
+            if len(chosen) < m:
+                n_conf = sum(1 for i in pool_ids if i in confl)
+                n_rot = sum(1 for i in pool_ids if i in prev and i not in confl)
+                n_full = sum(1 for j, i in enumerate(pool_ids)
+                             if i not in confl and i not in prev and load[pool[j]] >= max_load[pool[j]])
+                unfilled.append({
+                    "item_id": item.item_id, "entity_id": eid,
+                    "reason": (f"符合条件的执法检查人员不足：需要 {m} 名，仅 {len(chosen)} 名"
+                               f"（具备资格且在岗 {len(pool_ids)} 名，其中回避 {n_conf} 名、"
+                               f"轮换排除 {n_rot} 名、已达本次任务上限 {n_full} 名） "
+                               f"(not enough eligible inspectors: need {m}, have {len(chosen)}; "
+                               f"qualified {len(pool_ids)}, conflict {n_conf}, rotation {n_rot}, "
+                               f"at max_load {n_full})"),
+                })
+                plan_previous[key] = ()
+                continue
+            load[pool[chosen]] += 1
+            chosen_ids = [pool_ids[j] for j in chosen]
+            plan_previous[key] = tuple(chosen_ids)
+            assignments.append({"item_id": item.item_id, "entity_id": eid, "inspectors": chosen_ids,
+                                "tickets": [tk.short(K[t, j]) for j in chosen]})
+    used = {
+        "cap_counts": [{"item_id": it, "entity_id": e, "count": c}
+                       for (it, e), c in sorted(used_caps.items())],
+        "previous_inspectors": [{"item_id": it, "entity_id": e, "inspectors": list(v)}
+                                for (it, e), v in sorted(used_previous.items())],
+    }
+    return DrawResult(strata, selections, assignments, unfilled, used)
+
+
+def history_from_document(doc: dict) -> History:
+    """The history a published draw says it used (for verify without the ledger)."""
+    h = doc.get("history") or {}
+    return History(
+        cap_counts={(r["item_id"], r["entity_id"]): int(r["count"]) for r in h.get("cap_counts", [])},
+        previous={(r["item_id"], r["entity_id"]): tuple(r["inspectors"]) for r in h.get("previous_inspectors", [])},
+    )

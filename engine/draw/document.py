@@ -1,0 +1,81 @@
+"""draw.json: build, serialize byte-stably, and compare.
+
+Byte-stable because ``verify`` and idempotent re-runs compare bytes: keys in
+a fixed order, no floats, no clock, UTF-8 without escapes, one record per
+line so that a diff of two draws is readable.
+"""
+from __future__ import annotations
+
+import json
+
+from engine.draw import SPEC_VERSION
+
+ALGORITHM = ("Rivest consistent sampler: ticket(S, id) = '0.' + reverse(decimal(int(SHA-256(hex(SHA-256(S)) + id)))"
+             " zero-padded to >= 64 digits); lowest tickets first, ties by id; "
+             "entities S = {seed}|E|{item_id}|{credit_class}; inspectors S = {seed}|I|{item_id}|{entity_id}")
+
+
+def build(*, plan, plan_source: str, draw_date: str, seed: str, seed_note: str, commitment: dict,
+          inputs: dict, result, supersedes: dict | None) -> dict:
+    return {
+        "spec_version": SPEC_VERSION,
+        "algorithm": ALGORITHM,
+        "plan_id": plan.plan_id,
+        "department": plan.department,
+        "year": plan.year,
+        "draw_date": draw_date,
+        "seed": seed,
+        "seed_note": seed_note,
+        "commitment": commitment,
+        "supersedes": supersedes,
+        "inputs": inputs,
+        "strata": result.strata,
+        "selections": result.selections,
+        "assignments": result.assignments,
+        "unfilled": result.unfilled,
+        "history": result.used_history,
+        "plan_source": plan_source,
+    }
+
+
+def _one(v) -> str:
+    return json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
+
+
+def dumps(doc: dict) -> bytes:
+    parts = []
+    for k, v in doc.items():
+        if isinstance(v, list):
+            body = ",\n".join("  " + _one(x) for x in v)
+            parts.append(f"{_one(k)}: [" + (f"\n{body}\n]" if v else "]"))
+        elif isinstance(v, dict):
+            body = ",\n".join(f"  {_one(kk)}: {_one(vv)}" for kk, vv in v.items())
+            parts.append(f"{_one(k)}: {{" + (f"\n{body}\n}}" if v else "}"))
+        else:
+            parts.append(f"{_one(k)}: {_one(v)}")
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
+
+
+def first_difference(expected, actual, path: str = "") -> str | None:
+    """A human-readable path to the first place two JSON values differ, or None."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for k in list(expected) + [k for k in actual if k not in expected]:
+            if k not in actual:
+                return f"{path}.{k}: missing in the file (expected {_one(expected[k])[:200]})"
+            if k not in expected:
+                return f"{path}.{k}: unexpected in the file"
+            d = first_difference(expected[k], actual[k], f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(expected, list) and isinstance(actual, list):
+        for i, (a, b) in enumerate(zip(expected, actual)):
+            d = first_difference(a, b, f"{path}[{i}]")
+            if d:
+                return d
+        if len(expected) != len(actual):
+            return f"{path}: {len(expected)} entries recomputed, {len(actual)} in the file"
+        return None
+    if expected != actual:
+        return f"{path}: recomputed {_one(expected)[:300]}, file has {_one(actual)[:300]}"
+    return None

@@ -1,0 +1,226 @@
+"""The draw plan (抽查计划): strict YAML → pydantic model, every mistake as ``file:line: reason``.
+
+Strict because a typo in a plan is a legal problem, not a style problem: a
+misspelt ``frequency_cap`` silently ignored would let the same firm be
+inspected again and again.  So unknown keys and duplicate keys are errors,
+rates are exact decimals (taken from the YAML text, never via float: 0.1 × 30
+must be 3), and every error names the line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from engine.errors import ExprError, Problem, RuleFileError
+from engine.expr import compile_filter
+
+CREDIT_CLASSES = ("A", "B", "C", "D")
+MIN_INSPECTORS = 2
+MIN_INSPECTORS_BASIS = "《中华人民共和国行政处罚法》第四十二条（执法人员不得少于两人）；国办发〔2015〕58号"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Basis(_Strict):
+    law: str = Field(min_length=1)
+    article: int | str
+    clause: Optional[int | str] = None
+
+    def cite(self) -> str:
+        law = self.law if self.law.startswith("《") else f"《{self.law}》"
+        art = f"第{self.article}条" if isinstance(self.article, int) or str(self.article).isdigit() else str(self.article)
+        return law + art + (f"第{self.clause}款" if self.clause is not None else "")
+
+
+class FrequencyCap(_Strict):
+    max: int = Field(ge=1)
+    window_days: int = Field(ge=1)
+
+
+class Item(_Strict):
+    item_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    basis: Basis
+    kind: Literal["general", "key"]
+    filter: str = "true"
+    rates: dict[str, Decimal]
+    inspectors_per_target: int
+    inspector_filter: Optional[str] = None
+    frequency_cap: Optional[FrequencyCap] = None
+    description: Optional[str] = None
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, v: dict) -> dict:
+        keys = set(v)
+        if keys != set(CREDIT_CLASSES):
+            missing = [c for c in CREDIT_CLASSES if c not in keys]
+            extra = sorted(keys - set(CREDIT_CLASSES))
+            raise ValueError("rates must give A, B, C and D"
+                             + (f"; missing {', '.join(missing)}" if missing else "")
+                             + (f"; unknown {', '.join(extra)}" if extra else "")
+                             + "（抽查比例须按信用风险分类 A/B/C/D 逐一给出）")
+        for c, r in v.items():
+            if not (Decimal(0) <= r <= Decimal(1)):
+                raise ValueError(f"rate {c} = {r} is outside 0–1（抽查比例应在 0 与 1 之间，1.0 = 全部）")
+        return {c: v[c] for c in CREDIT_CLASSES}
+
+    @field_validator("inspectors_per_target")
+    @classmethod
+    def _two(cls, v: int) -> int:
+        if v < MIN_INSPECTORS:
+            raise ValueError(f"inspectors_per_target must be at least {MIN_INSPECTORS}, got {v}"
+                             f"（每个检查对象至少选派两名执法人员：{MIN_INSPECTORS_BASIS}）")
+        return v
+
+    @model_validator(mode="after")
+    def _cap(self):
+        if self.kind == "key" and self.frequency_cap is not None:
+            raise ValueError("a key item (重点检查事项) has no frequency_cap: remove it "
+                             "（重点检查事项不设抽查频次上限）")
+        if self.kind == "general" and self.frequency_cap is None:
+            raise ValueError("a general item (一般检查事项) needs frequency_cap {max, window_days} "
+                             "（一般检查事项须限制抽查频次）")
+        return self
+
+
+class Plan(_Strict):
+    plan_id: str = Field(min_length=1)
+    department: str = Field(min_length=1)
+    year: int = Field(ge=2000, le=2100)
+    draw_date: Optional[dt.date] = None
+    description: Optional[str] = None
+    items: list[Item] = Field(min_length=1)
+
+
+class LoadedPlan:
+    """A validated plan plus where each key sits in the file (for later errors, e.g. in filters)."""
+
+    def __init__(self, plan: Plan, path: Path, lines: dict, columns: dict, text: str):
+        self.plan = plan
+        self.path = path
+        self.lines = lines
+        self.columns = columns
+        self.text = text
+
+    def line(self, *loc) -> int:
+        loc = tuple(loc)
+        while loc and loc not in self.lines:
+            loc = loc[:-1]
+        return self.lines.get(loc, 1)
+
+    def compile_filters(self, entity_schema: dict, inspector_schema: dict):
+        """Compile every item filter against the registers' columns, reporting all errors at once."""
+        problems, out = [], []
+        for i, item in enumerate(self.plan.items):
+            pair = []
+            for key, schema, src in (("filter", entity_schema, item.filter),
+                                     ("inspector_filter", inspector_schema, item.inspector_filter)):
+                if src is None:
+                    pair.append(None)
+                    continue
+                try:
+                    pair.append(compile_filter(src, schema,
+                                               {"credit_class": set(CREDIT_CLASSES)} if key == "filter" else None))
+                except ExprError as e:
+                    line = self.line("items", i, key)
+                    if "\n" in src.strip():
+                        line += e.line  # block scalar: the text starts on the next line
+                    problems.append(Problem(self.path, line, f"items[{i}].{key} ({item.item_id}): {e}"))
+                    pair.append(None)
+            out.append(tuple(pair))
+        if problems:
+            raise RuleFileError(problems)
+        return out
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct(node, path, lines, columns, file):
+    lines[path] = node.start_mark.line + 1
+    columns[path] = node.start_mark.column + 1
+    if isinstance(node, yaml.MappingNode):
+        out, seen = {}, {}
+        for k, v in node.value:
+            key = _construct(k, path + ("<key>",), {}, {}, file)
+            if not isinstance(key, (str, int)):
+                raise RuleFileError([Problem(file, k.start_mark.line + 1, f"unsupported key {key!r}")])
+            if key in seen:
+                raise RuleFileError([Problem(file, k.start_mark.line + 1,
+                                             f"duplicate key '{key}' (first on line {seen[key]})（键重复）")])
+            seen[key] = k.start_mark.line + 1
+            lines[path + (key,)] = k.start_mark.line + 1
+            out[key] = _construct(v, path + (key,), lines, columns, file)
+            lines[path + (key,)] = k.start_mark.line + 1 if isinstance(v, (yaml.MappingNode, yaml.SequenceNode)) \
+                else v.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(v, path + (i,), lines, columns, file) for i, v in enumerate(node.value)]
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:float" or (tag == "tag:yaml.org,2002:str" and node.value.strip().endswith("%")
+                                            and path and path[-2:-1] == ("rates",)):
+        text = node.value.strip().replace("_", "")
+        try:
+            if text.endswith("%"):
+                return Decimal(text[:-1].strip()) / 100
+            return Decimal(text)
+        except InvalidOperation:
+            raise RuleFileError([Problem(file, node.start_mark.line + 1, f"not a number: {node.value!r}")])
+    if tag == "tag:yaml.org,2002:timestamp":
+        return node.value  # dates stay text; pydantic parses ISO dates and says which key is wrong
+    return _Loader.construct_object(_Loader(""), node) if tag != "tag:yaml.org,2002:str" else node.value
+
+
+def load_plan(path) -> LoadedPlan:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise RuleFileError([Problem(path, 0, f"cannot read the plan: {e.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RuleFileError([Problem(path, 0, "the plan must be UTF-8 text（计划文件须为 UTF-8 编码）")]) from None
+    return parse_plan(text, path)
+
+
+def parse_plan(text: str, path) -> LoadedPlan:
+    path = Path(path)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise RuleFileError([Problem(path, mark.line + 1 if mark else 0,
+                                     f"not valid YAML: {getattr(e, 'problem', e)}")]) from None
+    if node is None:
+        raise RuleFileError([Problem(path, 1, "the plan is empty")])
+    lines, columns = {}, {}
+    data = _construct(node, (), lines, columns, path)
+    if not isinstance(data, dict):
+        raise RuleFileError([Problem(path, 1, "the plan must be a mapping (plan_id, department, year, items)")])
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = tuple(err["loc"])
+            where = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in loc).replace(".[", "[")
+            msg = err["msg"].removeprefix("Value error, ")
+            probe = loc
+            while probe and probe not in lines:
+                probe = probe[:-1]
+            problems.append(Problem(path, lines.get(probe, 1), f"{where or 'plan'}: {msg}"))
+        raise RuleFileError(sorted(problems, key=Problem.sort_key)) from None
+    if plan.draw_date is not None and plan.draw_date.year != plan.year:
+        raise RuleFileError([Problem(path, lines.get(("draw_date",), 1),
+                                     f"draw_date {plan.draw_date} is not in the plan year {plan.year}")])
+    return LoadedPlan(plan, path, lines, columns, text)

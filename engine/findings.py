@@ -1,0 +1,80 @@
+"""Finding codes and how a finding explains itself.
+
+The codes are a contract other tools rely on: each has a fixed category
+(overreach 乱作为 / inaction 不作为 / leniency 罚人情款 / procedure 程序) and
+severity.  Checks produce ``FindingBatch`` objects over row positions
+(vectorized); only when a report is written does each finding become a dict
+with its messages, citations, facts, expected and actual values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    category: str
+    severity: str
+    zh: str            # short Chinese label
+    en: str
+
+
+CODES: dict[str, Code] = {c.code: c for c in (
+    Code("penalty.above_statutory_max", "overreach", "high", "罚款超过法定最高限额", "fine above the statutory maximum"),
+    Code("penalty.below_statutory_min", "leniency", "high", "无法定减轻情节而低于法定最低限额处罚", "fine below the statutory minimum without a mitigating ground"),
+    Code("penalty.outside_tier", "leniency", "medium", "罚款不在情节对应的裁量阶次内", "fine outside the tier the facts allow"),
+    Code("penalty.should_not_punish", "overreach", "high", "依法应当不予处罚而给予处罚", "penalty imposed where the law says not to punish"),
+    Code("penalty.gain_not_confiscated", "leniency", "high", "未依法没收违法所得或者没收不足", "illegal gain not (fully) confiscated"),
+    Code("penalty.sanction_not_permitted", "overreach", "high", "处罚种类无法定依据", "sanction not permitted by the provision"),
+    Code("penalty.mandatory_sanction_missing", "leniency", "medium", "遗漏应当并处的处罚种类", "mandatory sanction missing"),
+    Code("penalty.time_barred", "overreach", "high", "超过追责时效仍予处罚", "penalty after the limitation period"),
+    Code("penalty.no_provision", "overreach", "high", "处罚无有效法律依据 (从旧兼从轻)", "no provision in force (after lex mitior)"),
+    Code("penalty.double_fine", "overreach", "high", "同一违法行为两次以上罚款", "same act fined more than once"),
+    Code("procedure.too_few_officers", "procedure", "medium", "执法人员少于两人", "fewer than two enforcement officers"),
+    Code("procedure.simple_procedure_exceeded", "procedure", "medium", "超出简易程序适用范围", "simple procedure used beyond its limits"),
+    Code("procedure.hearing_not_offered", "procedure", "high", "未告知听证权利", "hearing right not notified"),
+    Code("procedure.decision_overdue", "inaction", "medium", "超过法定期限作出处罚决定", "decision later than the statutory period"),
+    Code("procedure.publication_overdue", "inaction", "low", "未按期公示行政处罚信息", "penalty decision not published in time"),
+)}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass
+class FindingBatch:
+    """Findings of one code on a set of rows; per-row values are aligned with ``rows``.
+
+    ``explain(i)`` returns (facts, expected, actual, message params, citations)
+    for the i-th of ``rows``: called only when writing, never on the hot path.
+    ``category`` overrides the code's default where the direction decides it
+    (a fine above its tier is overreach, below it leniency).
+    """
+    code: str
+    rows: np.ndarray
+    explain: Callable[[int], tuple[dict, object, object, dict, list]]
+    category: np.ndarray | None = None
+
+    def __len__(self):
+        return len(self.rows)
+
+
+@dataclass
+class FindingSet:
+    batches: list[FindingBatch] = field(default_factory=list)
+
+    def add(self, batch: FindingBatch):
+        if len(batch):
+            self.batches.append(batch)
+
+    def codes_per_row(self, n: int) -> list[list[str]]:
+        out: list[list[str]] = [[] for _ in range(n)]
+        for b in self.batches:
+            for r in b.rows:
+                out[r].append(b.code)
+        return [sorted(set(c)) for c in out]
+
+    def count(self) -> int:
+        return sum(len(b) for b in self.batches)

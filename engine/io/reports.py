@@ -1,0 +1,91 @@
+"""Write review reports: JSON Lines, CSV, JSON summary and (optionally) Excel with Chinese headers.
+
+Each file is written to a temporary name and renamed into place, so a
+reader never sees half a report, and a failed run leaves the previous one.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from engine.io.atomic import atomic_path, write_text
+
+FINDING_HEADERS_ZH = {
+    "case_id": "案件编号", "code": "问题代码", "category": "类别", "severity": "严重程度",
+    "message_zh": "问题说明", "message_en": "Finding (English)", "citations": "法律依据",
+    "facts": "所用事实", "expected": "法定要求", "actual": "实际情况", "department": "执法部门",
+    "officers": "执法人员", "event_date": "事件日期", "row": "原始行号",
+}
+CATEGORY_ZH = {"overreach": "乱作为", "inaction": "不作为", "leniency": "罚人情款", "procedure": "程序违法"}
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def write_jsonl(path: Path, rows) -> int:
+    n = 0
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(_dump(r))
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def write_frame_jsonl(path: Path, frame: pd.DataFrame):
+    with atomic_path(path) as tmp:
+        frame.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso")
+
+
+def write_csv(path: Path, frame: pd.DataFrame):
+    """UTF-8 with BOM, so Excel opens Chinese text correctly."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+
+
+def write_json(path: Path, obj):
+    write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def citation_text(cs: list[dict]) -> str:
+    parts = []
+    for c in cs:
+        s = f"{c['law']}第{c['article']}条"
+        if c.get("paragraph"):
+            s += f"第{c['paragraph']}款"
+        if c.get("item"):
+            s += f"第{c['item']}项"
+        if c.get("document"):
+            s += f"（{c['document']}）"
+        parts.append(s)
+    return "；".join(parts)
+
+
+def write_review_excel(path: Path, findings: list[dict], summary: dict):
+    rows = []
+    for f in findings:
+        r = dict(f)
+        r["category"] = f"{CATEGORY_ZH.get(r['category'], r['category'])} ({r['category']})"
+        r["severity"] = SEVERITY_ZH.get(r["severity"], r["severity"])
+        r["citations"] = citation_text(r["citations"])
+        r["officers"] = "；".join(r["officers"] or [])
+        for k in ("facts", "expected", "actual"):
+            r[k] = _dump(r[k])
+        rows.append(r)
+    fdf = pd.DataFrame(rows, columns=list(FINDING_HEADERS_ZH)).rename(columns=FINDING_HEADERS_ZH)
+    dept_rows = []
+    for d, s in summary["by_department"].items():
+        dept_rows.append({"执法部门": d, "已审查案件": s["evaluated"], "拒收记录": s["rejected"],
+                          "问题数": s["findings"], "有问题案件数": s["cases_with_findings"],
+                          **{f"{CATEGORY_ZH.get(c, c)}": s["by_category"].get(c, 0) for c in CATEGORY_ZH}})
+    ddf = pd.DataFrame(dept_rows)
+    cdf = pd.DataFrame([{"问题代码": k, "数量": v} for k, v in summary["by_code"].items()])
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            fdf.to_excel(xw, sheet_name="问题清单", index=False)
+            ddf.to_excel(xw, sheet_name="部门汇总", index=False)
+            cdf.to_excel(xw, sheet_name="问题分类", index=False)

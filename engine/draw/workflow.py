@@ -1,0 +1,365 @@
+"""prepare → run → verify: the commitment protocol around the pure draw.
+
+* ``prepare`` checks every input (so nothing fails after the seed is known)
+  and records SHA-256 digests of the plan and registers with a timestamp:
+  published before the seed exists, it pins down what will be drawn from.
+* ``run`` refuses inputs that differ from the commitment, computes the draw,
+  writes draw.json and the 公示名单, and records the draw in one transaction.
+  Same seed again → the same bytes (idempotent); another seed → refused
+  unless ``supersede`` with a reason, and both draws stay on record.
+* ``verify`` recomputes the draw from the published draw.json and the inputs
+  and reports the first difference.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.draw import SPEC_VERSION, algorithm, document
+from engine.draw import tickets as tk
+from engine.draw.files import atomic_write_bytes, sha256_file
+from engine.draw.ledger import Ledger, now_utc
+from engine.draw.plan import LoadedPlan, load_plan, parse_plan
+from engine.draw.publish import publication_frame, write_csv, write_excel
+from engine.draw.registers import Registers, load_registers
+from engine.errors import InputError, ZhunshengError
+
+CST = dt.timezone(dt.timedelta(hours=8))
+DRAW_JSON = "draw.json"
+PUBLICATION = "公示名单"
+REJECTED = "rejected.csv"
+KINDS = ("plan", "entities", "inspectors", "conflicts")
+
+
+class Refused(ZhunshengError):
+    """The ledger forbids this step (changed inputs, a redraw without --supersede, no commitment)."""
+
+
+@dataclass
+class Inputs:
+    plan: Path
+    entities: Path
+    inspectors: Path
+    conflicts: Path
+
+    def paths(self) -> dict:
+        return {"plan": self.plan, "entities": self.entities, "inspectors": self.inspectors,
+                "conflicts": self.conflicts}
+
+    def digests(self) -> dict:
+        return {k: sha256_file(p) for k, p in self.paths().items()}
+
+
+def commitment_sha256(plan_id: str, committed_at: str, digests: dict) -> str:
+    """Digest of the canonical commitment text, so the published commitment itself can be checked."""
+    return hashlib.sha256(commitment_text(plan_id, committed_at, digests).encode("utf-8")).hexdigest()
+
+
+def commitment_text(plan_id: str, committed_at: str, digests: dict) -> str:
+    lines = [f"plan_id: {plan_id}", f"committed_at: {committed_at}"]
+    lines += [f"{k}_sha256: {digests[k]}" for k in KINDS]
+    return "\n".join(lines) + "\n"
+
+
+def _load_all(inputs: Inputs) -> tuple[LoadedPlan, Registers, list]:
+    lp = load_plan(inputs.plan)
+    regs = load_registers(inputs.entities, inputs.inspectors, inputs.conflicts)
+    filters = lp.compile_filters(regs.entity_schema, regs.inspector_schema)
+    _check_repeats(lp)
+    return lp, regs, filters
+
+
+def _check_repeats(lp: LoadedPlan) -> None:
+    from engine.errors import Problem, RuleFileError
+    seen = {}
+    for i, it in enumerate(lp.plan.items):
+        if it.item_id in seen and lp.plan.items[seen[it.item_id]].frequency_cap != it.frequency_cap:
+            raise RuleFileError([Problem(lp.path, lp.line("items", i, "frequency_cap"),
+                                         f"items[{i}] repeats {it.item_id} with a different frequency_cap "
+                                         f"（同一事项重复出现时频次上限须一致）")])
+        seen.setdefault(it.item_id, i)
+
+
+def prepare(inputs: Inputs, db: str | None = None, supersede: bool = False, reason: str | None = None) -> dict:
+    lp, regs, _ = _load_all(inputs)
+    digests = inputs.digests()
+    ledger = Ledger(db)
+    try:
+        plan_id = lp.plan.plan_id
+        latest = ledger.latest_commitment(plan_id)
+        current = ledger.current_draw(plan_id)
+        if latest is not None and latest.digests == digests and (current is None or current["commitment_id"] == latest.id):
+            c, new = latest, False
+        else:
+            if current is not None and not supersede:
+                raise Refused(f"plan {plan_id} was already drawn (draw #{current['id']}, seed {current['seed']!r}); "
+                              "a new commitment after a draw needs --supersede --reason \"…\" "
+                              "（该计划已抽取，变更输入须注明理由）")
+            if supersede and not (reason or "").strip():
+                raise Refused("--supersede needs --reason \"…\"（须说明理由）")
+            at = now_utc()
+            c = ledger.add_commitment(plan_id, at, digests, commitment_sha256(plan_id, at, digests),
+                                      reason if supersede else None)
+            new = True
+    finally:
+        ledger.close()
+    return {"commitment": c, "new": new, "counts": regs.counts, "rejected": regs.rejected,
+            "text": commitment_text(c.plan_id, c.committed_at, c.digests), "ledger": ledger.safe_url()}
+
+
+def draw_date_of(lp: LoadedPlan, committed_at: str) -> dt.date:
+    """The plan's draw_date, else the commitment's date in China Standard Time (fixed before the seed)."""
+    if lp.plan.draw_date is not None:
+        return lp.plan.draw_date
+    return dt.datetime.fromisoformat(committed_at).astimezone(CST).date()
+
+
+def _inputs_block(inputs: Inputs, digests: dict, counts: dict) -> dict:
+    out = {}
+    for k, p in inputs.paths().items():
+        entry = {"file": Path(p).name, "sha256": digests[k]}
+        if k in counts:
+            entry.update(counts[k])
+        out[k] = entry
+    return out
+
+
+def compute(lp: LoadedPlan, regs: Registers, filters, inputs: Inputs, digests: dict, history, seed: str,
+            seed_note: str, commitment: dict, draw_date: dt.date, supersedes: dict | None):
+    result = algorithm.run(lp.plan, filters, regs, history, seed)
+    doc = document.build(plan=lp.plan, plan_source=lp.text, draw_date=draw_date.isoformat(), seed=seed,
+                         seed_note=seed_note, commitment=commitment,
+                         inputs=_inputs_block(inputs, digests, regs.counts), result=result,
+                         supersedes=supersedes)
+    return doc, result
+
+
+def _write_outputs(out: Path, data: bytes, lp: LoadedPlan, doc: dict, regs: Registers, formats) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    frame = publication_frame(lp.plan, doc["draw_date"], doc["selections"], doc["assignments"],
+                              doc["unfilled"], regs.entities, regs.inspectors)
+    if "csv" in formats:
+        write_csv(frame, out / f"{PUBLICATION}.csv")
+        written.append(out / f"{PUBLICATION}.csv")
+    if "xlsx" in formats:
+        title = f"{lp.plan.department} {lp.plan.plan_id} 双随机抽查公示名单（抽查日期 {doc['draw_date']}，随机种子 {doc['seed']}）"
+        write_excel(frame, out / f"{PUBLICATION}.xlsx", title)
+        written.append(out / f"{PUBLICATION}.xlsx")
+    rej = regs.rejected.table().rename(columns={"kind": "名录", "file": "文件", "row": "行号", "id": "编号",
+                                                "reason": "原因"})
+    atomic_write_bytes(out / REJECTED, rej.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+    written.append(out / REJECTED)
+    atomic_write_bytes(out / DRAW_JSON, data)  # last: its presence means the set is complete
+    written.append(out / DRAW_JSON)
+    return written
+
+
+def _target_rows(doc: dict, lp: LoadedPlan) -> list[dict]:
+    index = {}
+    for i, it in enumerate(lp.plan.items):
+        index.setdefault(it.item_id, i)
+    assigned = {(a["item_id"], a["entity_id"]): a["inspectors"] for a in doc["assignments"]}
+    reasons = {(u["item_id"], u["entity_id"]): u["reason"] for u in doc["unfilled"]}
+    rows = []
+    for s in doc["selections"]:
+        key = (s["item_id"], s["entity_id"])
+        rows.append({"item_index": index[s["item_id"]], "item_id": s["item_id"], "credit_class": s["credit_class"],
+                     "rank": s["rank"], "entity_id": s["entity_id"], "ticket": s["ticket"],
+                     "inspectors": ";".join(assigned.get(key, [])),
+                     "status": "unfilled" if key in reasons else "assigned", "reason": reasons.get(key)})
+    return rows
+
+
+def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = None, supersede: bool = False,
+        reason: str | None = None, formats=("csv", "xlsx")) -> dict:
+    if not seed:
+        raise InputError("--seed is empty（随机种子不能为空）")
+    if not (seed_note or "").strip():
+        raise InputError("--seed-note is empty: say who produced the seed and how（须说明种子来源）")
+    lp = load_plan(inputs.plan)
+    digests = inputs.digests()
+    ledger = Ledger(db)
+    try:
+        plan_id = lp.plan.plan_id
+        c = ledger.latest_commitment(plan_id)
+        if c is None:
+            raise Refused(f"no commitment for plan {plan_id} in the ledger: run `zhunsheng draw prepare` "
+                          "and publish the commitment before the seed is drawn（须先登记承诺）")
+        changed = [k for k in KINDS if c.digests[k] != digests[k]]
+        if changed:
+            raise Refused("inputs differ from the commitment of " + c.committed_at + ": "
+                          + "; ".join(f"{k} sha256 {digests[k]} ≠ committed {c.digests[k]}" for k in changed)
+                          + "（输入文件与承诺不一致，拒绝抽取）")
+        current = ledger.current_draw(plan_id)
+        same = current is not None and current["seed"] == seed and current["commitment_id"] == c.id
+        if current is not None and not same and not supersede:
+            raise Refused(f"plan {plan_id} was already drawn with seed {current['seed']!r} (draw #{current['id']}); "
+                          "a draw with another seed or other inputs needs --supersede --reason \"…\" "
+                          "（不得重新抽取，除非注明理由作废原抽取结果）")
+        if supersede and not same and not (reason or "").strip():
+            raise Refused("--supersede needs --reason \"…\"（须说明理由）")
+        lp, regs, filters = _load_all(inputs)
+        draw_date = draw_date_of(lp, c.committed_at)
+        commitment = {"committed_at": c.committed_at, "sha256": c.commitment_sha256}
+        if same:
+            history_before = current["id"]
+            sup_row = ledger.draw_by_id(current["supersedes_id"]) if current["supersedes_id"] else None
+            supersedes = ({"seed": sup_row["seed"], "reason": current["supersede_reason"]} if sup_row else None)
+            if seed_note != current["seed_note"]:
+                raise Refused(f"this draw was recorded with seed note {current['seed_note']!r}; "
+                              "an idempotent re-run must repeat it")
+        else:
+            history_before = None
+            supersedes = ({"seed": current["seed"], "reason": reason} if current is not None else None)
+        history = ledger.history(plan_id, draw_date, lp.plan.items, before_id=history_before)
+        doc, _ = compute(lp, regs, filters, inputs, digests, history, seed, seed_note, commitment, draw_date,
+                         supersedes)
+        data = document.dumps(doc)
+        sha = hashlib.sha256(data).hexdigest()
+        if same:
+            if sha != current["result_sha256"]:
+                raise Refused(f"re-running draw #{current['id']} gives a different result "
+                              f"(sha256 {sha} ≠ recorded {current['result_sha256']}): the software or the "
+                              "ledger history changed; nothing was written")
+            written = _write_outputs(Path(out), data, lp, doc, regs, formats)
+            return {"draw_id": current["id"], "new": False, "sha256": sha, "doc": doc, "written": written,
+                    "counts": regs.counts}
+        row = {"plan_id": plan_id, "commitment_id": c.id, "seed": seed, "seed_note": seed_note,
+               "draw_date": draw_date.isoformat(), "spec_version": SPEC_VERSION, "created_at": now_utc(),
+               "result_sha256": sha, "supersedes_id": current["id"] if current is not None else None,
+               "supersede_reason": reason if current is not None else None}
+        draw_id = ledger.record_draw(row, _target_rows(doc, lp))
+        written = _write_outputs(Path(out), data, lp, doc, regs, formats)
+        return {"draw_id": draw_id, "new": True, "sha256": sha, "doc": doc, "written": written,
+                "counts": regs.counts}
+    finally:
+        ledger.close()
+
+
+def verify(draw_json: Path, entities: Path, inspectors: Path, conflicts: Path, plan: Path | None = None,
+           db: str | None = None, use_ledger: bool = False) -> dict:
+    """Recompute a published draw; returns {'ok': bool, 'difference': str|None, 'notes': [...]}."""
+    raw = Path(draw_json).read_bytes()
+    try:
+        published = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{draw_json}: not a draw.json ({e})") from None
+    notes = []
+    if published.get("spec_version") != SPEC_VERSION:
+        return {"ok": False, "difference": f".spec_version: file has {published.get('spec_version')!r}, "
+                                           f"this software implements {SPEC_VERSION!r}", "notes": notes}
+    if plan is None:  # the plan text travels inside draw.json; its digest is checked like a file's
+        tmp_plan_text = published.get("plan_source", "")
+        plan_digest = hashlib.sha256(tmp_plan_text.encode("utf-8")).hexdigest()
+        lp = parse_plan(tmp_plan_text, Path(published["inputs"]["plan"]["file"]))
+        notes.append("plan taken from draw.json (plan_source)")
+    else:
+        lp = load_plan(plan)
+        plan_digest = sha256_file(plan)
+    inputs = Inputs(Path(plan or published["inputs"]["plan"]["file"]), Path(entities), Path(inspectors),
+                    Path(conflicts))
+    digests = {"plan": plan_digest, "entities": sha256_file(entities), "inspectors": sha256_file(inspectors),
+               "conflicts": sha256_file(conflicts)}
+    for k in KINDS:
+        if published["inputs"][k]["sha256"] != digests[k]:
+            return {"ok": False, "notes": notes,
+                    "difference": f".inputs.{k}.sha256: the given file has {digests[k]}, "
+                                  f"draw.json has {published['inputs'][k]['sha256']} (not the drawn input)"}
+    regs = load_registers(entities, inspectors, conflicts)
+    filters = lp.compile_filters(regs.entity_schema, regs.inspector_schema)
+    history = algorithm.history_from_document(published)
+    draw_date = dt.date.fromisoformat(published["draw_date"])
+    if lp.plan.draw_date is not None and lp.plan.draw_date != draw_date:
+        return {"ok": False, "notes": notes, "difference": f".draw_date: plan says {lp.plan.draw_date}, "
+                                                           f"file has {draw_date}"}
+    doc, _ = compute(lp, regs, filters, inputs, digests, history, published["seed"], published["seed_note"],
+                     published["commitment"], draw_date, published.get("supersedes"))
+    doc["inputs"]["plan"]["file"] = published["inputs"]["plan"]["file"]
+    for k in ("entities", "inspectors", "conflicts"):
+        doc["inputs"][k]["file"] = published["inputs"][k]["file"]  # a renamed copy is still the same input
+    diff = document.first_difference(doc, published)
+    if diff is None and document.dumps(doc) != raw:
+        diff = "the content matches but the bytes differ (the file was re-formatted)"
+    if diff is None and use_ledger:
+        notes.extend(_ledger_notes(db, published, hashlib.sha256(raw).hexdigest()))
+    return {"ok": diff is None, "difference": diff, "notes": notes}
+
+
+def _ledger_notes(db, published: dict, sha: str) -> list[str]:
+    ledger = Ledger(db)
+    try:
+        rows = ledger.draws_of_plan(published["plan_id"])
+    finally:
+        ledger.close()
+    mine = [r for r in rows if r["result_sha256"] == sha]
+    if not mine:
+        raise Refused(f"the ledger at {ledger.safe_url()} has no draw of {published['plan_id']} with this "
+                      f"draw.json (sha256 {sha}); it records {len(rows)} draw(s) of the plan")
+    r = mine[-1]
+    later = [x for x in rows if x["supersedes_id"] == r["id"]]
+    note = f"ledger: draw #{r['id']} recorded {r['created_at']}"
+    if later:
+        note += f"; SUPERSEDED by draw #{later[0]['id']} ({later[0]['supersede_reason']})"
+    return [note]
+
+
+def explain(published: dict, entity_id: str, entities_frame=None) -> list[str]:
+    """Hand-checkable steps for one entity's tickets, e.g. with `printf %s … | sha256sum`."""
+    seed = published["seed"]
+    out = []
+    items = []
+    for s in published["strata"]:
+        if (s["item_id"], s["credit_class"]) not in items:
+            items.append((s["item_id"], s["credit_class"]))
+    cls = None
+    for s in published["selections"]:
+        if s["entity_id"] == entity_id:
+            cls = s["credit_class"]
+    if entities_frame is not None:
+        hit = entities_frame.loc[entities_frame["entity_id"] == entity_id, "credit_class"]
+        if len(hit):
+            cls = hit.iloc[0]
+    if cls is None:
+        raise InputError(f"{entity_id}: not in the entity register given (or rejected there)")
+    seen = set()
+    for item_id, c in items:
+        if c != cls or item_id in seen:
+            continue
+        seen.add(item_id)
+        S = f"{seed}|E|{item_id}|{c}"
+        h1 = tk.seed_hex(S)
+        msg = h1 + entity_id
+        h2 = hashlib.sha256(msg.encode("utf-8")).hexdigest()
+        dec = str(int(h2, 16))
+        padded = dec.zfill(tk.PAD_DIGITS)
+        full = "0." + padded[::-1]
+        stratum = [s for s in published["strata"] if s["item_id"] == item_id and s["credit_class"] == c][0]
+        sel = [s for s in published["selections"] if s["item_id"] == item_id and s["entity_id"] == entity_id]
+        last = [s for s in published["selections"] if s["item_id"] == item_id and s["credit_class"] == c]
+        out += [f"事项 {item_id}，信用风险分类 {c} (item, credit class)",
+                f"  1. S = {S}",
+                f"  2. SHA-256(S) = {h1}      # printf '%s' '{S}' | sha256sum",
+                f"  3. SHA-256(SHA-256(S) hex + id) = {h2}",
+                f"     # printf '%s' '{msg}' | sha256sum",
+                f"  4. as a decimal integer ({len(dec)} digits) = {dec}",
+                f"  5. zero-padded to ≥64 digits and reversed: ticket = {full}",
+                f"  6. first 18 digits: {full[:20]}"]
+        if sel:
+            out.append(f"  → selected: rank {sel[0]['rank']} of n = {stratum['n']} "
+                       f"(|E| = {stratum['eligible']}); published ticket {sel[0]['ticket']}")
+        elif last:
+            out.append(f"  → not selected: the n = {stratum['n']} lowest tickets end at {last[-1]['ticket']} "
+                       f"(if the entity was eligible, its ticket is above that)")
+        else:
+            out.append(f"  → not selected: n = {stratum['n']} in this stratum")
+        for a in published["assignments"]:
+            if a["item_id"] == item_id and a["entity_id"] == entity_id:
+                SI = f"{seed}|I|{item_id}|{entity_id}"
+                out.append(f"  inspectors: S = {SI}; lowest eligible tickets: "
+                           + ", ".join(f"{i} {t}" for i, t in zip(a["inspectors"], a["tickets"])))
+    return out

@@ -1,0 +1,137 @@
+"""YAML test cases beside the rules (OpenFisca's test-runner pattern): legal staff write cases,
+not Python.
+
+A ``<ID>.cases.yaml`` file holds ``defaults`` (record fields every case starts
+from) and ``cases``: each has a ``name`` (with the article the numbers come
+from), an ``input`` record, an optional ``as_of`` date and the expected
+``output`` (any of: status, provision, provision_version, tiers,
+lawful_fine_min, lawful_fine_max, statutory_min, statutory_max, codes).
+Unknown keys are errors, so a typo never turns a case into a test of nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import Problem, RuleFileError
+from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
+
+CASE_KEYS = {"name", "input", "output", "as_of", "note"}
+OUTPUT_KEYS = {"status", "provision", "provision_version", "tiers", "lawful_fine_min", "lawful_fine_max",
+               "statutory_min", "statutory_max", "codes"}
+FILE_KEYS = {"defaults", "cases", "as_of"}
+TOLERANCE = 0.005
+
+
+@dataclass
+class Case:
+    file: Path
+    line: int
+    name: str
+    record: dict
+    expected: dict
+    as_of: dt.date
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    @property
+    def name(self):
+        return self.case.name
+
+    @property
+    def file(self):
+        return self.case.file
+
+    @property
+    def line(self):
+        return self.case.line
+
+
+def case_files(root: Path) -> list[Path]:
+    return sorted(Path(root).rglob("*.cases.yaml"))
+
+
+def load_cases(root: Path) -> list[Case]:
+    cases, problems = [], []
+    for path in case_files(root):
+        try:
+            data = load_yaml(path)
+        except ProblemError as e:
+            problems.append(e.problem)
+            continue
+        if not isinstance(data, dict) or "cases" not in data:
+            problems.append(Problem(str(path), 1, "a cases file needs a 'cases' list (and optional 'defaults')"))
+            continue
+        for k in set(data) - FILE_KEYS:
+            problems.append(Problem(str(path), line_of(data, (k,)), f"unknown key '{k}'"))
+        defaults = dict(data.get("defaults") or {})
+        file_as_of = data.get("as_of")
+        for ci, c in enumerate(data["cases"]):
+            line = line_of(data, ("cases", ci))
+            if not isinstance(c, dict):
+                problems.append(Problem(str(path), line, "a case must be a mapping"))
+                continue
+            bad = set(c) - CASE_KEYS
+            bad_out = set(c.get("output") or {}) - OUTPUT_KEYS
+            for k in sorted(bad):
+                problems.append(Problem(str(path), line_of(data, ("cases", ci, k)), f"unknown case key '{k}'"))
+            for k in sorted(bad_out):
+                problems.append(Problem(str(path), line_of(data, ("cases", ci, "output", k)),
+                                        f"unknown output key '{k}' (known: {', '.join(sorted(OUTPUT_KEYS))})"))
+            if "name" not in c or "input" not in c or "output" not in c:
+                problems.append(Problem(str(path), line, "a case needs name, input and output"))
+                continue
+            as_of = c.get("as_of") or file_as_of or "2099-12-31"
+            record = {**defaults, **c["input"]}
+            record.setdefault("case_id", f"{path.stem}#{ci + 1}")
+            cases.append(Case(path, line, str(c["name"]), record, dict(c["output"]),
+                              dt.date.fromisoformat(str(as_of))))
+    if problems:
+        raise RuleFileError(problems)
+    return cases
+
+
+def run_case(case: Case, ruleset, calendar) -> CaseResult:
+    from engine.check import check_record
+
+    record = {k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in case.record.items()}
+    got = check_record(record, ruleset, case.as_of, calendar)
+    res = CaseResult(case)
+    sr = got.get("statutory_range") or {}
+    actual = {
+        "status": got["status"],
+        "provision": got.get("provision"),
+        "provision_version": got.get("provision_version"),
+        "tiers": got.get("tiers"),
+        "lawful_fine_min": got.get("lawful_fine_min"),
+        "lawful_fine_max": got.get("lawful_fine_max"),
+        "statutory_min": sr.get("min"),
+        "statutory_max": sr.get("max"),
+        "codes": got.get("codes", []),
+    }
+    for key, want in case.expected.items():
+        have = actual[key]
+        if key in ("lawful_fine_min", "lawful_fine_max", "statutory_min", "statutory_max"):
+            same = (want is None and have is None) or (
+                want is not None and have is not None and abs(float(want) - float(have)) <= TOLERANCE)
+        elif key in ("tiers", "codes"):
+            same = sorted(want or []) == sorted(have or [])
+        else:
+            same = str(want) == str(have)
+        if not same:
+            res.differences.append(f"{key}: expected {want!r}, got {have!r}"
+                                   + (f" ({got.get('reason')})" if got["status"] == "rejected" else ""))
+    return res
+
+
+def run_cases(ruleset, calendar) -> list[CaseResult]:
+    return [run_case(c, ruleset, calendar) for c in load_cases(ruleset.root)]

@@ -180,6 +180,22 @@ def _construct(node, path, lines, columns, file):
     return _Loader.construct_object(_Loader(""), node) if tag != "tag:yaml.org,2002:str" else node.value
 
 
+def _suggest(loc: tuple) -> str:
+    import difflib
+    model = Plan
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        ann = getattr(field, "annotation", None)
+        inner = getattr(ann, "__args__", (ann,))
+        model = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def load_plan(path) -> LoadedPlan:
     path = Path(path)
     try:
@@ -215,6 +231,8 @@ def parse_plan(text: str, path) -> LoadedPlan:
             loc = tuple(err["loc"])
             where = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in loc).replace(".[", "[")
             msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown key（未知的键，请检查拼写）{_suggest(loc)}"
             probe = loc
             while probe and probe not in lines:
                 probe = probe[:-1]

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.draw import tickets as tk
-from .conftest import ref_order, ref_ticket
+from .helpers import ref_order, ref_ticket
 
 
 def rivest_trim(x: str, digits: int) -> str:

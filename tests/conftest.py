@@ -1,0 +1,47 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def ruleset():
+    from engine.ruleset.loader import load_rules
+    return load_rules(ROOT / "rules")
+
+
+@pytest.fixture(scope="session")
+def calendar():
+    from engine.calendar import default_calendar
+    return default_calendar()
+
+
+@pytest.fixture
+def review(ruleset, calendar):
+    """Review a list of record dicts; returns the Evaluation."""
+    import pandas as pd
+
+    from engine.review import review_frame
+
+    def run(records, as_of=dt.date(2099, 12, 31)):
+        raw = pd.DataFrame([{k: (";".join(v) if isinstance(v, list) else v) for k, v in r.items()}
+                            for r in records]).astype(object)
+        return review_frame(raw, ruleset, as_of, calendar)
+    return run
+
+
+BASE = {
+    "violation_code": "FSL-124-1", "party_type": "organization", "party_id": "91110105MA0000001X",
+    "officers": "T1;T2", "procedure": "ordinary", "violation_date": "2024-03-01",
+    "discovered_date": "2024-03-05", "filed_date": "2024-03-06", "decision_date": "2024-04-20",
+    "publicized_date": "2024-04-25", "hearing_notified": "true", "sanctions": "confiscate_goods",
+    "harm": "general", "goods_value": 8000, "fine": 75000,
+}
+
+
+@pytest.fixture
+def base_record():
+    return dict(BASE)

@@ -35,6 +35,13 @@ def _split_lists(series: pd.Series) -> np.ndarray:
     return lists[codes]
 
 
+def _objects(series: pd.Series) -> np.ndarray:
+    """Object array with None (never NaN/NA) for missing values: JSON null, and falsy in Python."""
+    out = series.to_numpy(dtype=object)
+    out[pd.isna(out)] = None
+    return out
+
+
 def _dates(a: np.ndarray) -> np.ndarray:
     out = np.datetime_as_string(a.astype("datetime64[D]"), unit="D").astype(object)
     out[np.isnat(a)] = None
@@ -44,8 +51,8 @@ def _dates(a: np.ndarray) -> np.ndarray:
 def finding_rows(ev):
     """One dict per finding, in row order then code order (stable across runs)."""
     frame = ev.frame
-    case_ids = frame["case_id"].to_numpy(dtype=object)
-    depts = frame["department"].to_numpy(dtype=object)
+    case_ids = _objects(frame["case_id"])
+    depts = _objects(frame["department"])
     officers = _split_lists(frame["officers"]) if len(frame) else []
     dd = ev.column("decision_date")
     items = []
@@ -102,7 +109,7 @@ def case_frame(ev, codes_per_row: dict[int, list[str]]) -> pd.DataFrame:
     for i in ev.records.rejections.reasons:
         reasons[i] = ev.records.rejections.text(i)
     out = pd.DataFrame({
-        "case_id": frame["case_id"].to_numpy(dtype=object),
+        "case_id": _objects(frame["case_id"]),
         "status": np.where(ok, "evaluated", "rejected"),
         "provision": prov,
         "provision_version": version,
@@ -110,12 +117,16 @@ def case_frame(ev, codes_per_row: dict[int, list[str]]) -> pd.DataFrame:
         "lawful_fine_min": _nullable_floats(lo),
         "lawful_fine_max": _nullable_floats(hi),
         "codes": codes,
-        "department": frame["department"].to_numpy(dtype=object),
+        "department": _objects(frame["department"]),
         "officers": _split_lists(frame["officers"]) if n else [],
         "event_date": _dates(ev.column("decision_date")),
         "row": frame[ROW].to_numpy(),
         "reason": reasons,
     })
+    extras = ev.records.extra_columns
+    if extras:  # unknown input columns are carried through, never dropped
+        values = frame[extras].astype(object).where(frame[extras].notna(), None).to_dict("records")
+        out["extra"] = values
     return out
 
 
@@ -123,9 +134,10 @@ def rejected_frame(ev) -> pd.DataFrame:
     rej = ev.records.rejections
     idx = sorted(rej.reasons)
     frame = ev.frame
+    ids = _objects(frame["case_id"])
     data = {
         "row": [int(frame[ROW].iat[i]) for i in idx],
-        "case_id": [frame["case_id"].iat[i] for i in idx],
+        "case_id": [ids[i] for i in idx],
         "reason": [rej.text(i) for i in idx],
     }
     if getattr(ev, "sources", None) is not None:
@@ -138,7 +150,7 @@ def summary(ev, findings: list[dict], input_rows: int) -> dict:
     by_code = Counter(f["code"] for f in findings)
     by_cat = Counter(f["category"] for f in findings)
     by_sev = Counter(f["severity"] for f in findings)
-    dept = ev.frame["department"].fillna("(未填)").to_numpy(dtype=object)
+    dept = np.array([d or "(未填)" for d in _objects(ev.frame["department"])], dtype=object)
     per_dept: dict[str, dict] = {}
     d_eval = Counter(dept[ok])
     d_rej = Counter(dept[~ok])

@@ -1,0 +1,187 @@
+"""Benchmark: a 10,000,000-entity register, one item, rate 5% — the whole `zhunsheng draw run`.
+
+Budget (issue 5): ≤ 30 s wall and ≤ 4 GiB peak memory on the project machine.
+
+    .venv/bin/python bench/bench_draw.py                 # 10M entities (data cached in /tmp)
+    .venv/bin/python bench/bench_draw.py --entities 1000000 --keep
+
+What is measured: `draw run` (read and validate the Parquet register, check
+input digests against the commitment, compute all tickets, assign inspectors,
+write the ledger in one transaction, write draw.json, 公示名单.csv and
+rejected.csv) in a fresh child process.  Wall time is taken around that
+process; memory is the peak of the summed RSS of the process and its hashing
+workers, sampled every 20 ms with psutil (an upper bound: copy-on-write pages
+shared with the workers are counted twice), plus the kernel's ru_maxrss of the
+largest single process.  `prepare` is timed too, separately.
+
+The register is synthetic but realistic in shape: valid GB 32100 codes,
+Chinese names, four districts, five industries (the item filter keeps 餐饮,
+about 40%), credit classes 30/45/18/7%, 95% active.  The inspector register
+has 30 inspectors of whom 24 are qualified for the item (max_load 50,000), so
+the run also computes about 12 million inspector tickets.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+PLAN = """\
+plan_id: BENCH-10M
+department: 基准测试市场监督管理局
+year: 2025
+draw_date: 2025-03-10
+items:
+  - item_id: FOOD-01
+    name: 餐饮服务食品安全检查
+    basis: {law: 中华人民共和国食品安全法, article: 87}
+    kind: general
+    filter: "industry == '餐饮' and district != '开发区'"
+    rates: {A: 0.05, B: 0.05, C: 0.05, D: 0.05}
+    inspectors_per_target: 2
+    frequency_cap: {max: 1, window_days: 365}
+"""
+
+
+def make_codes(n: int, rng: np.random.Generator) -> np.ndarray:
+    """n distinct valid 统一社会信用代码: base-31 bodies from a permuted counter, check character by GB 32100."""
+    chars = np.frombuffer(CODE_CHARS.encode(), dtype=np.uint8)
+    body = np.empty((n, 17), dtype=np.uint8)
+    body[:, :8] = np.frombuffer(b"91440103", dtype=np.uint8)
+    x = (np.arange(n, dtype=np.int64) * 2654435761 + int(rng.integers(0, 31 ** 8))) % (31 ** 9)
+    vals = np.empty((n, 17), dtype=np.int64)
+    vals[:, :8] = [9, 1, 4, 4, 0, 1, 0, 3]
+    for j in range(16, 7, -1):
+        vals[:, j] = x % 31
+        x //= 31
+    body[:, 8:] = chars[vals[:, 8:]]
+    weights = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+    check = (31 - (vals @ weights) % 31) % 31
+    out = np.empty((n, 18), dtype=np.uint8)
+    out[:, :17] = body
+    out[:, 17] = chars[check]
+    return out.view("S18").ravel().astype(str)
+
+
+def make_data(d: Path, n: int) -> dict:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    d.mkdir(parents=True, exist_ok=True)
+    ent = d / f"entities_{n}.parquet"
+    rng = np.random.default_rng(20250310)
+    if not ent.exists():
+        t = time.perf_counter()
+        codes = make_codes(n, rng)
+        districts = np.array(["东城", "西城", "南湖", "开发区"])[rng.integers(0, 4, n)]
+        industries = np.array(["餐饮", "零售", "食品生产", "住宿", "批发"])[
+            rng.choice(5, n, p=[0.4, 0.3, 0.1, 0.1, 0.1])]
+        classes = np.array(list("ABCD"))[rng.choice(4, n, p=[0.30, 0.45, 0.18, 0.07])]
+        status = np.array(["存续", "在业", "注销", "吊销"])[rng.choice(4, n, p=[0.80, 0.15, 0.03, 0.02])]
+        types = np.array(["有限责任公司", "个体工商户", "股份有限公司"])[rng.choice(3, n, p=[0.5, 0.45, 0.05])]
+        import pyarrow.compute as pc
+        names = pc.binary_join_element_wise(pa.array(districts), pa.array(np.char.mod("%d", np.arange(n))),
+                                            pa.array(industries), "示例")
+        table = pa.table({"entity_id": codes, "name": names, "type": types, "district": districts,
+                          "industry": industries, "credit_class": classes, "status": status})
+        pq.write_table(table, ent)
+        print(f"generated {n:,} entities in {time.perf_counter() - t:.1f} s → {ent} "
+              f"({ent.stat().st_size / 2**20:.0f} MiB)")
+    ins = d / "inspectors.csv"
+    rows = ["inspector_id,name,department,qualifications,active,max_load"]
+    for k in range(30):
+        q = "FOOD-01;PUB-01" if k < 24 else "ADV-01"
+        rows.append(f"ZF-4401-{k:04d},执法人员{k},食品安全监督管理科,{q},是,50000")
+    ins.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    con = d / "conflicts.csv"
+    codes_head = pd.read_parquet(ent, columns=["entity_id"]).entity_id.head(50).tolist()
+    con.write_text("inspector_id,entity_id,reason\n" + "".join(
+        f"ZF-4401-{k % 24:04d},{c},近亲属\n" for k, c in enumerate(codes_head)), encoding="utf-8")
+    plan = d / "plan.yaml"
+    plan.write_text(PLAN, encoding="utf-8")
+    return {"plan": plan, "entities": ent, "inspectors": ins, "conflicts": con}
+
+
+def measure(cmd: list[str], env: dict) -> dict:
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = [0]
+
+    def sample():
+        while proc.poll() is None:
+            try:
+                total = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+                peak[0] = max(peak[0], total)
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    th.join()
+    import resource
+    maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return {"wall_s": wall, "peak_tree_rss": peak[0], "max_single_rss": maxrss, "rc": proc.returncode,
+            "output": out}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--entities", type=int, default=10_000_000)
+    ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "zhunsheng-bench-draw")
+    ap.add_argument("--format", default="csv", help="publication formats for the timed run (csv, xlsx)")
+    ap.add_argument("--keep", action="store_true", help="keep the output directory")
+    args = ap.parse_args()
+    paths = make_data(args.data, args.entities)
+    work = Path(tempfile.mkdtemp(prefix="bench-draw-"))
+    env = dict(os.environ, ZHUNSHENG_DB=f"sqlite:///{work / 'ledger.sqlite'}", PYTHONPATH=str(ROOT))
+    base = [sys.executable, "-c", "import sys; from engine.draw.commands import draw; draw(sys.argv[1:])"]
+    inputs = ["--entities", str(paths["entities"]), "--inspectors", str(paths["inspectors"]),
+              "--conflicts", str(paths["conflicts"])]
+    prep = measure(base + ["prepare", str(paths["plan"]), *inputs], env)
+    if prep["rc"] != 0:
+        print(prep["output"])
+        return 1
+    out = work / "out"
+    run = measure(base + ["run", str(paths["plan"]), *inputs, "--seed", "bench-seed-20250310",
+                          "--seed-note", "benchmark", "--out", str(out), "--format", args.format], env)
+    print(run["output"])
+    if run["rc"] != 0:
+        return 1
+    doc = json.loads((out / "draw.json").read_text(encoding="utf-8"))
+    gib = 2 ** 30
+    print(f"entities: {args.entities:,}; selected {len(doc['selections']):,}; "
+          f"assigned {len(doc['assignments']):,}; unfilled {len(doc['unfilled']):,}; "
+          f"workers {os.environ.get('ZHUNSHENG_DRAW_WORKERS', os.cpu_count())}")
+    print(f"prepare: wall {prep['wall_s']:.1f} s, peak RSS (process tree) {prep['peak_tree_rss'] / gib:.2f} GiB")
+    print(f"run:     wall {run['wall_s']:.1f} s, peak RSS (process tree) {run['peak_tree_rss'] / gib:.2f} GiB, "
+          f"largest single process {run['max_single_rss'] / gib:.2f} GiB")
+    ok = run["wall_s"] <= 30 and run["peak_tree_rss"] <= 4 * gib
+    print("within budget (≤ 30 s, ≤ 4 GiB)" if ok else "OVER BUDGET (≤ 30 s, ≤ 4 GiB)")
+    if not args.keep:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"output kept in {work}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The check command: exit codes 0/1/2, text and JSON output, input as options, JSON or a file."""
+import json
+
+from click.testing import CliRunner
+
+from cli import main
+
+OPTS = ["--violation-code", "FSL-124-1", "--party-type", "单位", "--officers", "A;B", "--procedure", "普通",
+        "--violation-date", "2024-03-01", "--discovered-date", "2024-03-05", "--filed-date", "2024-03-06",
+        "--decision-date", "2024-04-20", "--publicized-date", "2024-04-25", "--hearing-notified", "是",
+        "--sanctions", "没收非法财物", "--harm", "一般", "--goods-value", "9999.99"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["check", *args])
+
+
+def test_lawful_decision_exits_0_and_explains_range():
+    res = invoke(*OPTS, "--fine", "75000")
+    assert res.exit_code == 0, res.output
+    assert "FSL-124-1" in res.output and "50,000.00–100,000.00" in res.output
+    assert "65,000.00–85,000.00" in res.output and "一般处罚" in res.output and "No findings" in res.output
+
+
+def test_findings_exit_1_in_chinese_and_english():
+    res = invoke(*OPTS, "--fine", "120000")
+    assert res.exit_code == 1
+    assert "penalty.above_statutory_max" in res.output and "超过" in res.output and "exceeds" in res.output
+    assert "中华人民共和国食品安全法第124条第1款" in res.output
+
+
+def test_json_output():
+    res = invoke(*OPTS, "--fine", "120000", "--json")
+    assert res.exit_code == 1
+    out = json.loads(res.output)
+    assert out["provision"] == "FSL-124-1" and out["provision_version"] == "2015-10-01"
+    assert out["tiers"] == ["一般处罚"]
+    assert (out["lawful_fine_min"], out["lawful_fine_max"]) == (65000.0, 85000.0)
+    assert out["codes"] == ["penalty.above_statutory_max"]
+    assert out["lawful_sanctions"][0]["sanction"] == "confiscate_goods"
+
+
+def test_record_as_json_with_chinese_keys():
+    rec = {"违法行为编码": "PVR-7", "当事人类型": "个人", "违法行为发生日期": "2024年3月1日", "处罚决定日期": "2024-04-20",
+           "违法所得": 0, "罚款金额": 50000, "执法人员": ["A", "B"], "已告知听证": True, "程序": "普通",
+           "公示日期": "2024-04-25"}
+    res = invoke("--json", json.dumps(rec, ensure_ascii=False))
+    out = json.loads(res.output)
+    assert res.exit_code == 0, res.output
+    assert (out["lawful_fine_min"], out["lawful_fine_max"]) == (30000.0, 70000.0)
+
+
+def test_one_row_file(tmp_path):
+    f = tmp_path / "one.csv"
+    f.write_text("violation_code,party_type,violation_date,decision_date,fine,officers,procedure,hearing_notified\n"
+                 "RTSL-90,individual,2024-07-01,2024-07-01,100,JJ1,simple,false\n", encoding="utf-8")
+    res = invoke("--file", str(f))
+    assert res.exit_code == 0, res.output
+
+
+def test_bad_input_exits_2():
+    res = invoke(*OPTS, "--fine", "abc")
+    assert res.exit_code == 2 and "not a number: 'abc'" in res.output
+    res = invoke("--json", "{not json")
+    assert res.exit_code == 2 and "invalid JSON" in res.output
+    res = invoke(*OPTS[:-2], "--violation-code", "NOPE", "--fine", "1")
+    assert res.exit_code == 2 and "unknown code 'NOPE'" in res.output
+
+
+def test_rules_show():
+    res = CliRunner().invoke(main, ["rules", "show", "WSL-95"])
+    assert res.exit_code == 0
+    assert "2014-12-01 – 2021-08-31" in res.output and "0.3–0.3 × prior_year_income" in res.output
+    res = CliRunner().invoke(main, ["rules", "show", "NOPE"])
+    assert res.exit_code == 2
+
+
+def test_rules_test_command():
+    res = CliRunner().invoke(main, ["rules", "test"])
+    assert res.exit_code == 0, res.output
+    assert " 0 failed" in res.output

@@ -25,7 +25,7 @@ import pandas as pd
 
 from engine.draw import tickets as tk
 from engine.draw.plan import CREDIT_CLASSES, Plan
-from engine.draw.registers import ACTIVE_STATUSES, Registers
+from engine.draw.registers import ACTIVE_STATUSES, Registers, _arrow, _fixed18
 
 
 @dataclass
@@ -62,7 +62,8 @@ def _exact_order(idx: np.ndarray, keys: np.ndarray, Ss: list, ids: list) -> np.n
 
 def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str) -> DrawResult:
     ent = regs.entities
-    ids = ent["entity_id"].to_numpy(dtype=object)
+    id_arr = _arrow(ent["entity_id"])
+    id_mat = _fixed18(id_arr) if len(ent) else np.zeros((0, 18), dtype=np.uint8)  # validated: 18 ASCII bytes
     active = ent["status"].isin(ACTIVE_STATUSES).to_numpy(dtype=bool, na_value=False)
     cls = ent["credit_class"].to_numpy(dtype=object)
     class_masks = {c: cls == c for c in CREDIT_CLASSES}
@@ -94,7 +95,7 @@ def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str)
                     counts[e] += c
             over = {e for e, c in counts.items() if c >= item.frequency_cap.max}
             if over:
-                capped = pd.Series(ids).isin(over).to_numpy()
+                capped = ent["entity_id"].isin(over).to_numpy(dtype=bool, na_value=False)
                 for e in over:
                     if (item.item_id, e) in history.cap_counts:
                         used_caps[(item.item_id, e)] = history.cap_counts[(item.item_id, e)]
@@ -104,21 +105,26 @@ def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str)
             in_c = class_masks[c]
             eligible = in_c & base & ~capped
             e_idx = np.flatnonzero(eligible)
-            e_ids = ids[e_idx].tolist()
-            n = sample_size(item.rates[c], len(e_ids))
+            e_mat = id_mat[e_idx]
+
+            def e_id(i, e_mat=e_mat):
+                return e_mat[i].tobytes().decode("ascii")
+            n = sample_size(item.rates[c], len(e_idx))
             S = f"{seed}|E|{item.item_id}|{c}"
-            chosen, keys = tk.lowest(S, e_ids, n)
+            keys = tk.keys_fixed(S, e_mat)
+            chosen, keys = tk.lowest(S, None, n, k=keys, id_of=e_id)
             strata.append({
                 "item_id": item.item_id, "credit_class": c, "rate": str(item.rates[c]),
-                "population": int(in_c.sum()), "eligible": len(e_ids), "n": len(chosen),
+                "population": int(in_c.sum()), "eligible": len(e_idx), "n": len(chosen),
                 "excluded": {"status": int((in_c & ~active).sum()),
                              "filter": int((in_c & active & ~fmask).sum()),
                              "frequency_cap": int((in_c & base & capped).sum())},
             })
             for rank, j in enumerate(chosen.tolist(), start=1):
+                eid = e_id(j)
                 selections.append({"item_id": item.item_id, "credit_class": c, "rank": rank,
-                                   "entity_id": e_ids[j], "ticket": tk.short(keys[j])})
-                sel_pos.append(e_ids[j])
+                                   "entity_id": eid, "ticket": tk.short(keys[j])})
+                sel_pos.append(eid)
                 sel_keys.append(int(keys[j]))
                 sel_S.append(S)
         if not sel_pos:

@@ -37,33 +37,55 @@ def mask(text) -> str:
     return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), s)
 
 
+def mask_column(col: pd.Series) -> pd.Series:
+    """Vectorized ``mask``: only cells holding 11+ consecutive digits can contain a number to hide."""
+    col = col.astype(object).where(col.notna(), "").astype(str)
+    hit = col.str.contains(r"\d{11}", regex=True).to_numpy(dtype=bool)
+    if hit.any():
+        col = col.copy()
+        col[hit] = [mask(v) for v in col[hit]]
+    return col
+
+
 def publication_frame(plan, draw_date: str, selections: list, assignments: list, unfilled: list,
                       entities: pd.DataFrame, inspectors: pd.DataFrame) -> pd.DataFrame:
-    items = {it.item_id: it for it in plan.items}
+    """One row per selected target, in plan order, class, rank (vectorized: a 10M register draws 500k targets)."""
     sel = pd.DataFrame(selections, columns=["item_id", "credit_class", "rank", "entity_id", "ticket"])
     if sel.empty:
         return pd.DataFrame(columns=COLUMNS)
-    info = entities.set_index("entity_id")
-    wanted = pd.Index(sel["entity_id"].unique())
-    names = info["name"].reindex(wanted) if "name" in info else pd.Series("", index=wanted)
-    districts = info["district"].reindex(wanted) if "district" in info else pd.Series("", index=wanted)
-    ins_name = dict(zip(inspectors["inspector_id"], inspectors["name"]))
-    assigned = {(a["item_id"], a["entity_id"]): a["inspectors"] for a in assignments}
-    short = {(u["item_id"], u["entity_id"]): u["reason"].split(" (")[0] for u in unfilled}
     order = {it.item_id: i for i, it in enumerate(plan.items)}
     sel["_o"] = sel["item_id"].map(order)
-    sel = sel.sort_values(["_o", "credit_class", "rank"], kind="stable")
-    rows = []
-    for n, r in enumerate(sel.itertuples(index=False), start=1):
-        it = items[r.item_id]
-        key = (r.item_id, r.entity_id)
-        ins = assigned.get(key, [])
-        rows.append([n, plan.plan_id, plan.department, draw_date, r.item_id, it.name, KIND_ZH[it.kind],
-                     it.basis.cite(), r.credit_class, r.rank, r.entity_id,
-                     mask(names.get(r.entity_id, "")), mask(districts.get(r.entity_id, "")), r.ticket,
-                     "、".join(mask(ins_name.get(i, "")) for i in ins), "、".join(mask(i) for i in ins),
-                     ("未能选派：" + short[key]) if key in short else ""])
-    return pd.DataFrame(rows, columns=COLUMNS)
+    sel = sel.sort_values(["_o", "credit_class", "rank"], kind="stable").reset_index(drop=True)
+    wanted = entities["entity_id"].isin(pd.unique(sel["entity_id"])).to_numpy(dtype=bool, na_value=False)
+    info = entities.loc[wanted].set_index("entity_id")
+    name = sel["entity_id"].map(info["name"]) if "name" in info else pd.Series("", index=sel.index)
+    district = sel["entity_id"].map(info["district"]) if "district" in info else pd.Series("", index=sel.index)
+    ins_name = dict(zip(inspectors["inspector_id"].tolist(), inspectors["name"].tolist()))
+    team = {(a["item_id"], a["entity_id"]): a["inspectors"] for a in assignments}
+    note = {(u["item_id"], u["entity_id"]): "未能选派：" + u["reason"].split(" (")[0] for u in unfilled}
+    keys = list(zip(sel["item_id"].tolist(), sel["entity_id"].tolist()))
+    teams = [team.get(k, []) for k in keys]
+    items = {it.item_id: it for it in plan.items}
+    frame = pd.DataFrame({
+        "序号": range(1, len(sel) + 1),
+        "抽查计划编号": plan.plan_id,
+        "实施部门": plan.department,
+        "抽查日期": draw_date,
+        "抽查事项编号": sel["item_id"],
+        "抽查事项": sel["item_id"].map({k: v.name for k, v in items.items()}),
+        "事项类别": sel["item_id"].map({k: KIND_ZH[v.kind] for k, v in items.items()}),
+        "检查依据": sel["item_id"].map({k: v.basis.cite() for k, v in items.items()}),
+        "信用风险分类": sel["credit_class"],
+        "抽取序位": sel["rank"],
+        "统一社会信用代码": sel["entity_id"],
+        "主体名称": mask_column(name),
+        "所在区域": mask_column(district),
+        "随机数（前18位）": sel["ticket"],
+        "执法检查人员": mask_column(pd.Series(["、".join(str(ins_name.get(i, "")) for i in t) for t in teams])),
+        "执法证号": mask_column(pd.Series(["、".join(t) for t in teams])),
+        "备注": [note.get(k, "") for k in keys],
+    })
+    return frame[COLUMNS]
 
 
 def write_csv(frame: pd.DataFrame, target: Path) -> None:

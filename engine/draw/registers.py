@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.errors import InputError
 from engine.io.readers import ROW, SOURCE, read_table
@@ -27,6 +29,7 @@ WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
 _VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(CODE_CHARS):
     _VALUE[ord(_c)] = _i
+_VALUE16 = _VALUE.astype(np.int16)
 
 CREDIT_CLASSES = ("A", "B", "C", "D")
 ACTIVE_STATUSES = ("active", "在业", "存续")
@@ -88,38 +91,63 @@ def check_char(code17: str) -> str:
     return CODE_CHARS[(31 - s % 31) % 31]
 
 
+def _arrow(col: pd.Series) -> pa.Array:
+    """The column as one contiguous Arrow string array (zero-copy for Arrow-backed pandas strings)."""
+    if hasattr(col.array, "_pa_array"):
+        arr = col.array._pa_array
+    else:
+        arr = pa.array(col.astype(object).where(col.notna(), None).tolist(), type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def _fixed18(arr: pa.Array) -> np.ndarray:
+    """Bytes of an Arrow string array whose values are all 18 bytes long, as an (n, 18) uint8 matrix."""
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return data.reshape(n, 18)
+
+
 def credit_code_problems(ids: pd.Series) -> np.ndarray:
     """Per id: '' when valid, else the reason in Chinese (vectorized over the register)."""
-    s = ids.astype("string").fillna("")
-    n = len(s)
+    arr = _arrow(ids).fill_null("")
+    n = len(arr)
     out = np.full(n, "", dtype=object)
-    lengths = s.str.len().to_numpy(dtype=np.int64, na_value=0)
+    lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+    blen = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
     out[lengths == 0] = "统一社会信用代码为空 (entity_id missing)"
     bad_len = (lengths != 18) & (lengths != 0)
-    out[bad_len] = ["统一社会信用代码应为18位，实为%d位 (must be 18 characters)" % k for k in lengths[bad_len]]
-    ok = lengths == 18
-    if ok.any():
-        sub = s[ok]
-        enc = sub.str.encode("utf-8")
-        blen = enc.str.len().to_numpy(dtype=np.int64)
-        ascii_ok = blen == 18
-        arr = np.zeros((len(sub), 18), dtype=np.uint8)
-        if ascii_ok.any():
-            arr[ascii_ok] = np.frombuffer(b"".join(enc[ascii_ok].tolist()), dtype=np.uint8).reshape(-1, 18)
-        vals = _VALUE[arr]
-        charset_ok = ascii_ok & (vals >= 0).all(axis=1)
-        body = np.where(vals[:, :17] >= 0, vals[:, :17], 0)
-        expect = (31 - (body @ WEIGHTS) % 31) % 31
-        check_ok = charset_ok & (expect == vals[:, 17])
-        reasons = np.full(len(sub), "", dtype=object)
-        reasons[~charset_ok] = ("统一社会信用代码含非法字符（只能用数字和除 I O S V Z 外的大写字母）"
-                                " (invalid character)")
-        bad_check = charset_ok & ~check_ok
+    if bad_len.any():
+        out[bad_len] = ["统一社会信用代码应为18位，实为%d位 (must be 18 characters)" % k for k in lengths[bad_len]]
+    ascii18 = blen == 18
+    out[(lengths == 18) & ~ascii18] = ("统一社会信用代码含非法字符（只能用数字和除 I O S V Z 外的大写字母）"
+                                       " (invalid character)")
+    if ascii18.any():
+        idx = np.flatnonzero(ascii18)
+        sub = arr if len(idx) == n else pc.filter(arr, pa.array(ascii18))
+        rows = np.ascontiguousarray(_fixed18(sub).T)      # (18, n): one character position per row
+        charset_ok = np.ones(rows.shape[1], dtype=bool)
+        acc = np.zeros(rows.shape[1], dtype=np.int32)
+        for j in range(17):
+            v = _VALUE16[rows[j]]
+            charset_ok &= v >= 0
+            acc += v.astype(np.int32) * int(WEIGHTS[j])
+        last = _VALUE16[rows[17]]
+        charset_ok &= last >= 0
+        expect = (31 - acc % 31) % 31
+        bad_chars = ~charset_ok
+        bad_check = charset_ok & (expect != last)
+        if bad_chars.any():
+            out[idx[bad_chars]] = ("统一社会信用代码含非法字符（只能用数字和除 I O S V Z 外的大写字母）"
+                                   " (invalid character)")
         if bad_check.any():
             exp_chars = np.array(list(CODE_CHARS))[expect[bad_check]]
-            reasons[bad_check] = [f"统一社会信用代码校验位错误，应为 {c} (GB 32100-2015 check character should be {c})"
-                                  for c in exp_chars]
-        out[np.flatnonzero(ok)] = reasons
+            out[idx[bad_check]] = [f"统一社会信用代码校验位错误，应为 {c} (GB 32100-2015 check character should be {c})"
+                                   for c in exp_chars]
     return out
 
 
@@ -254,8 +282,9 @@ def load_conflicts(path, rejected: Rejected, entity_ids: pd.Series, inspector_id
     reason = np.full(total, "", dtype=object)
     reason[(ins == "").to_numpy()] = "执法证号为空 (inspector_id missing)"
     reason[((ent == "") & (ins != "")).to_numpy()] = "统一社会信用代码为空 (entity_id missing)"
-    known_i = ins.isin(set(inspector_ids)).to_numpy()
-    known_e = ent.isin(set(entity_ids)).to_numpy()
+    known_i = ins.isin(set(inspector_ids.tolist())).to_numpy()
+    present = entity_ids[entity_ids.isin(pd.unique(ent.to_numpy(dtype=object)))]   # small side hashed
+    known_e = ent.isin(set(present.tolist())).to_numpy()
     reason = np.where((reason == "") & ~known_i,
                       "执法证号不在检查人员名录（或该行被拒） (inspector not in the register)", reason)
     reason = np.where((reason == "") & ~known_e,

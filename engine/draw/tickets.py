@@ -115,6 +115,23 @@ def _hash_block(prefix: bytes, ids: Sequence[bytes]) -> bytearray:
     return buf
 
 
+def _keys_fixed_serial(prefix: bytes, mat: np.ndarray) -> np.ndarray:
+    """Ids given as an (n, w) byte matrix: no Python object per id is ever built (10M ids = 180 MB)."""
+    n, w = mat.shape
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    data = mat.tobytes()
+    copy = _fast_sha256(prefix).copy
+    buf = bytearray(32 * n)
+    pos = 0
+    for off in range(0, n * w, w):
+        h = copy()
+        h.update(data[off:off + w])
+        buf[pos:pos + 32] = h.digest()
+        pos += 32
+    return _digests_to_keys(buf, n)
+
+
 def _keys_serial(prefix: bytes, ids: Sequence[bytes]) -> np.ndarray:
     if not ids:
         return np.zeros(0, dtype=np.int64)
@@ -122,11 +139,23 @@ def _keys_serial(prefix: bytes, ids: Sequence[bytes]) -> np.ndarray:
 
 
 def _pair_keys_serial(prefixes: Sequence[bytes], ids: Sequence[bytes]) -> np.ndarray:
-    out = np.empty((len(prefixes), len(ids)), dtype=np.int64)
-    if not ids:
+    k = len(ids)
+    out = np.empty((len(prefixes), k), dtype=np.int64)
+    if not k:
         return out
-    for i, p in enumerate(prefixes):
-        out[i] = _digests_to_keys(_hash_block(p, ids), len(ids))
+    block = max(1, (1 << 20) // k)     # about a million digests per numpy conversion
+    for lo in range(0, len(prefixes), block):
+        part = prefixes[lo:lo + block]
+        buf = bytearray(32 * k * len(part))
+        pos = 0
+        for p in part:
+            copy = _fast_sha256(p).copy
+            for b in ids:
+                h = copy()
+                h.update(b)
+                buf[pos:pos + 32] = h.digest()
+                pos += 32
+        out[lo:lo + len(part)] = _digests_to_keys(buf, k * len(part)).reshape(len(part), k)
     return out
 
 
@@ -140,6 +169,8 @@ def _run_slice(bounds: tuple[int, int]) -> np.ndarray:
     lo, hi = bounds
     if kind == "single":
         return _keys_serial(a, b[lo:hi])
+    if kind == "fixed":
+        return _keys_fixed_serial(a, b[lo:hi])
     return _pair_keys_serial(a[lo:hi], b)
 
 
@@ -180,6 +211,13 @@ def keys(S: str, ids: Sequence[str]) -> np.ndarray:
     return out if out is not None else _keys_serial(prefix, raw)
 
 
+def keys_fixed(S: str, mat: np.ndarray) -> np.ndarray:
+    """Keys of ids stored as an (n, w) uint8 matrix of UTF-8 bytes, all exactly w bytes long."""
+    prefix = seed_hex(S).encode("ascii")
+    out = _parallel("fixed", prefix, mat, len(mat), len(mat))
+    return out if out is not None else _keys_fixed_serial(prefix, mat)
+
+
 def pair_keys(Ss: Sequence[str], ids: Sequence[str]) -> np.ndarray:
     """Keys of every id under every S: row i holds the tickets of ``ids`` under ``Ss[i]`` (inspector draws)."""
     prefixes = [seed_hex(S).encode("ascii") for S in Ss]
@@ -214,10 +252,16 @@ def resolve_ties(order: np.ndarray, k: np.ndarray, full: Callable[[int], tuple])
     return order
 
 
-def lowest(S: str, ids: Sequence[str], n: int, k: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the n lowest tickets under S, lowest first, and all keys."""
+def lowest(S: str, ids: Sequence[str] | None, n: int, k: np.ndarray | None = None,
+           id_of: Callable[[int], str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the n lowest tickets under S, lowest first, and all keys.
+
+    Either ``ids`` (a sequence) or precomputed keys ``k`` with ``id_of(i)`` for the rare ties.
+    """
     if k is None:
         k = keys(S, ids)
+    if id_of is None:
+        id_of = ids.__getitem__
     m = len(k)
     n = min(n, m)
     if n <= 0:
@@ -228,5 +272,5 @@ def lowest(S: str, ids: Sequence[str], n: int, k: np.ndarray | None = None) -> t
     else:
         cand = np.arange(m)
     cand = cand[np.argsort(k[cand], kind="stable")]
-    cand = resolve_ties(cand, k, lambda i: ticket_sort_key(ticket(S, ids[i]), ids[i]))
+    cand = resolve_ties(cand, k, lambda i: ticket_sort_key(ticket(S, id_of(i)), id_of(i)))
     return cand[:n], k

@@ -62,9 +62,17 @@ class Evaluation:
         return ~self.records.rejections.mask
 
     def column(self, name) -> np.ndarray:
-        """A column as numpy; dates always at day resolution (pandas may store seconds)."""
-        a = self.frame[name].to_numpy()
-        return a.astype("datetime64[D]") if a.dtype.kind == "M" else a
+        """A column as numpy (cached); dates always at day resolution (pandas may store seconds).
+
+        Explanations read single cells through this cache: indexing a numpy
+        array costs nanoseconds, a pandas ``.iat`` microseconds, and a batch
+        explains a hundred thousand findings.
+        """
+        cache = self.__dict__.setdefault("_columns", {})
+        if name not in cache:
+            a = self.frame[name].to_numpy()
+            cache[name] = a.astype("datetime64[D]") if a.dtype.kind == "M" else a
+        return cache[name]
 
     def has_code(self, list_column: str, code: str) -> np.ndarray:
         return self.frame[list_column].str.contains(f";{code};", regex=False).to_numpy(dtype=bool, na_value=False)

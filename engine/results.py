@@ -8,9 +8,11 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from engine import tiers as T
 from engine.findings import CODES
+from engine.io.arrowcols import list_array, nullable, split_lists
 from engine.io.readers import ROW
 
 CASE_FIELDS = ("case_id", "status", "provision", "provision_version", "tiers", "lawful_fine_min",
@@ -21,18 +23,6 @@ def _nullable_floats(a: np.ndarray) -> np.ndarray:
     out = a.astype(object)
     out[np.isnan(a)] = None
     return out
-
-
-def _split_lists(series: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(series.fillna(""))
-    lists = np.empty(len(uniques), dtype=object)
-    for j, u in enumerate(uniques):
-        lists[j] = [x for x in u.split(";") if x]
-    if not len(uniques):
-        out = np.empty(len(series), dtype=object)
-        out.fill([])
-        return out
-    return lists[codes]
 
 
 def _objects(series: pd.Series) -> np.ndarray:
@@ -53,8 +43,10 @@ def finding_rows(ev):
     frame = ev.frame
     case_ids = _objects(frame["case_id"])
     depts = _objects(frame["department"])
-    officers = _split_lists(frame["officers"]) if len(frame) else []
+    officer_lists = {}
+    officers_col = ev.column("officers")
     dd = ev.column("decision_date")
+    rows_no = ev.column(ROW)
     items = []
     for b in ev.findings.batches:
         code = CODES[b.code]
@@ -81,53 +73,50 @@ def finding_rows(ev):
             "expected": expected,
             "actual": actual,
             "department": depts[i],
-            "officers": officers[i],
+            "officers": officer_lists.get(officers_col[i]) or officer_lists.setdefault(
+                officers_col[i], [x for x in (officers_col[i] or "").split(";") if x]),
             "event_date": None if np.isnat(ed) else str(ed),
-            "row": int(frame[ROW].iat[i]),
+            "row": int(rows_no[i]),
         }
 
 
-def case_frame(ev, codes_per_row: dict[int, list[str]]) -> pd.DataFrame:
+def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
+    """One row per input record (the cases.jsonl contract), built column-wise as Arrow."""
     frame, n = ev.frame, ev.n
     ok = ev.evaluated
-    tier_lists = np.empty(32, dtype=object)
-    for b in range(32):
-        tier_lists[b] = T.tier_names(b)
-    empty = np.empty(n, dtype=object)
-    empty.fill([])  # one shared, never-mutated empty list: rows with codes get their own
-    tiers = np.where(ok, tier_lists[np.clip(ev.tiers, 0, 31)], empty)
-    for i in np.flatnonzero(ok & (ev.branch_key < 0)):
-        tiers[i] = []
-    codes = empty.copy()
+    tier_bits = np.where(ok & (ev.branch_key >= 0) | (ok & (ev.tiers == T.NONE)), ev.tiers, -1)
+    tier_bits = np.where(ok & ev.no_provision, -1, tier_bits)
+    tiers = list_array(np.where(tier_bits < 0, -1, np.clip(tier_bits, 0, 31)),
+                       [T.tier_names(b) for b in range(32)])
+    combos: dict[tuple, int] = {}
+    code_idx = np.full(n, -1, dtype=np.int64)
     for i, c in codes_per_row.items():
-        codes[i] = c
-    lo = np.where(ok, ev.lawful_min, np.nan)
-    hi = np.where(ok, ev.lawful_max, np.nan)
-    prov = np.where(ok, ev.provision, None)
-    version = np.where(ok, ev.version_from, None)
+        code_idx[i] = combos.setdefault(tuple(c), len(combos))
+    codes = list_array(code_idx, [list(c) for c in combos])
     reasons = np.full(n, None, dtype=object)
     for i in ev.records.rejections.reasons:
         reasons[i] = ev.records.rejections.text(i)
-    out = pd.DataFrame({
-        "case_id": _objects(frame["case_id"]),
-        "status": np.where(ok, "evaluated", "rejected"),
-        "provision": prov,
-        "provision_version": version,
+    dates = ev.column("decision_date")
+    cols = {
+        "case_id": pa.array(_objects(frame["case_id"]), type=pa.string()),
+        "status": pa.array(np.where(ok, "evaluated", "rejected")),
+        "provision": pa.array(np.where(ok, ev.provision, None), type=pa.string()),
+        "provision_version": pa.array(np.where(ok, ev.version_from, None), type=pa.string()),
         "tiers": tiers,
-        "lawful_fine_min": _nullable_floats(lo),
-        "lawful_fine_max": _nullable_floats(hi),
+        "lawful_fine_min": nullable(np.where(ok, ev.lawful_min, np.nan)),
+        "lawful_fine_max": nullable(np.where(ok, ev.lawful_max, np.nan)),
         "codes": codes,
-        "department": _objects(frame["department"]),
-        "officers": _split_lists(frame["officers"]) if n else [],
-        "event_date": _dates(ev.column("decision_date")),
-        "row": frame[ROW].to_numpy(),
-        "reason": reasons,
-    })
+        "department": pa.array(_objects(frame["department"]), type=pa.string()),
+        "officers": split_lists(ev.column("officers")),
+        "event_date": pa.array(_dates(dates), type=pa.string()),
+        "row": pa.array(ev.column(ROW).astype(np.int64)),
+        "reason": pa.array(reasons, type=pa.string()),
+    }
     extras = ev.records.extra_columns
     if extras:  # unknown input columns are carried through, never dropped
-        values = frame[extras].astype(object).where(frame[extras].notna(), None).to_dict("records")
-        out["extra"] = values
-    return out
+        cols["extra"] = pa.array(frame[extras].astype(object).where(frame[extras].notna(), None)
+                                 .astype(str).where(frame[extras].notna(), None).to_dict("records"))
+    return pa.table(cols)
 
 
 def rejected_frame(ev) -> pd.DataFrame:
@@ -136,7 +125,7 @@ def rejected_frame(ev) -> pd.DataFrame:
     frame = ev.frame
     ids = _objects(frame["case_id"])
     data = {
-        "row": [int(frame[ROW].iat[i]) for i in idx],
+        "row": [int(ev.column(ROW)[i]) for i in idx],
         "case_id": [ids[i] for i in idx],
         "reason": [rej.text(i) for i in idx],
     }

@@ -39,21 +39,19 @@ def review_files(paths, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCa
 def write_review(ev: Evaluation, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
-    from engine.results import case_frame, finding_rows, rejected_frame, summary
+    from engine.results import case_table, finding_rows, rejected_frame, summary
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     findings = list(finding_rows(ev))
     per_row: dict[int, list[str]] = {}
-    row_pos = {}
     for b in ev.findings.batches:
         for i in b.rows:
             per_row.setdefault(int(i), set()).add(b.code)
     per_row = {i: sorted(c) for i, c in per_row.items()}
-    del row_pos
-    cases = case_frame(ev, per_row)
+    cases = case_table(ev, per_row)
     summ = summary(ev, findings, ev.n)
-    reports.write_frame_jsonl(out_dir / "cases.jsonl", cases)
+    reports.write_table_jsonl(out_dir / "cases.jsonl", cases)
     reports.write_jsonl(out_dir / "findings.jsonl", findings)
     reports.write_csv(out_dir / "rejected.csv", rejected_frame(ev))
     reports.write_json(out_dir / "summary.json", summ)

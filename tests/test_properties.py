@@ -66,10 +66,10 @@ def test_every_row_is_evaluated_or_rejected(ruleset, calendar, recs):
     assert (ev.evaluated ^ rejected).all()
     for i in np.flatnonzero(rejected):
         assert ev.records.rejections.text(int(i))          # every rejection says why
-    from engine.results import case_frame, summary, finding_rows
+    from engine.results import case_table, summary, finding_rows
     findings = list(finding_rows(ev))
     s = summary(ev, findings, len(recs))
-    assert s["evaluated"] + s["rejected"] == s["input_rows"] == len(case_frame(ev, {}))
+    assert s["evaluated"] + s["rejected"] == s["input_rows"] == case_table(ev, {}).num_rows
 
 
 def _with_fine(recs, fines):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from engine.records.schema import BY_NAME
 from engine.ruleset.models import Citation
@@ -18,29 +19,19 @@ def apl(article: int, paragraph: int | None = None, item: int | None = None) -> 
 
 def value(ev, name: str, i: int):
     """One record value in JSON form (dates as ISO text, lists as lists, missing as None)."""
-    v = ev.frame[name].iat[i]
+    v = ev.column(name)[i]
     col = BY_NAME.get(name)
     if col is not None and col.type == FieldType.LIST:
-        return [x for x in (v or "").split(";") if x]
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
+        return [x for x in (v or "").split(";") if x] if isinstance(v, str) else []
     if isinstance(v, np.datetime64):
-        return None if np.isnat(v) else str(v.astype("datetime64[D]"))
-    if hasattr(v, "isoformat"):
-        try:
-            return v.date().isoformat() if hasattr(v, "date") else v.isoformat()
-        except ValueError:
-            return None
+        return None if np.isnat(v) else str(v)
     if isinstance(v, (np.bool_, bool)):
         return bool(v)
     if isinstance(v, (np.floating, float)):
-        return float(v)
-    if isinstance(v, (np.integer,)):
+        return None if math.isnan(v) else float(v)
+    if isinstance(v, np.integer):
         return int(v)
-    try:
-        if v != v:  # pandas NA
-            return None
-    except TypeError:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return None
     return v
 

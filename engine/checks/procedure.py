@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.checks.common import cites, facts, yuan
+from engine.checks.common import cites, facts, value, yuan
 from engine.findings import FindingBatch
 from engine.records.schema import SANCTION_ZH
 
@@ -53,7 +53,7 @@ def simple_procedure_exceeded(ev):
         who = "公民" if indiv[i] else "法人或者其他组织"
         return (facts(ev, i, "procedure", "party_type", "fine", "sanctions"),
                 {"max_fine": float(limit[i]), "sanctions_allowed": sorted(allowed)},
-                {"fine": float(ev.fine[i]), "sanctions": [s for s in (ev.frame["sanctions"].iat[i] or "").split(";") if s]},
+                {"fine": float(ev.fine[i]), "sanctions": value(ev, "sanctions", i)},
                 f"简易程序只适用于对{who}处以{yuan(limit[i])}以下罚款或者警告，本案罚款{yuan(ev.fine[i])}"
                 + ("且有其他处罚种类" if other[i] else ""),
                 f"simple procedure allows only a fine up to {limit[i]:,.0f} yuan or a warning for this party; "

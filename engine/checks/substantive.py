@@ -9,7 +9,7 @@ import numpy as np
 
 from engine import tiers as T
 from engine.checks.common import (apl, benchmark_doc, branch_citation, cites, facts, num, provision_label,
-                                  yuan)
+                                  value, yuan)
 from engine.checks.liability import penalized
 from engine.findings import FindingBatch
 from engine.records.schema import SANCTION_ZH, SANCTIONS
@@ -56,10 +56,10 @@ def should_not_punish(ev):
 
     def explain(k):
         i = rows[k]
-        present = [f for f in articles if f";{f};" in (ev.frame["factors"].iat[i] or "")]
+        present = [f for f in articles if f";{f};" in (ev.column("factors")[i] or "")]
         return (facts(ev, i, "factors", "harm", "fine", "sanctions"),
                 {"tiers": ["不予处罚"], "fine": 0, "sanctions": []},
-                {"fine": float(ev.fine[i]), "sanctions": [s for s in (ev.frame["sanctions"].iat[i] or "").split(";") if s]},
+                {"fine": float(ev.fine[i]), "sanctions": value(ev, "sanctions", i)},
                 f"存在依法不予处罚的情节（{'、'.join(present)}），却给予了处罚（罚款{yuan(ev.fine[i])}）",
                 f"a shall-not-punish factor ({', '.join(present)}) applies, yet a penalty was imposed",
                 cites(*[articles[p] for p in present]))
@@ -203,7 +203,7 @@ def sanctions(ev):
         absent = [s for s in SANCTIONS if missing[s][i]]
         names = "、".join(SANCTION_ZH[s] for s in absent)
         return (facts(ev, i, *_fact_names(ev, i, "sanctions", "factors")), {"mandatory_sanctions": absent},
-                {"sanctions": [s for s in (frame["sanctions"].iat[i] or "").split(";") if s]},
+                {"sanctions": value(ev, "sanctions", i)},
                 f"{provision_label(ev, i)}规定应当并处“{names}”，决定中没有，且不属于减轻处罚",
                 f"{ev.provision[i]} requires {', '.join(absent)}; the decision lacks it and no mitigation applies",
                 cites(branch_citation(ev, i)))

@@ -1,0 +1,42 @@
+"""Build Arrow columns from factorized values without a Python loop per row.
+
+Report columns repeat a few distinct values (tier lists, code lists, officer
+lists) across a million rows; each distinct list is built once and rows
+point at it, so output cost follows the number of distinct values.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+
+def list_array(codes: np.ndarray, uniques: list[list[str]]) -> pa.ListArray:
+    """Row r gets ``uniques[codes[r]]`` (codes < 0: an empty list)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    lens_u = np.array([len(u) for u in uniques] + [0], dtype=np.int64)
+    starts_u = np.concatenate([[0], np.cumsum(lens_u[:-1])]).astype(np.int64)
+    flat = pa.array([x for u in uniques for x in u], type=pa.string())
+    safe = np.where(codes < 0, len(uniques), codes)
+    lengths = lens_u[safe]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    total = int(offsets[-1])
+    if total:
+        idx = np.repeat(starts_u[safe] - offsets[:-1], lengths) + np.arange(total)
+        values = flat.take(pa.array(idx))
+    else:
+        values = pa.array([], type=pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def split_lists(strings) -> pa.ListArray:
+    """A column of ``;a;b;`` strings (the records' list encoding) as an Arrow list column."""
+    import pandas as pd
+    codes, uniques = pd.factorize(pd.Series(strings, dtype=object).fillna(""))
+    return list_array(codes, [[x for x in str(u).split(";") if x] for u in uniques])
+
+
+def nullable(values: np.ndarray, type_=None) -> pa.Array:
+    """float NaN / NaT / None → null."""
+    if values.dtype.kind == "f":
+        return pa.array(values, type=type_ or pa.float64(), mask=np.isnan(values))
+    return pa.array(values, type=type_, from_pandas=True)

@@ -47,6 +47,7 @@ class DrawResult:
     assignments: list
     unfilled: list
     used_history: dict
+    positions: list          # row of each selection in regs.entities (for the publication)
 
 
 def sample_size(rate: Decimal, eligible: int) -> int:
@@ -65,8 +66,7 @@ def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str)
     id_arr = _arrow(ent["entity_id"])
     id_mat = _fixed18(id_arr) if len(ent) else np.zeros((0, 18), dtype=np.uint8)  # validated: 18 ASCII bytes
     active = ent["status"].isin(ACTIVE_STATUSES).to_numpy(dtype=bool, na_value=False)
-    cls = ent["credit_class"].to_numpy(dtype=object)
-    class_masks = {c: cls == c for c in CREDIT_CLASSES}
+    class_masks = {c: (ent["credit_class"] == c).to_numpy(dtype=bool, na_value=False) for c in CREDIT_CLASSES}
 
     ins = regs.inspectors
     ins_ids = ins["inspector_id"].to_numpy(dtype=object)
@@ -82,7 +82,9 @@ def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str)
     plan_previous: dict = {}
     used_caps: dict = {}
     used_previous: dict = {}
-    strata, selections, assignments, unfilled = [], [], [], []
+    strata, selections, assignments, unfilled, positions = [], [], [], [], []
+    load_l = load.tolist()
+    max_l = max_load.tolist()
 
     for item, (efilter, ifilter) in zip(plan.items, filters):
         fmask = efilter.evaluate(ent) if efilter is not None else np.ones(len(ent), bool)
@@ -120,13 +122,16 @@ def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str)
                              "filter": int((in_c & active & ~fmask).sum()),
                              "frequency_cap": int((in_c & base & capped).sum())},
             })
-            for rank, j in enumerate(chosen.tolist(), start=1):
-                eid = e_id(j)
-                selections.append({"item_id": item.item_id, "credit_class": c, "rank": rank,
-                                   "entity_id": eid, "ticket": tk.short(keys[j])})
-                sel_pos.append(eid)
-                sel_keys.append(int(keys[j]))
-                sel_S.append(S)
+            chosen_ids = e_mat[chosen].view("S18").ravel().astype(str).tolist() if len(chosen) else []
+            chosen_keys = keys[chosen]
+            tickets = tk.shorts(chosen_keys)
+            item_id = item.item_id
+            selections.extend({"item_id": item_id, "credit_class": c, "rank": r, "entity_id": e, "ticket": t}
+                              for r, e, t in zip(range(1, len(chosen) + 1), chosen_ids, tickets))
+            positions.extend(e_idx[chosen].tolist())
+            sel_pos.extend(chosen_ids)
+            sel_keys.extend(chosen_keys.tolist())
+            sel_S.extend([S] * len(chosen))
         if not sel_pos:
             continue
         # -- inspectors ---------------------------------------------------------
@@ -145,40 +150,45 @@ def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str)
         if K.shape[1] > 1:
             srt = np.take_along_axis(K, order, axis=1)
             tied_rows = set(np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1)).tolist())
+            del srt
         else:
             tied_rows = set()
+        pool_l = pool.tolist()
+        if _assign_without_contention(targets, Ss, K, order, tied_rows, pool_ids, pool_l, conflicts_by_entity,
+                                      history, plan_previous, used_previous, plan_counts, load_l, max_l, m,
+                                      item.item_id, assignments):
+            continue
+        # Most targets find their team among the first few tickets: keep those as small Python lists
+        # (cheap to walk), and fall back to the full row only when conflicts, rotation or loads bite.
+        width = min(K.shape[1], m + 6)
+        heads = order[:, :width].tolist()
+        item_id = item.item_id
         for t, eid in enumerate(targets):
-            row = order[t]
             if t in tied_rows:
                 S = Ss[t]
-                row = tk.resolve_ties(row, K[t], lambda j: tk.ticket_sort_key(tk.ticket(S, pool_ids[j]), pool_ids[j]))
+                row = tk.resolve_ties(order[t], K[t], lambda j: tk.ticket_sort_key(tk.ticket(S, pool_ids[j]),
+                                                                                   pool_ids[j])).tolist()
+            else:
+                row = heads[t]
             confl = conflicts_by_entity.get(eid, ())
-            key = (item.item_id, eid)
+            key = (item_id, eid)
             if key in plan_previous:
                 prev = plan_previous[key]
             else:
                 prev = history.previous.get(key, ())
-                if key in history.previous:
-                    used_previous[key] = history.previous[key]
-            chosen = []
-            for j in row.tolist():
-                iid = pool_ids[j]
-                if iid in confl or iid in prev:
-                    continue
-                g = pool[j]
-                if load[g] >= max_load[g]:
-                    continue
-                chosen.append(j)
-                if len(chosen) == m:
-                    break
+                if prev or key in history.previous:
+                    used_previous[key] = prev
+            chosen = _pick(row, pool_ids, pool_l, confl, prev, load_l, max_l, m)
+            if len(chosen) < m and len(row) < K.shape[1]:
+                chosen = _pick(order[t].tolist(), pool_ids, pool_l, confl, prev, load_l, max_l, m)
             plan_counts[key] += 1
             if len(chosen) < m:
                 n_conf = sum(1 for i in pool_ids if i in confl)
                 n_rot = sum(1 for i in pool_ids if i in prev and i not in confl)
                 n_full = sum(1 for j, i in enumerate(pool_ids)
-                             if i not in confl and i not in prev and load[pool[j]] >= max_load[pool[j]])
+                             if i not in confl and i not in prev and load_l[pool_l[j]] >= max_l[pool_l[j]])
                 unfilled.append({
-                    "item_id": item.item_id, "entity_id": eid,
+                    "item_id": item_id, "entity_id": eid,
                     "reason": (f"符合条件的执法检查人员不足：需要 {m} 名，仅 {len(chosen)} 名"
                                f"（具备资格且在岗 {len(pool_ids)} 名，其中回避 {n_conf} 名、"
                                f"轮换排除 {n_rot} 名、已达本次任务上限 {n_full} 名） "
@@ -188,18 +198,91 @@ def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str)
                 })
                 plan_previous[key] = ()
                 continue
-            load[pool[chosen]] += 1
+            for j in chosen:
+                load_l[pool_l[j]] += 1
             chosen_ids = [pool_ids[j] for j in chosen]
             plan_previous[key] = tuple(chosen_ids)
-            assignments.append({"item_id": item.item_id, "entity_id": eid, "inspectors": chosen_ids,
-                                "tickets": [tk.short(K[t, j]) for j in chosen]})
+            krow = K[t]
+            assignments.append({"item_id": item_id, "entity_id": eid, "inspectors": chosen_ids,
+                                "tickets": [f"0.{int(krow[j]):018d}" for j in chosen]})
     used = {
         "cap_counts": [{"item_id": it, "entity_id": e, "count": c}
                        for (it, e), c in sorted(used_caps.items())],
         "previous_inspectors": [{"item_id": it, "entity_id": e, "inspectors": list(v)}
                                 for (it, e), v in sorted(used_previous.items())],
     }
-    return DrawResult(strata, selections, assignments, unfilled, used)
+    return DrawResult(strata, selections, assignments, unfilled, used, positions)
+
+
+def _assign_without_contention(targets, Ss, K, order, tied_rows, pool_ids, pool_l, conflicts_by_entity, history,
+                               plan_previous, used_previous, plan_counts, load_l, max_l, m, item_id,
+                               assignments) -> bool:
+    """Vectorized assignment when no max_load can bind; False (and nothing changed) otherwise.
+
+    Without the load limit each target's team is simply its first m eligible
+    inspectors in ticket order.  If, counting all those teams, no inspector
+    would exceed its remaining max_load, then no load limit binds at any point
+    of the sequential procedure either (loads only grow to those totals), so
+    the sequential result is exactly these teams.  Targets with a conflict or
+    a rotation exclusion are few and are walked in Python; the rest are the
+    first m columns of the ticket order.
+    """
+    T, k = K.shape
+    if k < m:
+        return False
+    teams = np.array(order[:, :m], copy=True)
+    special = {}
+    for t, eid in enumerate(targets):
+        key = (item_id, eid)
+        prev = plan_previous[key] if key in plan_previous else history.previous.get(key, ())
+        confl = conflicts_by_entity.get(eid, ())
+        if t in tied_rows or ((confl or prev) and any(i in confl or i in prev for i in pool_ids)):
+            row = order[t]
+            if t in tied_rows:
+                S = Ss[t]
+                row = tk.resolve_ties(row, K[t], lambda j: tk.ticket_sort_key(tk.ticket(S, pool_ids[j]),
+                                                                             pool_ids[j]))
+            pick = [j for j in row.tolist() if pool_ids[j] not in confl and pool_ids[j] not in prev][:m]
+            if len(pick) < m:
+                return False            # an unfilled target: leave it to the exact sequential walk
+            special[t] = pick
+    for t, pick in special.items():
+        teams[t] = pick
+    counts = np.bincount(teams.ravel(), minlength=k)
+    room = np.array([max_l[g] - load_l[g] for g in pool_l], dtype=np.int64)
+    if (counts > room).any():
+        return False
+    for j, c in enumerate(counts.tolist()):
+        load_l[pool_l[j]] += c
+    ids = np.array(pool_ids, dtype=object)
+    team_ids = ids[teams].tolist()
+    team_keys = np.take_along_axis(K, teams, axis=1)
+    team_tickets = np.array(tk.shorts(team_keys.ravel()), dtype=object).reshape(T, m).tolist()
+    for t, eid in enumerate(targets):
+        key = (item_id, eid)
+        if key not in plan_previous and key in history.previous:
+            used_previous[key] = history.previous[key]
+        plan_counts[key] += 1
+        plan_previous[key] = tuple(team_ids[t])
+    assignments.extend({"item_id": item_id, "entity_id": e, "inspectors": i, "tickets": tt}
+                       for e, i, tt in zip(targets, team_ids, team_tickets))
+    return True
+
+
+def _pick(row, pool_ids, pool_l, confl, prev, load_l, max_l, m) -> list:
+    """The first m inspectors of ``row`` (ticket order) without conflict, not rotated out, below max_load."""
+    chosen = []
+    for j in row:
+        iid = pool_ids[j]
+        if iid in confl or iid in prev:
+            continue
+        g = pool_l[j]
+        if load_l[g] >= max_l[g]:
+            continue
+        chosen.append(j)
+        if len(chosen) == m:
+            break
+    return chosen
 
 
 def history_from_document(doc: dict) -> History:

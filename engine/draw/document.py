@@ -42,11 +42,68 @@ def _one(v) -> str:
     return json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
 
 
+def _str(v: str, cache: dict) -> str:
+    """JSON string literal; printable ASCII without quote or backslash needs no escaping."""
+    if v.isascii() and v.isprintable() and '"' not in v and "\\" not in v:
+        return f'"{v}"'
+    out = cache.get(v)
+    if out is None:
+        out = _one(v)
+        if len(cache) < 100_000:
+            cache[v] = out
+    return out
+
+
+def _record(d: dict, cache: dict) -> str:
+    """json.dumps(d) for flat records of str/int/list-of-str, without json's per-call setup.
+
+    Half a million selections per draw make the generic encoder the slowest
+    step; this gives the same bytes (tested) at a fraction of the cost.
+    """
+    parts = []
+    for k, v in d.items():
+        if isinstance(v, str):
+            val = _str(v, cache)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            val = str(v)
+        elif isinstance(v, list) and all(isinstance(x, str) for x in v):
+            val = "[" + ", ".join(_str(x, cache) for x in v) + "]"
+        else:
+            return _one(d)
+        parts.append(f"{_str(k, cache)}: {val}")
+    return "{" + ", ".join(parts) + "}"
+
+
+_SEL_KEYS = ("item_id", "credit_class", "rank", "entity_id", "ticket")
+_ASG_KEYS = ("item_id", "entity_id", "inspectors", "tickets")
+
+
+def _selection(d: dict, cache: dict) -> str:
+    if tuple(d) != _SEL_KEYS or type(d["rank"]) is not int:
+        return _record(d, cache)
+    return (f'{{"item_id": {_str(d["item_id"], cache)}, "credit_class": {_str(d["credit_class"], cache)}, '
+            f'"rank": {d["rank"]}, "entity_id": {_str(d["entity_id"], cache)}, "ticket": {_str(d["ticket"], cache)}}}')
+
+
+def _assignment(d: dict, cache: dict) -> str:
+    if tuple(d) != _ASG_KEYS:
+        return _record(d, cache)
+    ins = ", ".join(_str(x, cache) for x in d["inspectors"])
+    tks = ", ".join(_str(x, cache) for x in d["tickets"])
+    return (f'{{"item_id": {_str(d["item_id"], cache)}, "entity_id": {_str(d["entity_id"], cache)}, '
+            f'"inspectors": [{ins}], "tickets": [{tks}]}}')
+
+
+_WRITERS = {"selections": _selection, "assignments": _assignment}
+
+
 def dumps(doc: dict) -> bytes:
     parts = []
     for k, v in doc.items():
         if isinstance(v, list):
-            body = ",\n".join("  " + _one(x) for x in v)
+            cache: dict = {}
+            write = _WRITERS.get(k, _record)
+            body = ",\n".join("  " + (write(x, cache) if isinstance(x, dict) else _one(x)) for x in v)
             parts.append(f"{_one(k)}: [" + (f"\n{body}\n]" if v else "]"))
         elif isinstance(v, dict):
             body = ",\n".join(f"  {_one(kk)}: {_one(vv)}" for kk, vv in v.items())

@@ -73,6 +73,14 @@ def short(key: int) -> str:
     return f"0.{int(key):0{KEY_DIGITS}d}"
 
 
+def shorts(keys: np.ndarray) -> list[str]:
+    """``short`` for many keys at once."""
+    if len(keys) == 0:
+        return []
+    digits = np.char.zfill(np.asarray(keys, dtype=np.int64).astype("U18"), KEY_DIGITS)
+    return np.char.add("0.", digits).tolist()
+
+
 # -- vectorized keys -------------------------------------------------------------
 
 # 2^(16·(15-j)) mod 5^18 for limb j, split in 21-bit halves so that a dot product
@@ -84,6 +92,16 @@ _REV3 = np.array([int(f"{i:03d}"[::-1]) for i in range(1000)], dtype=np.int64)
 
 
 def _digests_to_keys(buf: bytes | bytearray, n: int) -> np.ndarray:
+    """Chunked so the int64 limb matrix stays near 128 MB however many digests there are."""
+    step = 1 << 20
+    if n <= step:
+        return _digests_to_keys_block(buf, n)
+    mv = memoryview(buf)
+    return np.concatenate([_digests_to_keys_block(mv[32 * lo:32 * min(n, lo + step)], min(n, lo + step) - lo)
+                           for lo in range(0, n, step)])
+
+
+def _digests_to_keys_block(buf, n: int) -> np.ndarray:
     """Lowest 18 decimal digits of each 256-bit big-endian digest, reversed, as int64.
 
     value mod 10^18 is rebuilt by CRT from value mod 5^18 (a dot product of the

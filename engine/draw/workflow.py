@@ -138,11 +138,12 @@ def compute(lp: LoadedPlan, regs: Registers, filters, inputs: Inputs, digests: d
     return doc, result
 
 
-def _write_outputs(out: Path, data: bytes, lp: LoadedPlan, doc: dict, regs: Registers, formats) -> list[Path]:
+def _write_outputs(out: Path, data: bytes, lp: LoadedPlan, doc: dict, regs: Registers, formats,
+                   positions: list) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     frame = publication_frame(lp.plan, doc["draw_date"], doc["selections"], doc["assignments"],
-                              doc["unfilled"], regs.entities, regs.inspectors)
+                              doc["unfilled"], regs.entities, regs.inspectors, positions)
     if "csv" in formats:
         write_csv(frame, out / f"{PUBLICATION}.csv")
         written.append(out / f"{PUBLICATION}.csv")
@@ -160,6 +161,7 @@ def _write_outputs(out: Path, data: bytes, lp: LoadedPlan, doc: dict, regs: Regi
 
 
 def _target_rows(doc: dict, lp: LoadedPlan) -> list[dict]:
+    """One ledger row per selection: its team (';'-joined, ticket order) or why it is unfilled."""
     index = {}
     for i, it in enumerate(lp.plan.items):
         index.setdefault(it.item_id, i)
@@ -168,10 +170,11 @@ def _target_rows(doc: dict, lp: LoadedPlan) -> list[dict]:
     rows = []
     for s in doc["selections"]:
         key = (s["item_id"], s["entity_id"])
+        reason = reasons.get(key)
         rows.append({"item_index": index[s["item_id"]], "item_id": s["item_id"], "credit_class": s["credit_class"],
                      "rank": s["rank"], "entity_id": s["entity_id"], "ticket": s["ticket"],
-                     "inspectors": ";".join(assigned.get(key, [])),
-                     "status": "unfilled" if key in reasons else "assigned", "reason": reasons.get(key)})
+                     "inspectors": ";".join(assigned.get(key, ())),
+                     "status": "unfilled" if reason is not None else "assigned", "reason": reason})
     return rows
 
 
@@ -217,8 +220,8 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
             history_before = None
             supersedes = ({"seed": current["seed"], "reason": reason} if current is not None else None)
         history = ledger.history(plan_id, draw_date, lp.plan.items, before_id=history_before)
-        doc, _ = compute(lp, regs, filters, inputs, digests, history, seed, seed_note, commitment, draw_date,
-                         supersedes)
+        doc, result = compute(lp, regs, filters, inputs, digests, history, seed, seed_note, commitment, draw_date,
+                              supersedes)
         data = document.dumps(doc)
         sha = hashlib.sha256(data).hexdigest()
         if same:
@@ -226,7 +229,7 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
                 raise Refused(f"re-running draw #{current['id']} gives a different result "
                               f"(sha256 {sha} ≠ recorded {current['result_sha256']}): the software or the "
                               "ledger history changed; nothing was written")
-            written = _write_outputs(Path(out), data, lp, doc, regs, formats)
+            written = _write_outputs(Path(out), data, lp, doc, regs, formats, result.positions)
             return {"draw_id": current["id"], "new": False, "sha256": sha, "doc": doc, "written": written,
                     "counts": regs.counts}
         row = {"plan_id": plan_id, "commitment_id": c.id, "seed": seed, "seed_note": seed_note,
@@ -234,7 +237,7 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
                "result_sha256": sha, "supersedes_id": current["id"] if current is not None else None,
                "supersede_reason": reason if current is not None else None}
         draw_id = ledger.record_draw(row, _target_rows(doc, lp))
-        written = _write_outputs(Path(out), data, lp, doc, regs, formats)
+        written = _write_outputs(Path(out), data, lp, doc, regs, formats, result.positions)
         return {"draw_id": draw_id, "new": True, "sha256": sha, "doc": doc, "written": written,
                 "counts": regs.counts}
     finally:

@@ -244,3 +244,21 @@ def test_inspector_choice_is_uniform_chi_square():
     p = m / K
     stat = float(((O - R * p) ** 2).sum() / (R * p * (1 - p)))
     assert stat < 31.264   # χ²(11) at α = 0.001
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_vectorized_assignment_equals_the_sequential_walk(scenario):
+    entities, inspectors, conflicts, items, history, seed = scenario
+    for row in inspectors:
+        row[5] = 40                      # roomy loads so that the vectorized path is taken
+    with tempfile.TemporaryDirectory() as d:
+        lp, regs, filters = build(Path(d), entities, inspectors, conflicts, items)
+    fast = algorithm.run(lp.plan, filters, regs, history, seed)
+    original = algorithm._assign_without_contention
+    try:
+        algorithm._assign_without_contention = lambda *a, **k: False
+        slow = algorithm.run(lp.plan, filters, regs, history, seed)
+    finally:
+        algorithm._assign_without_contention = original
+    assert (fast.assignments, fast.unfilled, fast.used_history) == (slow.assignments, slow.unfilled, slow.used_history)

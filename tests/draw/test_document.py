@@ -1,0 +1,39 @@
+"""draw.json serialization: the fast record writer must give exactly json.dumps' bytes."""
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.draw.document import _assignment, _record, _selection, dumps, first_difference
+
+flat = st.dictionaries(st.text(max_size=8),
+                       st.one_of(st.text(max_size=12), st.integers(-10**20, 10**20), st.booleans(), st.none(),
+                                 st.lists(st.text(max_size=6), max_size=4),
+                                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)),
+                       max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(flat)
+def test_record_equals_json_dumps(d):
+    assert _record(d, {}) == json.dumps(d, ensure_ascii=False, separators=(", ", ": "))
+
+
+def test_dumps_round_trips_and_diffs():
+    doc = {"a": 1, "s": "种子\"x\"", "l": [{"item_id": "X", "rank": 1, "inspectors": ["A", "B"]}], "d": {"k": None}}
+    assert json.loads(dumps(doc)) == doc
+    other = json.loads(dumps(doc))
+    other["l"][0]["inspectors"] = ["A", "C"]
+    assert first_difference(doc, other) == '.l[0].inspectors[1]: recomputed "B", file has "C"'
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=10), st.text(max_size=3), st.integers(0, 10**6), st.text(max_size=20), st.text(max_size=22),
+       st.lists(st.text(max_size=12), max_size=3))
+def test_selection_and_assignment_writers_equal_json_dumps(item, cls, rank, eid, ticket, team):
+    sel = {"item_id": item, "credit_class": cls, "rank": rank, "entity_id": eid, "ticket": ticket}
+    asg = {"item_id": item, "entity_id": eid, "inspectors": team, "tickets": [ticket] * len(team)}
+    for writer, d in ((_selection, sel), (_assignment, asg)):
+        assert writer(d, {}) == json.dumps(d, ensure_ascii=False, separators=(", ", ": "))

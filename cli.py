@@ -67,7 +67,24 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "ZHUNSHENG"})
+class LazyGroup(click.Group):
+    """Subcommands imported only when used: ``review`` should not pay for the draw ledger's database stack."""
+
+    lazy = {"draw": ("engine.draw.commands", "draw")}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, name):
+        if name in self.lazy:
+            import importlib
+            module, attr = self.lazy[name]
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "ZHUNSHENG"})
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Rules folder (default: the bundled rules/).")
 @click.option("--calendar", "calendars", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -266,16 +283,6 @@ def rules_show(c: Context, provision_id):
         raise Exit(f"no provision '{provision_id}' (known: {', '.join(sorted(rs.provisions))})")
     click.echo(show_provision(rs, rs.provisions[provision_id]))
 
-
-def _register_optional_groups():
-    try:
-        from engine.draw.commands import draw
-    except ImportError:  # the draw package is optional while it is being built
-        return
-    main.add_command(draw)
-
-
-_register_optional_groups()
 
 if __name__ == "__main__":
     main()

@@ -25,7 +25,7 @@ def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
         return out
     entry = ev.branch(i)
     out["status"] = "evaluated"
-    out["findings"] = list(finding_rows(ev))
+    out["findings"] = finding_rows(ev)
     out["codes"] = sorted({f["code"] for f in out["findings"]})
     if entry is None:
         out.update(provision=ev.provision[i], provision_version=None, tiers=[], lawful_fine_min=None,

@@ -2,14 +2,16 @@
 
 The codes are a contract other tools rely on: each has a fixed category
 (overreach 乱作为 / inaction 不作为 / leniency 罚人情款 / procedure 程序) and
-severity.  Checks produce ``FindingBatch`` objects over row positions
-(vectorized); only when a report is written does each finding become a dict
-with its messages, citations, facts, expected and actual values.
+severity.  A check produces ``FindingBatch`` objects: one code, a set of row
+positions, and its explanation *as columns* — the record fields it used, the
+expected and actual values, the messages and the citations — so a hundred
+thousand findings are explained by array operations, not a hundred thousand
+function calls.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Sequence
 
 import numpy as np
 
@@ -40,25 +42,51 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("procedure.decision_overdue", "inaction", "medium", "超过法定期限作出处罚决定", "decision later than the statutory period"),
     Code("procedure.publication_overdue", "inaction", "low", "未按期公示行政处罚信息", "penalty decision not published in time"),
 )}
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def objects(values) -> np.ndarray:
+    """A 1-D object array holding ``values`` as they are (lists stay lists, never a 2-D array)."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
 
 
 @dataclass
 class FindingBatch:
-    """Findings of one code on a set of rows; per-row values are aligned with ``rows``.
+    """Findings of one code on ``rows``; every per-finding value is aligned with ``rows``.
 
-    ``explain(i)`` returns (facts, expected, actual, message params, citations)
-    for the i-th of ``rows``: called only when writing, never on the hot path.
-    ``category`` overrides the code's default where the direction decides it
-    (a fine above its tier is overreach, below it leniency).
+    ``expected`` and ``actual`` map a key to a numpy array (one value per
+    finding) or to any other value, shared by the whole batch.  ``category`` overrides the code's default
+    where the direction decides it (a fine above its tier is overreach, below it
+    leniency); ``event_date`` is the date the finding is about (default: the
+    decision date; for a missed deadline, the deadline).
     """
     code: str
     rows: np.ndarray
-    explain: Callable[[int], tuple[dict, object, object, dict, list]]
+    facts: Sequence[str]
+    expected: dict
+    actual: dict
+    message_zh: Sequence[str]
+    message_en: Sequence[str]
+    citations: list[dict]
     category: np.ndarray | None = None
+    event_date: np.ndarray | None = None
 
     def __len__(self):
         return len(self.rows)
+
+    def keep(self, mask: np.ndarray) -> "FindingBatch":
+        """The findings where ``mask`` is true (mask aligned with rows)."""
+        def cut(v):
+            return v[mask] if isinstance(v, np.ndarray) else v
+        return replace(self, rows=self.rows[mask],
+                       expected={k: cut(v) for k, v in self.expected.items()},
+                       actual={k: cut(v) for k, v in self.actual.items()},
+                       message_zh=list(objects(self.message_zh)[mask]),
+                       message_en=list(objects(self.message_en)[mask]),
+                       category=None if self.category is None else self.category[mask],
+                       event_date=None if self.event_date is None else self.event_date[mask])
 
 
 @dataclass
@@ -75,6 +103,14 @@ class FindingSet:
             for r in b.rows:
                 out[r].append(b.code)
         return [sorted(set(c)) for c in out]
+
+    def codes_by_row(self) -> dict[int, list[str]]:
+        """Sorted codes of each row that has findings (rows without findings are absent)."""
+        out: dict[int, set] = {}
+        for b in self.batches:
+            for r in b.rows.tolist():
+                out.setdefault(r, set()).add(b.code)
+        return {r: sorted(c) for r, c in out.items()}
 
     def count(self) -> int:
         return sum(len(b) for b in self.batches)

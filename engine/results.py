@@ -4,8 +4,6 @@ Field names here are a contract (see the README): other tools read them.
 """
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,57 +25,90 @@ def _nullable_floats(a: np.ndarray) -> np.ndarray:
 
 def _objects(series: pd.Series) -> np.ndarray:
     """Object array with None (never NaN/NA) for missing values: JSON null, and falsy in Python."""
-    out = series.to_numpy(dtype=object)
+    out = series.to_numpy(dtype=object, copy=True)
     out[pd.isna(out)] = None
     return out
 
 
-def _dates(a: np.ndarray) -> np.ndarray:
-    out = np.datetime_as_string(a.astype("datetime64[D]"), unit="D").astype(object)
-    out[np.isnat(a)] = None
-    return out
+def _dates(a: np.ndarray) -> pa.Array:
+    """ISO date strings (null for NaT), formatted by Arrow in native code."""
+    a = a.astype("datetime64[D]")
+    return pa.array(a, type=pa.date32(), mask=np.isnat(a)).cast(pa.string())
 
 
-def finding_rows(ev):
-    """One dict per finding, in row order then code order (stable across runs)."""
-    frame = ev.frame
-    case_ids = _objects(frame["case_id"])
-    depts = _objects(frame["department"])
-    officer_lists = {}
-    officers_col = ev.column("officers")
-    dd = ev.column("decision_date")
-    rows_no = ev.column(ROW)
-    items = []
+FINDING_FIELDS = ("case_id", "code", "category", "severity", "message_zh", "message_en", "citations", "facts",
+                  "expected", "actual", "department", "officers", "event_date", "row")
+
+
+def _repeat(value, n: int) -> pa.Array:
+    """One value for every finding of a batch (citations, shared expectations)."""
+    one = pa.array([value])
+    return one.take(pa.array(np.zeros(n, dtype=np.int64)))
+
+
+def _values(v, n: int) -> pa.Array:
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind == "M":
+            return _dates(v)
+        return pa.array(v, from_pandas=True)
+    return _repeat(v, n)
+
+
+def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
+    """A record column at ``rows`` in its JSON form: numbers, ISO dates, booleans, code lists, text."""
+    from engine.records.schema import BY_NAME
+    from engine.types import FieldType
+    col = BY_NAME.get(name)
+    values = ev.column(name)[rows] if name in ev.__dict__.get("_columns", {}) else ev._take(name, rows)
+    if col is not None and col.type == FieldType.LIST:
+        return split_lists(values)
+    if values.dtype.kind == "M":
+        return _dates(values)
+    if values.dtype.kind == "O":
+        values = _objects(pd.Series(values))
+    return pa.array(values, from_pandas=True)
+
+
+def finding_table(ev, b) -> pa.Table:
+    """One batch of findings as an Arrow table in the findings.jsonl contract."""
+    code = CODES[b.code]
+    n, rows = len(b), b.rows
+    category = b.category if b.category is not None else np.full(n, code.category)
+    event = b.event_date if b.event_date is not None else ev.column("decision_date")[rows]
+    struct = lambda d: pa.StructArray.from_arrays([_values(v, n) for v in d.values()], names=list(d)) \
+        if d else _repeat({}, n)
+    return pa.table({
+        "case_id": _record_values(ev, "case_id", rows).cast(pa.string()),
+        "code": _repeat(b.code, n),
+        "category": pa.array(category.astype(str)),
+        "severity": _repeat(code.severity, n),
+        "message_zh": pa.array([f"【{code.zh}】{m}" for m in b.message_zh], type=pa.string()),
+        "message_en": pa.array([f"[{code.en}] {m}" for m in b.message_en], type=pa.string()),
+        "citations": _repeat(b.citations, n),
+        "facts": pa.StructArray.from_arrays([_record_values(ev, f, rows) for f in b.facts], names=list(b.facts)),
+        "expected": struct(b.expected),
+        "actual": struct(b.actual),
+        "department": _record_values(ev, "department", rows).cast(pa.string()),
+        "officers": split_lists(ev.column("officers")[rows]),
+        "event_date": _dates(event),
+        "row": pa.array(ev.column(ROW)[rows].astype(np.int64)),
+    })
+
+
+def finding_tables(ev):
     for b in ev.findings.batches:
-        code = CODES[b.code]
-        event_dates = None
-        if b.code == "procedure.decision_overdue":
-            event_dates = getattr(ev, "event_deadline_decision", None)
-        elif b.code == "procedure.publication_overdue":
-            event_dates = getattr(ev, "event_deadline_publication", None)
-        for k, i in enumerate(b.rows):
-            items.append((int(i), b.code, b, k, code, event_dates))
-    items.sort(key=lambda t: (t[0], t[1]))
-    for i, code_name, b, k, code, event_dates in items:
-        f, expected, actual, zh, en, citations = b.explain(k)
-        ed = event_dates[i] if event_dates is not None else dd[i]
-        yield {
-            "case_id": case_ids[i],
-            "code": code_name,
-            "category": str(b.category[k]) if b.category is not None else code.category,
-            "severity": code.severity,
-            "message_zh": f"【{code.zh}】{zh}",
-            "message_en": f"[{code.en}] {en}",
-            "citations": citations,
-            "facts": f,
-            "expected": expected,
-            "actual": actual,
-            "department": depts[i],
-            "officers": officer_lists.get(officers_col[i]) or officer_lists.setdefault(
-                officers_col[i], [x for x in (officers_col[i] or "").split(";") if x]),
-            "event_date": None if np.isnat(ed) else str(ed),
-            "row": int(rows_no[i]),
-        }
+        yield finding_table(ev, b)
+
+
+def finding_rows(ev) -> list[dict]:
+    """Findings as Python dicts (for ``check`` and Excel), absent citation parts left out."""
+    out = []
+    for t in finding_tables(ev):
+        for r in t.to_pylist():
+            r["citations"] = [{k: v for k, v in c.items() if v is not None} for c in r["citations"]]
+            out.append(r)
+    out.sort(key=lambda r: (r["row"], r["code"]))
+    return out
 
 
 def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
@@ -108,7 +139,7 @@ def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
         "codes": codes,
         "department": pa.array(_objects(frame["department"]), type=pa.string()),
         "officers": split_lists(ev.column("officers")),
-        "event_date": pa.array(_dates(dates), type=pa.string()),
+        "event_date": _dates(dates),
         "row": pa.array(ev.column(ROW).astype(np.int64)),
         "reason": pa.array(reasons, type=pa.string()),
     }
@@ -134,37 +165,47 @@ def rejected_frame(ev) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def summary(ev, findings: list[dict], input_rows: int) -> dict:
+def summary(ev, input_rows: int) -> dict:
     ok = ev.evaluated
-    by_code = Counter(f["code"] for f in findings)
-    by_cat = Counter(f["category"] for f in findings)
-    by_sev = Counter(f["severity"] for f in findings)
-    dept = np.array([d or "(未填)" for d in _objects(ev.frame["department"])], dtype=object)
-    per_dept: dict[str, dict] = {}
-    d_eval = Counter(dept[ok])
-    d_rej = Counter(dept[~ok])
-    for d in sorted(set(d_eval) | set(d_rej)):
-        per_dept[d] = {"evaluated": d_eval.get(d, 0), "rejected": d_rej.get(d, 0), "findings": 0,
-                       "cases_with_findings": 0, "by_code": {}, "by_category": {}}
-    cases_with = {}
-    for f in findings:
-        d = f["department"] or "(未填)"
-        e = per_dept[d]
-        e["findings"] += 1
-        e["by_code"][f["code"]] = e["by_code"].get(f["code"], 0) + 1
-        e["by_category"][f["category"]] = e["by_category"].get(f["category"], 0) + 1
-        cases_with.setdefault(d, set()).add(f["case_id"])
-    for d, s in cases_with.items():
-        per_dept[d]["cases_with_findings"] = len(s)
-    evaluated = int(ok.sum())
-    rejected = int((~ok).sum())
+    dept_codes, dept_names = pd.factorize(ev.frame["department"].astype(object).fillna("(未填)"))
+    names = [str(d) for d in dept_names]
+    by_code: dict[str, int] = {}
+    by_cat: dict[str, int] = {}
+    by_sev: dict[str, int] = {}
+    per_dept = {d: {"evaluated": 0, "rejected": 0, "findings": 0, "cases_with_findings": 0,
+                    "by_code": {}, "by_category": {}} for d in names}
+    for d, e, r in zip(names, np.bincount(dept_codes[ok], minlength=len(names)).tolist(),
+                       np.bincount(dept_codes[~ok], minlength=len(names)).tolist()):
+        per_dept[d]["evaluated"], per_dept[d]["rejected"] = e, r
+    finding_rows_all = []
+    for b in ev.findings.batches:
+        code = CODES[b.code]
+        cats = b.category if b.category is not None else np.full(len(b), code.category)
+        by_code[b.code] = by_code.get(b.code, 0) + len(b)
+        by_sev[code.severity] = by_sev.get(code.severity, 0) + len(b)
+        d = dept_codes[b.rows]
+        for cat in np.unique(cats):
+            m = cats == cat
+            by_cat[str(cat)] = by_cat.get(str(cat), 0) + int(m.sum())
+            for di, cnt in zip(*np.unique(d[m], return_counts=True)):
+                e = per_dept[names[di]]
+                e["by_category"][str(cat)] = e["by_category"].get(str(cat), 0) + int(cnt)
+        for di, cnt in zip(*np.unique(d, return_counts=True)):
+            e = per_dept[names[di]]
+            e["findings"] += int(cnt)
+            e["by_code"][b.code] = e["by_code"].get(b.code, 0) + int(cnt)
+        finding_rows_all.append(b.rows)
+    rows_with = np.unique(np.concatenate(finding_rows_all)) if finding_rows_all else np.array([], dtype=np.int64)
+    for di, cnt in zip(*np.unique(dept_codes[rows_with], return_counts=True)):
+        per_dept[names[di]]["cases_with_findings"] = int(cnt)
+    evaluated, rejected = int(ok.sum()), int((~ok).sum())
     assert evaluated + rejected == input_rows, "every input row is evaluated or rejected"
     return {
         "input_rows": input_rows,
         "evaluated": evaluated,
         "rejected": rejected,
-        "cases_with_findings": len({f["case_id"] for f in findings}),
-        "findings": len(findings),
+        "cases_with_findings": int(len(rows_with)),
+        "findings": ev.findings.count(),
         "by_code": dict(sorted(by_code.items())),
         "by_category": dict(sorted(by_cat.items())),
         "by_severity": dict(sorted(by_sev.items())),

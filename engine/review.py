@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -39,22 +40,19 @@ def review_files(paths, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCa
 def write_review(ev: Evaluation, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
-    from engine.results import case_table, finding_rows, rejected_frame, summary
+    from engine.results import case_table, finding_rows, finding_tables, rejected_frame, summary
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    findings = list(finding_rows(ev))
-    per_row: dict[int, list[str]] = {}
-    for b in ev.findings.batches:
-        for i in b.rows:
-            per_row.setdefault(int(i), set()).add(b.code)
-    per_row = {i: sorted(c) for i, c in per_row.items()}
-    cases = case_table(ev, per_row)
-    summ = summary(ev, findings, ev.n)
-    reports.write_table_jsonl(out_dir / "cases.jsonl", cases)
-    reports.write_jsonl(out_dir / "findings.jsonl", findings)
+    summ = summary(ev, ev.n)
+    # cases and findings are built and written concurrently: Arrow and polars release the GIL
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        cases = pool.submit(lambda: reports.write_table_jsonl(out_dir / "cases.jsonl",
+                                                              case_table(ev, ev.findings.codes_by_row())))
+        reports.write_tables_jsonl(out_dir / "findings.jsonl", finding_tables(ev))
+        cases.result()
     reports.write_csv(out_dir / "rejected.csv", rejected_frame(ev))
     reports.write_json(out_dir / "summary.json", summ)
     if excel:
-        reports.write_review_excel(Path(excel), findings, summ)
+        reports.write_review_excel(Path(excel), finding_rows(ev), summ)
     return summ

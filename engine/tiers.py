@@ -13,7 +13,6 @@ tier ranges per branch instead (in the branch's unit: yuan or multiples).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from engine.records.schema import AGGRAVATING, MAY_MITIGATE, SHALL_MITIGATE, SHALL_NOT_PUNISH
 
@@ -24,25 +23,18 @@ TIER_EN = {"不予处罚": "no penalty", "减轻处罚": "mitigated", "从轻处
 PUNISHING = MITIGATED | LIGHT | ORDINARY | HEAVY
 
 
-def _has_any(factors: pd.Series, codes) -> np.ndarray:
-    out = np.zeros(len(factors), dtype=bool)
-    nonempty = (factors.str.len() > 0).to_numpy(dtype=bool, na_value=False)
-    if not nonempty.any():
+def factor_flags(ev) -> dict[str, np.ndarray]:
+    def any_of(codes):
+        out = np.zeros(ev.n, dtype=bool)
+        for c in codes:
+            out |= ev.has_code("factors", c)
         return out
-    for c in codes:
-        out |= factors.str.contains(f";{c};", regex=False).to_numpy(dtype=bool, na_value=False)
-    return out
-
-
-def factor_flags(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    f = frame["factors"]
-    harm = frame["harm"]
-    minor_harm = harm.isin(["none", "minor"]).to_numpy(dtype=bool, na_value=False)
+    minor_harm = ev.frame["harm"].isin(["none", "minor"]).to_numpy(dtype=bool, na_value=False)
     return {
-        "shall_not": _has_any(f, SHALL_NOT_PUNISH),
-        "may_not": _has_any(f, ["first_offense"]) & _has_any(f, ["corrected_promptly"]) & minor_harm,
-        "mitigating": _has_any(f, SHALL_MITIGATE + MAY_MITIGATE),
-        "aggravating": _has_any(f, AGGRAVATING),
+        "shall_not": any_of(SHALL_NOT_PUNISH),
+        "may_not": any_of(["first_offense"]) & any_of(["corrected_promptly"]) & minor_harm,
+        "mitigating": any_of(SHALL_MITIGATE + MAY_MITIGATE),
+        "aggravating": any_of(AGGRAVATING),
     }
 
 

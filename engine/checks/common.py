@@ -1,86 +1,77 @@
-"""What every check needs to explain itself: record values as JSON, yuan formatting, citations."""
+"""Helpers every check uses to explain itself: citations, yuan formatting, grouping rows by branch."""
 from __future__ import annotations
 
-import math
+import functools
 
 import numpy as np
-import pandas as pd
 
-from engine.records.schema import BY_NAME
 from engine.ruleset.models import Citation
-from engine.types import FieldType
 
 APL = "中华人民共和国行政处罚法"
 
 
+@functools.lru_cache(maxsize=None)
 def apl(article: int, paragraph: int | None = None, item: int | None = None) -> Citation:
     return Citation(law=APL, article=article, paragraph=paragraph, item=item)
 
 
-def value(ev, name: str, i: int):
-    """One record value in JSON form (dates as ISO text, lists as lists, missing as None)."""
-    v = ev.column(name)[i]
-    col = BY_NAME.get(name)
-    if col is not None and col.type == FieldType.LIST:
-        return [x for x in (v or "").split(";") if x] if isinstance(v, str) else []
-    if isinstance(v, np.datetime64):
-        return None if np.isnat(v) else str(v)
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.floating, float)):
-        return None if math.isnan(v) else float(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v
-
-
-def facts(ev, i: int, *names: str) -> dict:
-    return {n: value(ev, n, i) for n in names}
-
-
-def yuan(x) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    x = float(x)
-    return f"{x:,.2f}".rstrip("0").rstrip(".") + "元"
-
-
-def num(x):
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else x
+@functools.lru_cache(maxsize=None)
+def citation(law: str, article: int, document: str | None = None) -> Citation:
+    return Citation(law=law, article=article, document=document)
 
 
 def cites(*cs) -> list[dict]:
+    """JSON citations in order, without repeats or gaps."""
     out, seen = [], set()
     for c in cs:
-        if c is None:
-            continue
-        key = (c.law, c.article, c.paragraph, c.item, c.version)
-        if key not in seen:
-            seen.add(key)
+        if c is not None and c not in seen:
+            seen.add(c)
             out.append(c.as_json())
     return out
 
 
-def branch_citation(ev, i):
-    entry = ev.branch(i)
-    return entry[2].citation if entry else None
+def yuan(x) -> str:
+    if x is None or x != x:
+        return "—"
+    return f"{x:,.2f}".rstrip("0").rstrip(".") + "元"
 
 
-def benchmark_doc(ev, i):
-    entry = ev.branch(i)
-    if not entry:
-        return None
-    return entry[0].model.benchmark
+def yuans(values) -> list[str]:
+    """``yuan`` over an array (one string per value)."""
+    return [yuan(x) for x in np.asarray(values, dtype=float).tolist()]
 
 
-def provision_label(ev, i) -> str:
-    entry = ev.branch(i)
-    if not entry:
-        return str(ev.provision[i])
+def iso(dates) -> np.ndarray:
+    """ISO text per date (None for NaT), as a per-finding object array."""
+    d = np.asarray(dates, dtype="datetime64[D]")
+    text = np.datetime_as_string(d, unit="D").astype(object)
+    text[np.isnat(d)] = None
+    return text
+
+
+def nums(values) -> np.ndarray:
+    return np.asarray(values, dtype=float)
+
+
+def by_branch(ev, rows: np.ndarray):
+    """Split row positions by the (provision, version, branch) applied: facts and citations follow the branch."""
+    keys = ev.branch_key[rows]
+    for k in np.unique(keys):
+        sub = rows[keys == k]
+        yield (ev.table.entries[k] if k >= 0 else None), sub
+
+
+def branch_fields(entry, *more: str) -> list[str]:
+    """The record fields a branch reads (its condition and base amount), then ``more``."""
+    names = ["violation_code"]
+    if entry is not None:
+        cp, v, b = entry
+        names += [f for f in b.condition.fields if f not in names]
+        if b.model.fine is not None and b.model.fine.base and b.model.fine.base not in names:
+            names.append(b.model.fine.base)
+    return names + [m for m in more if m not in names]
+
+
+def label(entry) -> str:
     cp, v, b = entry
     return f"{cp.id} ({b.citation.short()}, {v.valid_from.isoformat()}起)"

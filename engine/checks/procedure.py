@@ -7,59 +7,63 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.checks.common import cites, facts, value, yuan
+from engine.checks.common import cites, iso, yuans
 from engine.findings import FindingBatch
 from engine.records.schema import SANCTION_ZH
 
 
 def too_few_officers(ev):
     p = ev.ruleset.param("min_officers")
-    need = np.full(ev.n, int(p.value))
-    cite_for = {}
+    have = ev.records.officer_count
+    groups = [(p.value, p.citation, np.ones(ev.n, dtype=bool))]
     for pid, cp in ev.ruleset.provisions.items():
         if cp.model.min_officers is not None:
-            need[ev.provision == pid] = cp.model.min_officers
-            cite_for[pid] = cp.model.min_officers_citation
-    have = ev.records.officer_count
-    rows = np.flatnonzero(ev.evaluated & (have < need))
+            m = ev.is_provision(pid)
+            groups[0][2][m] = False
+            groups.append((cp.model.min_officers, cp.model.min_officers_citation, m))
+    for need, citation, m in groups:
+        rows = np.flatnonzero(ev.evaluated & m & (have < int(need)))
+        if not len(rows):
+            continue
+        got = have[rows].tolist()
+        yield FindingBatch(
+            "procedure.too_few_officers", rows, facts=("officers",),
+            expected={"min_officers": int(need)}, actual={"officers": have[rows]},
+            message_zh=[f"执法人员{g}人，少于法定的{need}人" for g in got],
+            message_en=[f"{g} enforcement officer(s) recorded; at least {need} required" for g in got],
+            citations=cites(citation))
 
-    def explain(k):
-        i = rows[k]
-        c = cite_for.get(ev.provision[i], p.citation)
-        return (facts(ev, i, "officers"), {"min_officers": int(need[i])}, {"officers": int(have[i])},
-                f"执法人员{int(have[i])}人，少于法定的{int(need[i])}人",
-                f"{int(have[i])} enforcement officer(s) recorded; at least {int(need[i])} required",
-                cites(c))
-    yield FindingBatch("procedure.too_few_officers", rows, explain)
+
+def _sanctions_other_than(ev, allowed) -> np.ndarray:
+    out = np.zeros(ev.n, dtype=bool)
+    for s in SANCTION_ZH:
+        if s not in allowed:
+            out |= ev.has_code("sanctions", s)
+    return out
 
 
 def simple_procedure_exceeded(ev):
     rs = ev.ruleset
     lim_i, lim_o = float(rs.value("simple_max_fine_individual")), float(rs.value("simple_max_fine_organization"))
-    allowed = set(rs.value("simple_allowed_sanctions"))
+    allowed = sorted(rs.value("simple_allowed_sanctions"))
     simple = (ev.frame["procedure"] == "simple").to_numpy(dtype=bool, na_value=False)
     indiv = (ev.frame["party_type"] == "individual").to_numpy(dtype=bool, na_value=False)
     limit = np.where(indiv, lim_i, lim_o)
-    other = np.zeros(ev.n, dtype=bool)
-    for s in SANCTION_ZH:
-        if s not in allowed:
-            other |= ev.has_code("sanctions", s)
-    hit = ev.evaluated & simple & ((ev.fine > limit + 0.005) | other)
-    rows = np.flatnonzero(hit)
-    cite = rs.param("simple_max_fine_individual").citation
-
-    def explain(k):
-        i = rows[k]
-        who = "公民" if indiv[i] else "法人或者其他组织"
-        return (facts(ev, i, "procedure", "party_type", "fine", "sanctions"),
-                {"max_fine": float(limit[i]), "sanctions_allowed": sorted(allowed)},
-                {"fine": float(ev.fine[i]), "sanctions": value(ev, "sanctions", i)},
-                f"简易程序只适用于对{who}处以{yuan(limit[i])}以下罚款或者警告，本案罚款{yuan(ev.fine[i])}"
-                + ("且有其他处罚种类" if other[i] else ""),
-                f"simple procedure allows only a fine up to {limit[i]:,.0f} yuan or a warning for this party; "
-                f"this decision has {ev.fine[i]:,.2f} yuan" + (" and other sanctions" if other[i] else ""),
-                cites(cite))
-    yield FindingBatch("procedure.simple_procedure_exceeded", rows, explain)
+    other = _sanctions_other_than(ev, allowed)
+    rows = np.flatnonzero(ev.evaluated & simple & ((ev.fine > limit + 0.005) | other))
+    if not len(rows):
+        return
+    who = ["公民" if i else "法人或者其他组织" for i in indiv[rows].tolist()]
+    lim, fines, extra = yuans(limit[rows]), yuans(ev.fine[rows]), other[rows].tolist()
+    yield FindingBatch(
+        "procedure.simple_procedure_exceeded", rows, facts=("procedure", "party_type", "fine", "sanctions"),
+        expected={"max_fine": limit[rows], "sanctions_allowed": allowed}, actual={"fine": ev.fine[rows]},
+        message_zh=[f"简易程序只适用于对{w}处以{l}以下罚款或者警告，本案罚款{f}" + ("且有其他处罚种类" if x else "")
+                    for w, l, f, x in zip(who, lim, fines, extra)],
+        message_en=[f"simple procedure allows only a fine up to {l:,.0f} yuan or a warning for this party; "
+                    f"this decision has {f:,.2f} yuan" + (" and other sanctions" if x else "")
+                    for l, f, x in zip(limit[rows].tolist(), ev.fine[rows].tolist(), extra)],
+        citations=cites(rs.param("simple_max_fine_individual").citation))
 
 
 def hearing_not_offered(ev):
@@ -68,31 +72,31 @@ def hearing_not_offered(ev):
     indiv = (ev.frame["party_type"] == "individual").to_numpy(dtype=bool, na_value=False)
     threshold = np.where(indiv, th_i, th_o)
     confiscated = np.nan_to_num(ev.column("confiscated_gain").astype(float))
-    heavy = np.zeros(ev.n, dtype=bool)
-    for s in rs.value("hearing_sanctions"):
-        heavy |= ev.has_code("sanctions", s)
+    heavy = _sanctions_other_than(ev, set(SANCTION_ZH) - set(rs.value("hearing_sanctions")))
     large = (ev.fine >= threshold) | (confiscated >= threshold)
     notified = ev.column("hearing_notified").astype(bool)
     hit = ev.evaluated & (large | heavy) & ~notified
-    rows = np.flatnonzero(hit)
     c_amount = rs.param("hearing_threshold_individual").citation
     c_sanction = rs.param("hearing_sanctions").citation
-
-    def explain(k):
-        i = rows[k]
-        why = []
-        if large[i]:
-            why.append(f"较大数额（{'公民' if indiv[i] else '单位'}{yuan(threshold[i])}以上）")
-        if heavy[i]:
-            why.append("责令停产停业或吊销许可证件/营业执照")
-        return (facts(ev, i, "party_type", "fine", "confiscated_gain", "sanctions", "hearing_notified"),
-                {"hearing_notice_required": True, "large_amount_threshold": float(threshold[i])},
-                {"hearing_notified": False},
-                f"拟作出{'、'.join(why)}的处罚，未告知当事人有要求听证的权利",
-                "the decision carries a hearing right (large amount or suspension/revocation) "
-                "but the party was not told of it",
-                cites(*( [c_amount] if large[i] else []), *([c_sanction] if heavy[i] else [])))
-    yield FindingBatch("procedure.hearing_not_offered", rows, explain)
+    for is_large, is_heavy in ((True, False), (False, True), (True, True)):
+        rows = np.flatnonzero(hit & (large == is_large) & (heavy == is_heavy))
+        if not len(rows):
+            continue
+        th = yuans(threshold[rows])
+        zh = []
+        for t, ind in zip(th, indiv[rows].tolist()):
+            why = ([f"较大数额（{'公民' if ind else '单位'}{t}以上）"] if is_large else []) + \
+                  (["责令停产停业或吊销许可证件/营业执照"] if is_heavy else [])
+            zh.append(f"拟作出{'、'.join(why)}的处罚，未告知当事人有要求听证的权利")
+        yield FindingBatch(
+            "procedure.hearing_not_offered", rows,
+            facts=("party_type", "fine", "confiscated_gain", "sanctions", "hearing_notified"),
+            expected={"hearing_notice_required": True, "large_amount_threshold": threshold[rows]},
+            actual={"hearing_notified": False},
+            message_zh=zh,
+            message_en=["the decision carries a hearing right (large amount or suspension/revocation) "
+                        "but the party was not told of it"] * len(rows),
+            citations=cites(*([c_amount] if is_large else []), *([c_sanction] if is_heavy else [])))
 
 
 def decision_overdue(ev):
@@ -101,21 +105,19 @@ def decision_overdue(ev):
     filed, dd = ev.column("filed_date"), ev.column("decision_date")
     deadline = filed + np.timedelta64(days, "D")
     ext = ev.column("extension_approved").astype(bool)
-    hit = ev.evaluated & ~np.isnat(filed) & (dd > deadline) & ~ext
-    rows = np.flatnonzero(hit)
-
-    def explain(k):
-        i = rows[k]
-        late = int((dd[i] - deadline[i]).astype(int))
-        return (facts(ev, i, "filed_date", "decision_date", "extension_approved"),
-                {"decide_by": str(deadline[i]), "days": days},
-                {"decision_date": str(dd[i]), "days_late": late},
-                f"{filed[i]}立案，应于{days}日内（{deadline[i]}前）作出决定，实际{dd[i]}作出，逾期{late}日且无延期批准",
-                f"filed {filed[i]}; the decision was due within {days} days (by {deadline[i]}) "
-                f"but came {late} day(s) late on {dd[i]} with no approved extension",
-                cites(p.citation))
-    ev.event_deadline_decision = deadline
-    yield FindingBatch("procedure.decision_overdue", rows, explain)
+    rows = np.flatnonzero(ev.evaluated & ~np.isnat(filed) & (dd > deadline) & ~ext)
+    if not len(rows):
+        return
+    late = (dd[rows] - deadline[rows]).astype(int)
+    f, d, dl = iso(filed[rows]), iso(dd[rows]), iso(deadline[rows])
+    yield FindingBatch(
+        "procedure.decision_overdue", rows, facts=("filed_date", "decision_date", "extension_approved"),
+        expected={"decide_by": dl, "days": days}, actual={"decision_date": d, "days_late": late},
+        message_zh=[f"{a}立案，应于{days}日内（{c}前）作出决定，实际{b}作出，逾期{n}日且无延期批准"
+                    for a, b, c, n in zip(f, d, dl, late.tolist())],
+        message_en=[f"filed {a}; the decision was due within {days} days (by {c}) but came {n} day(s) late "
+                    f"on {b} with no approved extension" for a, b, c, n in zip(f, d, dl, late.tolist())],
+        citations=cites(p.citation), event_date=deadline[rows])
 
 
 def publication_overdue(ev):
@@ -124,13 +126,10 @@ def publication_overdue(ev):
     samr = np.zeros(ev.n, dtype=bool)
     for pid, cp in ev.ruleset.provisions.items():
         if cp.model.samr_publication:
-            samr |= ev.provision == pid
+            samr |= ev.is_provision(pid)
     ordinary = (ev.frame["procedure"] == "ordinary").to_numpy(dtype=bool, na_value=False)
-    warning = ev.has_code("sanctions", "warning")
-    other_sanction = (ev.frame["sanctions"].str.len() > 0).to_numpy(dtype=bool, na_value=False) & \
-        ~(ev.frame["sanctions"] == ";warning;").to_numpy(dtype=bool, na_value=False)
+    other_sanction = _sanctions_other_than(ev, {"warning"})
     publishable = ev.evaluated & samr & ordinary & ((ev.fine > 0) | other_sanction)
-    del warning
     dd, pub = ev.column("decision_date"), ev.column("publicized_date")
     deadline, known = ev.calendar.add_working_days_safe(np.where(publishable, dd, np.datetime64("NaT")), wd)
     unknown = publishable & ~known
@@ -140,22 +139,26 @@ def publication_overdue(ev):
         dd)
     as_of = np.datetime64(ev.as_of, "D")
     late = publishable & known & (((~np.isnat(pub)) & (pub > deadline)) | (np.isnat(pub) & (as_of > deadline)))
-    rows = np.flatnonzero(late)
-
-    def explain(k):
-        i = rows[k]
-        if np.isnat(pub[i]):
-            actual = {"publicized_date": None, "as_of": str(as_of)}
-            zh = f"{dd[i]}作出的处罚决定应于{wd}个工作日内（{deadline[i]}前）公示，截至{as_of}仍未公示"
-            en = f"decided {dd[i]}; due for publication within {wd} working days (by {deadline[i]}); not published as of {as_of}"
+    for published in (True, False):
+        rows = np.flatnonzero(late & (~np.isnat(pub) if published else np.isnat(pub)))
+        if not len(rows):
+            continue
+        d, dl, pb = iso(dd[rows]), iso(deadline[rows]), iso(pub[rows])
+        if published:
+            zh = [f"{a}作出的处罚决定应于{wd}个工作日内（{b}前）公示，实际{c}公示" for a, b, c in zip(d, dl, pb)]
+            en = [f"decided {a}; due for publication within {wd} working days (by {b}); published {c}"
+                  for a, b, c in zip(d, dl, pb)]
+            actual = {"publicized_date": pb}
         else:
-            actual = {"publicized_date": str(pub[i])}
-            zh = f"{dd[i]}作出的处罚决定应于{wd}个工作日内（{deadline[i]}前）公示，实际{pub[i]}公示"
-            en = f"decided {dd[i]}; due for publication within {wd} working days (by {deadline[i]}); published {pub[i]}"
-        return (facts(ev, i, "decision_date", "publicized_date", "procedure", "sanctions", "fine"),
-                {"publish_by": str(deadline[i]), "working_days": wd}, actual, zh, en, cites(p.citation))
-    ev.event_deadline_publication = deadline
-    yield FindingBatch("procedure.publication_overdue", rows, explain)
+            zh = [f"{a}作出的处罚决定应于{wd}个工作日内（{b}前）公示，截至{as_of}仍未公示" for a, b in zip(d, dl)]
+            en = [f"decided {a}; due for publication within {wd} working days (by {b}); not published as of {as_of}"
+                  for a, b in zip(d, dl)]
+            actual = {"publicized_date": None, "as_of": str(as_of)}
+        yield FindingBatch(
+            "procedure.publication_overdue", rows,
+            facts=("decision_date", "publicized_date", "procedure", "sanctions", "fine"),
+            expected={"publish_by": dl, "working_days": wd}, actual=actual,
+            message_zh=zh, message_en=en, citations=cites(p.citation), event_date=deadline[rows])
 
 
 CHECKS = (too_few_officers, simple_procedure_exceeded, hearing_not_offered, decision_overdue,

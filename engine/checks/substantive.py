@@ -8,12 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from engine import tiers as T
-from engine.checks.common import (apl, benchmark_doc, branch_citation, cites, facts, num, provision_label,
-                                  value, yuan)
+from engine.checks.common import (APL, apl, branch_fields, by_branch, citation, cites, label, yuans)
 from engine.checks.liability import penalized
-from engine.findings import FindingBatch
+from engine.evaluate import narrow
+from engine.findings import FindingBatch, objects
 from engine.records.schema import SANCTION_ZH, SANCTIONS
-from engine.ruleset.models import Citation
 
 TOL = 0.005  # amounts are compared to the fen
 
@@ -22,48 +21,48 @@ def _ranged(ev) -> np.ndarray:
     return ev.evaluated & (ev.branch_key >= 0) & ~ev.no_provision & ~getattr(ev, "time_barred", False)
 
 
-def _range_text(ev, i) -> str:
-    if np.isnan(ev.hi[i]):
-        return "不得罚款"
-    if not np.isnan(ev.base[i]):
-        return (f"{ev.lo_m[i]:g}–{ev.hi_m[i]:g}倍 × {yuan(ev.base[i])} = "
-                f"{yuan(ev.lo[i])}–{yuan(ev.hi[i])}")
-    return f"{yuan(ev.lo[i])}–{yuan(ev.hi[i])}"
+def _tier_names(ev, rows) -> np.ndarray:
+    table = np.empty(32, dtype=object)
+    for b in range(32):
+        table[b] = T.tier_names(b)
+    return table[ev.tiers[rows]]
 
 
-def _range_json(ev, i) -> dict:
-    return {"statutory_min": num(ev.lo[i]), "statutory_max": num(ev.hi[i]),
-            "lawful_fine_min": num(ev.lawful_min[i]), "lawful_fine_max": num(ev.lawful_max[i]),
-            "tiers": T.tier_names(int(ev.tiers[i]))}
+def _range(ev, rows) -> dict:
+    """The lawful range as per-finding arrays (the ``expected`` of the range findings)."""
+    return {"statutory_min": ev.lo[rows], "statutory_max": ev.hi[rows],
+            "lawful_fine_min": ev.lawful_min[rows], "lawful_fine_max": ev.lawful_max[rows],
+            "tiers": _tier_names(ev, rows)}
 
 
-def _fact_names(ev, i, *more):
-    entry = ev.branch(i)
-    names = ["violation_code"]
-    if entry:
-        names += [f for f in entry[2].condition.fields if f not in names]
-        fine = entry[2].model.fine
-        if fine is not None and fine.base and fine.base not in names:
-            names.append(fine.base)
-    return names + [m for m in more if m not in names]
+def _range_text(ev, entry, rows) -> list[str]:
+    if entry[2].model.fine is None:
+        return ["不得罚款"] * len(rows)
+    lo, hi = yuans(ev.lo[rows]), yuans(ev.hi[rows])
+    if entry[2].model.fine.is_multiple:
+        base = yuans(ev.base[rows])
+        m1, m2 = ev.lo_m[rows].tolist(), ev.hi_m[rows].tolist()
+        return [f"{a:g}–{b:g}倍 × {c} = {l}–{h}" for a, b, c, l, h in zip(m1, m2, base, lo, hi)]
+    return [f"{l}–{h}" for l, h in zip(lo, hi)]
 
 
 def should_not_punish(ev):
     hit = ev.evaluated & (ev.tiers == T.NONE) & penalized(ev) & ~getattr(ev, "time_barred", False)
-    rows = np.flatnonzero(hit)
     articles = {"age_under_14": apl(30), "mental_illness": apl(31), "minor_corrected_no_harm": apl(33, 1),
                 "no_fault": apl(33, 2)}
-
-    def explain(k):
-        i = rows[k]
-        present = [f for f in articles if f";{f};" in (ev.column("factors")[i] or "")]
-        return (facts(ev, i, "factors", "harm", "fine", "sanctions"),
-                {"tiers": ["不予处罚"], "fine": 0, "sanctions": []},
-                {"fine": float(ev.fine[i]), "sanctions": value(ev, "sanctions", i)},
-                f"存在依法不予处罚的情节（{'、'.join(present)}），却给予了处罚（罚款{yuan(ev.fine[i])}）",
-                f"a shall-not-punish factor ({', '.join(present)}) applies, yet a penalty was imposed",
-                cites(*[articles[p] for p in present]))
-    yield FindingBatch("penalty.should_not_punish", rows, explain)
+    for factor, article in articles.items():   # one batch per ground, so each cites its own article
+        rows = np.flatnonzero(hit & ev.has_code("factors", factor))
+        hit[rows] = False
+        if not len(rows):
+            continue
+        fines = yuans(ev.fine[rows])
+        yield FindingBatch(
+            "penalty.should_not_punish", rows, facts=("factors", "harm", "fine", "sanctions"),
+            expected={"tiers": ["不予处罚"], "fine": 0, "sanctions": []},
+            actual={"fine": ev.fine[rows]},
+            message_zh=[f"存在依法不予处罚的情节（{factor}），却给予了处罚（罚款{y}）" for y in fines],
+            message_en=[f"a shall-not-punish factor ({factor}) applies, yet a penalty was imposed"] * len(rows),
+            citations=cites(article))
 
 
 def fine_range(ev):
@@ -84,44 +83,43 @@ def fine_range(ev):
     inside = ok & ~no_fine_lawful & ~above & ~below & ~zero_ok
     outside = inside & ~T.in_allowed_tier(fine, ev.tiers, ev.bounds, TOL)
 
-    rows = np.flatnonzero(above)
+    for entry, rows in by_branch(ev, np.flatnonzero(above)):
+        rng, fines = _range_text(ev, entry, rows), yuans(fine[rows])
+        no_fine = entry[2].model.fine is None
+        yield FindingBatch(
+            "penalty.above_statutory_max", rows, facts=branch_fields(entry, "fine"),
+            expected=_range(ev, rows), actual={"fine": fine[rows]},
+            message_zh=[f"罚款{f}超过{label(entry)}的法定幅度（{r}）" for f, r in zip(fines, rng)],
+            message_en=[f"fine {f:,.2f} yuan exceeds the statutory range of {entry[0].id} "
+                        + ("(no fine lawful on these facts)" if no_fine else f"({a:,.2f}–{b:,.2f} yuan)")
+                        for f, a, b in zip(fine[rows].tolist(), lo[rows].tolist(), hi[rows].tolist())],
+            citations=cites(entry[2].citation))
 
-    def explain_above(k):
-        i = rows[k]
-        return (facts(ev, i, *_fact_names(ev, i, "fine")), _range_json(ev, i), {"fine": float(fine[i])},
-                f"罚款{yuan(fine[i])}超过{provision_label(ev, i)}的法定幅度（{_range_text(ev, i)}）",
-                f"fine {fine[i]:,.2f} yuan exceeds the statutory range of {ev.provision[i]} "
-                f"({'no fine lawful' if np.isnan(hi[i]) else f'{lo[i]:,.2f}–{hi[i]:,.2f} yuan'})",
-                cites(branch_citation(ev, i)))
-    yield FindingBatch("penalty.above_statutory_max", rows, explain_above)
+    for entry, rows in by_branch(ev, np.flatnonzero(below)):
+        rng, fines = _range_text(ev, entry, rows), yuans(fine[rows])
+        yield FindingBatch(
+            "penalty.below_statutory_min", rows, facts=branch_fields(entry, "fine", "factors"),
+            expected=_range(ev, rows), actual={"fine": fine[rows]},
+            message_zh=[f"罚款{f}低于{label(entry)}的法定最低额（{r}），且无依法从轻或者减轻处罚的情节"
+                        for f, r in zip(fines, rng)],
+            message_en=[f"fine {f:,.2f} yuan is below the statutory minimum {a:,.2f} yuan of {entry[0].id} "
+                        "with no mitigating ground (Arts. 30–32)" for f, a in zip(fine[rows].tolist(), lo[rows].tolist())],
+            citations=cites(entry[2].citation, apl(32)))
 
-    rows_b = np.flatnonzero(below)
-
-    def explain_below(k):
-        i = rows_b[k]
-        return (facts(ev, i, *_fact_names(ev, i, "fine", "factors")), _range_json(ev, i), {"fine": float(fine[i])},
-                f"罚款{yuan(fine[i])}低于{provision_label(ev, i)}的法定最低额（{_range_text(ev, i)}），"
-                "且无依法从轻或者减轻处罚的情节",
-                f"fine {fine[i]:,.2f} yuan is below the statutory minimum {lo[i]:,.2f} yuan of {ev.provision[i]} "
-                "with no mitigating ground (Arts. 30–32)",
-                cites(branch_citation(ev, i), apl(32)))
-    yield FindingBatch("penalty.below_statutory_min", rows_b, explain_below)
-
-    rows_o = np.flatnonzero(outside)
-    category = np.where(fine[rows_o] > ev.lawful_max[rows_o] + TOL, "overreach", "leniency")
-
-    def explain_outside(k):
-        i = rows_o[k]
-        names = T.tier_names(int(ev.tiers[i]))
-        doc = benchmark_doc(ev, i)
-        return (facts(ev, i, *_fact_names(ev, i, "fine", "factors", "harm")), _range_json(ev, i),
-                {"fine": float(fine[i])},
-                f"罚款{yuan(fine[i])}在法定幅度内，但不在情节所对应的裁量阶次（{'、'.join(names)}："
-                f"{yuan(ev.lawful_min[i])}–{yuan(ev.lawful_max[i])}）内",
-                f"fine {fine[i]:,.2f} yuan is within the statutory range but outside the tier(s) the facts allow "
-                f"({', '.join(T.TIER_EN[n] for n in names)}: {ev.lawful_min[i]:,.2f}–{ev.lawful_max[i]:,.2f} yuan)",
-                cites(branch_citation(ev, i), Citation(law="中华人民共和国行政处罚法", article=34, document=doc)))
-    yield FindingBatch("penalty.outside_tier", rows_o, explain_outside, category=category)
+    for entry, rows in by_branch(ev, np.flatnonzero(outside)):
+        names = _tier_names(ev, rows)
+        fines, lmin, lmax = yuans(fine[rows]), yuans(ev.lawful_min[rows]), yuans(ev.lawful_max[rows])
+        en_names = [", ".join(T.TIER_EN[t] for t in n) for n in names]
+        yield FindingBatch(
+            "penalty.outside_tier", rows, facts=branch_fields(entry, "fine", "factors", "harm"),
+            expected=_range(ev, rows), actual={"fine": fine[rows]},
+            message_zh=[f"罚款{f}在法定幅度内，但不在情节所对应的裁量阶次（{'、'.join(n)}：{a}–{b}）内"
+                        for f, n, a, b in zip(fines, names, lmin, lmax)],
+            message_en=[f"fine {f:,.2f} yuan is within the statutory range but outside the tier(s) the facts "
+                        f"allow ({n}: {a:,.2f}–{b:,.2f} yuan)" for f, n, a, b in
+                        zip(fine[rows].tolist(), en_names, ev.lawful_min[rows].tolist(), ev.lawful_max[rows].tolist())],
+            citations=cites(entry[2].citation, citation(APL, 34, entry[0].model.benchmark)),
+            category=np.where(fine[rows] > ev.lawful_max[rows] + TOL, "overreach", "leniency"))
 
 
 def gain_not_confiscated(ev):
@@ -132,22 +130,20 @@ def gain_not_confiscated(ev):
     gain = np.nan_to_num(ev.column("illegal_gain").astype(float))
     taken = np.nan_to_num(ev.column("confiscated_gain").astype(float))
     hit = _ranged(ev) & mandatory & (gain > TOL) & (taken < gain - TOL) & (ev.tiers != T.NONE)
-    rows = np.flatnonzero(hit)
-
-    def explain(k):
-        i = rows[k]
-        return (facts(ev, i, "illegal_gain", "confiscated_gain"), {"confiscated_gain": float(gain[i])},
-                {"confiscated_gain": float(taken[i])},
-                f"违法所得{yuan(gain[i])}应当没收，实际没收{yuan(taken[i])}",
-                f"illegal gain of {gain[i]:,.2f} yuan must be confiscated; {taken[i]:,.2f} yuan was",
-                cites(branch_citation(ev, i), apl(28, 2)))
-    yield FindingBatch("penalty.gain_not_confiscated", rows, explain)
+    for entry, rows in by_branch(ev, np.flatnonzero(hit)):
+        g, t = yuans(gain[rows]), yuans(taken[rows])
+        yield FindingBatch(
+            "penalty.gain_not_confiscated", rows, facts=("illegal_gain", "confiscated_gain"),
+            expected={"confiscated_gain": gain[rows]}, actual={"confiscated_gain": taken[rows]},
+            message_zh=[f"违法所得{a}应当没收，实际没收{b}" for a, b in zip(g, t)],
+            message_en=[f"illegal gain of {a:,.2f} yuan must be confiscated; {b:,.2f} yuan was"
+                        for a, b in zip(gain[rows].tolist(), taken[rows].tolist())],
+            citations=cites(entry[2].citation, apl(28, 2)))
 
 
 def sanctions(ev):
     """Each sanction decided must be one the branch provides (under its condition); mandatory ones must be there."""
     ok = _ranged(ev) & (ev.tiers != T.NONE)
-    frame = ev.frame
     not_permitted = {s: np.zeros(ev.n, dtype=bool) for s in SANCTIONS}
     missing = {s: np.zeros(ev.n, dtype=bool) for s in SANCTIONS}
     decided = {s: ev.has_code("sanctions", s) for s in SANCTIONS}
@@ -157,57 +153,46 @@ def sanctions(ev):
         if not m.any():
             continue
         idx = np.flatnonzero(m)
-        sub = frame.iloc[idx]
+        sub = narrow(ev.frame, cp.fields_read, idx)
         for s in SANCTIONS:
             spec = b.sanctions.get(s)
             if spec is None:
-                allowed = np.zeros(len(idx), dtype=bool)
-                required = allowed
+                allowed = required = np.zeros(len(idx), dtype=bool)
             else:
                 mode, cond = spec
-                applies = cond.evaluate(sub) if cond is not None else np.ones(len(idx), dtype=bool)
-                allowed = applies
-                required = applies if mode == "mandatory" else np.zeros(len(idx), dtype=bool)
+                allowed = cond.evaluate(sub) if cond is not None else np.ones(len(idx), dtype=bool)
+                required = allowed if mode == "mandatory" else np.zeros(len(idx), dtype=bool)
             not_permitted[s][idx] = decided[s][idx] & ~allowed
             missing[s][idx] = ~decided[s][idx] & required & light_only[idx]
-    bad = np.zeros(ev.n, dtype=bool)
-    for s in SANCTIONS:
-        bad |= not_permitted[s]
-    rows = np.flatnonzero(bad)
+    yield from _sanction_batches(ev, not_permitted, "penalty.sanction_not_permitted")
+    yield from _sanction_batches(ev, missing, "penalty.mandatory_sanction_missing")
 
-    def lawful(i):
-        entry = ev.branch(i)
-        out = []
-        for s, (mode, cond) in entry[2].sanctions.items():
-            out.append({"sanction": s, "mode": mode, "when": cond.source if cond else None})
-        return out
 
-    def explain(k):
-        i = rows[k]
-        wrong = [s for s in SANCTIONS if not_permitted[s][i]]
-        names = "、".join(SANCTION_ZH[s] for s in wrong)
-        return (facts(ev, i, *_fact_names(ev, i, "sanctions", "serious")), {"lawful_sanctions": lawful(i)},
-                {"sanctions_not_permitted": wrong},
-                f"{provision_label(ev, i)}对本案事实未规定“{names}”这一处罚种类",
-                f"{ev.provision[i]} does not provide {', '.join(wrong)} for these facts",
-                cites(branch_citation(ev, i), apl(38, 1)))
-    yield FindingBatch("penalty.sanction_not_permitted", rows, explain)
-
-    miss_any = np.zeros(ev.n, dtype=bool)
-    for s in SANCTIONS:
-        miss_any |= missing[s]
-    rows_m = np.flatnonzero(miss_any)
-
-    def explain_missing(k):
-        i = rows_m[k]
-        absent = [s for s in SANCTIONS if missing[s][i]]
-        names = "、".join(SANCTION_ZH[s] for s in absent)
-        return (facts(ev, i, *_fact_names(ev, i, "sanctions", "factors")), {"mandatory_sanctions": absent},
-                {"sanctions": value(ev, "sanctions", i)},
-                f"{provision_label(ev, i)}规定应当并处“{names}”，决定中没有，且不属于减轻处罚",
-                f"{ev.provision[i]} requires {', '.join(absent)}; the decision lacks it and no mitigation applies",
-                cites(branch_citation(ev, i)))
-    yield FindingBatch("penalty.mandatory_sanction_missing", rows_m, explain_missing)
+def _sanction_batches(ev, per_sanction: dict, code: str):
+    any_row = np.zeros(ev.n, dtype=bool)
+    for m in per_sanction.values():
+        any_row |= m
+    for entry, rows in by_branch(ev, np.flatnonzero(any_row)):
+        cp, v, b = entry
+        which = objects([[s for s in SANCTIONS if per_sanction[s][i]] for i in rows.tolist()])
+        zh = ["、".join(SANCTION_ZH[s] for s in w) for w in which]
+        if code == "penalty.sanction_not_permitted":
+            lawful = [{"sanction": s, "mode": mode, "when": cond.source if cond else None}
+                      for s, (mode, cond) in b.sanctions.items()]
+            yield FindingBatch(
+                code, rows, facts=branch_fields(entry, "sanctions", "serious"),
+                expected={"lawful_sanctions": lawful}, actual={"sanctions_not_permitted": which},
+                message_zh=[f"{label(entry)}对本案事实未规定“{z}”这一处罚种类" for z in zh],
+                message_en=[f"{cp.id} does not provide {', '.join(w)} for these facts" for w in which],
+                citations=cites(b.citation, apl(38, 1)))
+        else:
+            yield FindingBatch(
+                code, rows, facts=branch_fields(entry, "sanctions", "factors"),
+                expected={"mandatory_sanctions": which}, actual={"sanctions_missing": which},
+                message_zh=[f"{label(entry)}规定应当并处“{z}”，决定中没有，且不属于减轻处罚" for z in zh],
+                message_en=[f"{cp.id} requires {', '.join(w)}; the decision lacks it and no mitigation applies"
+                            for w in which],
+                citations=cites(b.citation))
 
 
 CHECKS = (should_not_punish, fine_range, gain_not_confiscated, sanctions)

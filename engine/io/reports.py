@@ -39,6 +39,29 @@ def write_jsonl(path: Path, rows) -> int:
     return n
 
 
+_ABSENT = [b',"paragraph":null', b',"item":null', b',"version":null', b',"document":null']
+
+
+def write_tables_jsonl(path: Path, tables):
+    """Several Arrow tables (of different shapes) into one JSON Lines file.
+
+    Citation parts a provision does not have are left out rather than written as
+    null (``{law, article, paragraph?, item?}``); no other key of a finding has
+    those names.
+    """
+    import io
+
+    import polars as pl
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        for t in tables:
+            buf = io.BytesIO()
+            pl.from_arrow(t).write_ndjson(buf)
+            data = buf.getvalue()
+            for absent in _ABSENT:
+                data = data.replace(absent, b"")
+            fh.write(data)
+
+
 def write_table_jsonl(path: Path, table):
     """A million flat rows: Arrow table → newline-delimited JSON by polars (native code)."""
     import polars as pl

@@ -76,13 +76,38 @@ def canonical_headers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=mapping)
 
 
-def _by_uniques(series: pd.Series, parse):
-    """Apply ``parse(value) -> (result, error|None)`` once per distinct value; returns (results, errors) per row."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    parsed = [parse(u) for u in uniques]
-    res = [p[0] for p in parsed]
-    err = [p[1] for p in parsed]
-    return codes, res, err
+class Parsed:
+    """A column parsed once per distinct value: row r's result is ``results[codes[r]]`` (code -1: missing)."""
+
+    def __init__(self, series: pd.Series, parse):
+        self.codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        parsed = [parse(u) for u in uniques]
+        self.results = [p[0] for p in parsed]
+        self.errors = [p[1] for p in parsed]
+
+    def report(self, rej: "Rejections"):
+        """Add each failing row's reason; the mask is built per distinct value, then spread."""
+        bad_u = np.array([e is not None for e in self.errors] + [False], dtype=bool)
+        bad = bad_u[self.codes]
+        if bad.any():
+            errors, codes = self.errors, self.codes
+            rej.add(bad, lambda e: e, _RowLookup(codes, errors))
+
+    def categorical(self, categories_from=None) -> pd.Categorical:
+        """Rows as a Categorical over the distinct results: comparisons and isin stay vectorized."""
+        res = [r if r is not None else None for r in self.results]
+        cats = list(dict.fromkeys(r for r in res if r is not None))
+        pos = {c: i for i, c in enumerate(cats)}
+        remap = np.array([pos[r] if r is not None else -1 for r in res] + [-1], dtype=np.int64)
+        return pd.Categorical.from_codes(remap[self.codes], categories=cats)
+
+
+class _RowLookup:
+    def __init__(self, codes, values):
+        self.codes, self.values = codes, values
+
+    def __getitem__(self, i):
+        return self.values[self.codes[i]]
 
 
 def _parse_date(value):
@@ -106,17 +131,11 @@ def _parse_date(value):
 def _date_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.to_numpy().astype("datetime64[D]")
-    codes, res, err = _by_uniques(series, _parse_date)
-    out = np.full(len(series), np.datetime64("NaT"), dtype="datetime64[D]")
-    if res:
-        arr = np.array(res, dtype="datetime64[D]")
-        ok = codes >= 0
-        out[ok] = arr[codes[ok]]
-        bad_u = np.array([e is not None for e in err])
-        bad = ok & bad_u[np.where(ok, codes, 0)]
-        errs = np.array(err, dtype=object)
-        rej.add(bad, lambda e: f"{col.name} ({col.zh}): {e}", errs[np.where(ok, codes, 0)])
-    return out
+    p = Parsed(series, _parse_date)
+    p.errors = [f"{col.name} ({col.zh}): {e}" if e else None for e in p.errors]
+    p.report(rej)
+    table = np.array(p.results + [np.datetime64("NaT")], dtype="datetime64[D]")
+    return table[p.codes]
 
 
 def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
@@ -152,17 +171,12 @@ def _bool_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
         if t in _FALSE:
             return False, None
         return False, f"{col.name} ({col.zh}): not yes/no: '{v}' (use true/false or 是/否)"
-    codes, res, err = _by_uniques(series, parse)
-    out = np.zeros(len(series), dtype=bool)
-    if res:
-        ok = codes >= 0
-        out[ok] = np.array(res, dtype=bool)[codes[ok]]
-        errs = np.array(err, dtype=object)[np.where(ok, codes, 0)]
-        rej.add(ok & np.array([e is not None for e in errs]), lambda e: e, errs)
-    return out
+    p = Parsed(series, parse)
+    p.report(rej)
+    return np.array(p.results + [False], dtype=bool)[p.codes]
 
 
-def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Series:
+def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Categorical:
     aliases = col.aliases
 
     def parse(v):
@@ -174,11 +188,13 @@ def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Series:
             return None, (f"{col.name} ({col.zh}): unknown value '{t}' "
                           f"(allowed: {', '.join(col.codes)})")
         return code, None
-    codes, res, err = _by_uniques(series, parse)
-    return _take(codes, res, err, rej, len(series))
+    p = Parsed(series, parse)
+    p.report(rej)
+    return p.categorical()
 
 
 def _list_column(series: pd.Series, col: Column, rej: Rejections):
+    """Code lists become one canonical ``;a;b;`` string per row ("" for none) and a count of distinct items."""
     aliases = col.aliases
 
     def parse(v):
@@ -191,28 +207,16 @@ def _list_column(series: pd.Series, col: Column, rej: Rejections):
             elif code not in out:
                 out.append(code)
         if unknown:
-            return (None, 0), (f"{col.name} ({col.zh}): unknown code(s) {', '.join(map(repr, unknown))} "
-                               f"(allowed: {', '.join(col.codes)})")
+            return ("", 0), (f"{col.name} ({col.zh}): unknown code(s) {', '.join(map(repr, unknown))} "
+                             f"(allowed: {', '.join(col.codes)})")
         return (";" + ";".join(out) + ";" if out else "", len(out)), None
-    codes, res, err = _by_uniques(series, parse)
-    strings = _take(codes, [r[0] for r in res], err, rej, len(series))
-    counts = np.zeros(len(series), dtype=np.int64)
-    if res:
-        ok = codes >= 0
-        counts[ok] = np.array([r[1] for r in res], dtype=np.int64)[codes[ok]]
-    return strings.fillna(""), counts
-
-
-def _take(codes, res, err, rej, n) -> pd.Series:
-    if not res:
-        return pd.Series([None] * n, dtype="str")
-    ok = codes >= 0
-    uniq = pd.Series(res, dtype="str")
-    out = uniq.take(np.where(ok, codes, 0)).reset_index(drop=True)
-    out[~ok] = None
-    errs = np.array(err, dtype=object)[np.where(ok, codes, 0)]
-    rej.add(ok & np.array([e is not None for e in errs], dtype=bool), lambda e: e, errs)
-    return out
+    p = Parsed(series, parse)
+    p.report(rej)
+    counts = np.array([r[1] for r in p.results] + [0], dtype=np.int64)[p.codes]
+    p.results = [r[0] for r in p.results] + [""]
+    codes = np.where(p.codes < 0, len(p.results) - 1, p.codes)
+    p.codes = codes
+    return p.categorical(), counts
 
 
 def normalize(raw: pd.DataFrame) -> Records:

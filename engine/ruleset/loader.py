@@ -59,6 +59,23 @@ class CompiledProvision:
     def id(self) -> str:
         return self.model.id
 
+    @property
+    def fields_read(self) -> list[str]:
+        """Every record field a condition, a base amount or a requirement of this provision reads."""
+        out: dict[str, None] = {}
+        for v in self.versions:
+            for f in v.model.requires:
+                out.setdefault(f, None)
+            for b in v.branches:
+                for f in b.condition.fields:
+                    out.setdefault(f, None)
+                if b.model.fine is not None and b.model.fine.base:
+                    out.setdefault(b.model.fine.base, None)
+                for _, cond in b.sanctions.values():
+                    for f in (cond.fields if cond else ()):
+                        out.setdefault(f, None)
+        return list(out)
+
 
 @dataclass
 class RuleSet:

@@ -1,0 +1,87 @@
+"""Benchmark of ``zhunsheng review`` (issue 3 §6).
+
+1. End to end: ``zhunsheng review`` on N synthetic records from Parquet, in a fresh process, timed by
+   wall clock, peak RSS from the kernel's accounting of the child (ru_maxrss).
+2. Ratio, in one run on the same records: the column-wise evaluation against the same rules evaluated
+   record by record in Python (``bench/baseline.py``), after checking both give the same codes.
+
+    .venv/bin/python bench/bench_review.py               # 1,000,000 records, 100,000 for the ratio
+    .venv/bin/python bench/bench_review.py 200000 20000  # smaller
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def ensure_data(n: int) -> Path:
+    path = HERE / "data" / f"penalties_{n}.parquet"
+    if not path.exists():
+        from gen_penalties import generate
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generate(n).to_parquet(path, index=False)
+    return path
+
+
+def end_to_end(path: Path, out: Path) -> dict:
+    cmd = [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())", "review", str(path),
+           "--out", str(out), "--as-of", AS_OF.isoformat()]
+    t = time.perf_counter()
+    res = subprocess.run(cmd, cwd=HERE.parent, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if res.returncode != 0:
+        raise SystemExit(res.stderr)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return {"wall_s": round(wall, 2), "peak_rss_gib": round(rss, 2), "findings": summary["findings"],
+            "cases_with_findings": summary["cases_with_findings"], "input_rows": summary["input_rows"]}
+
+
+def ratio(path: Path, n: int) -> dict:
+    import pandas as pd
+
+    from baseline import COVERED, RecordByRecord, records_from_frame
+    from engine.calendar import default_calendar
+    from engine.review import review_frame
+    from engine.ruleset.loader import load_rules
+
+    rs, cal = load_rules(), default_calendar()
+    frame = pd.read_parquet(path).head(n)
+    t = time.perf_counter()
+    ev = review_frame(frame, rs, AS_OF, cal)
+    vec = time.perf_counter() - t
+    records = records_from_frame(frame)
+    base = RecordByRecord(rs, cal, AS_OF)
+    t = time.perf_counter()
+    slow = [base.evaluate(r) for r in records]
+    per_record = time.perf_counter() - t
+    fast = ev.findings.codes_per_row(len(records))
+    differ = sum(set(f) & COVERED != s for f, s in zip(fast, slow))
+    return {"records": n, "columnar_s": round(vec, 3), "record_by_record_s": round(per_record, 3),
+            "ratio": round(per_record / vec, 1), "records_whose_codes_differ": differ}
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    n_ratio = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+    path = ensure_data(n)
+    out = HERE / "out" / f"review_{n}"
+    result = {"machine": f"{os.cpu_count()} cores", "n": n, "end_to_end": end_to_end(path, out),
+              "ratio": ratio(path, n_ratio)}
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

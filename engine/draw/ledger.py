@@ -68,6 +68,8 @@ targets = sa.Table(
     sa.Index("ix_draw_targets_item_entity", "item_id", "entity_id"),
 )
 
+TARGET_COLUMNS = [c.name for c in targets.columns][1:]   # after draw_id
+
 results = sa.Table(
     "draw_results", meta,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -158,7 +160,7 @@ class Ledger:
             return [dict(r) for r in cx.execute(sa.select(draws).where(draws.c.plan_id == plan_id)
                                                 .order_by(draws.c.id)).mappings()]
 
-    def record_draw(self, row: dict, rows: list[dict]) -> int:
+    def record_draw(self, row: dict, rows: list[tuple]) -> int:
         """One transaction: the draw and all its targets, or nothing."""
         with self.engine.begin() as cx:
             draw_id = cx.execute(draws.insert().values(**row)).inserted_primary_key[0]
@@ -172,7 +174,7 @@ class Ledger:
             sql = f"INSERT INTO {targets.name} ({', '.join(cols)}) VALUES ({holes})"
             batch = 50_000
             for lo in range(0, len(rows), batch):
-                chunk = [tuple(draw_id if c == "draw_id" else r[c] for c in cols) for r in rows[lo:lo + batch]]
+                chunk = [(draw_id,) + r for r in rows[lo:lo + batch]]
                 if cx.dialect.paramstyle == "named":
                     chunk = [dict(zip(cols, t)) for t in chunk]
                 cx.exec_driver_sql(sql, chunk)

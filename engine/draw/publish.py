@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from engine.draw.files import atomic_write_bytes, temp_path
@@ -37,14 +38,22 @@ def mask(text) -> str:
     return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), s)
 
 
-def mask_column(col: pd.Series) -> pd.Series:
-    """Vectorized ``mask``: only cells holding 11+ consecutive digits can contain a number to hide."""
-    col = pd.Series(col, dtype="str").fillna("")       # Arrow-backed: the regex runs in RE2, not per row in Python
-    hit = col.str.contains(r"\d{11}", regex=True).to_numpy(dtype=bool, na_value=False)
-    if hit.any():
-        col = col.copy()
-        col[hit] = [mask(v) for v in col[hit]]
-    return col
+def mask_column(col) -> list:
+    """Vectorized ``mask``: only cells holding 11+ consecutive digits can contain a number to hide.
+
+    The digit test runs in Arrow (RE2) over the whole column; Python's regex,
+    which ``mask`` needs for the look-arounds, only sees the few hits.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pd.Series(col).astype(object).where(pd.Series(col).notna(), "").astype(str).tolist() \
+        if not isinstance(col, list) else col
+    arr = pa.array(values, type=pa.string())
+    hit = np.flatnonzero(pc.match_substring_regex(arr, r"\d{11}").to_numpy(zero_copy_only=False))
+    for i in hit.tolist():
+        values[i] = mask(values[i])
+    return values
 
 
 def publication_frame(plan, draw_date: str, selections: list, assignments: list, unfilled: list,
@@ -56,9 +65,11 @@ def publication_frame(plan, draw_date: str, selections: list, assignments: list,
     sel["_pos"] = positions                      # selections already come in plan, class, rank order
     rows = entities.iloc[sel["_pos"].to_numpy()]
     empty = pd.Series([""] * len(sel))
-    name = pd.Series(rows["name"].to_numpy(dtype=object)) if "name" in rows else empty
-    district = pd.Series(rows["district"].to_numpy(dtype=object)) if "district" in rows else empty
-    ins_name = dict(zip(inspectors["inspector_id"].tolist(), inspectors["name"].tolist()))
+    name = rows["name"].tolist() if "name" in rows else [""] * len(sel)
+    district = rows["district"].tolist() if "district" in rows else [""] * len(sel)
+    ins_ids = inspectors["inspector_id"].tolist()
+    ins_name = dict(zip(ins_ids, mask_column(inspectors["name"].tolist())))   # masked once per inspector
+    ins_mask = dict(zip(ins_ids, mask_column(list(ins_ids))))
     team = {(a["item_id"], a["entity_id"]): a["inspectors"] for a in assignments}
     note = {(u["item_id"], u["entity_id"]): "未能选派：" + u["reason"].split(" (")[0] for u in unfilled}
     keys = list(zip(sel["item_id"].tolist(), sel["entity_id"].tolist()))
@@ -79,8 +90,8 @@ def publication_frame(plan, draw_date: str, selections: list, assignments: list,
         "主体名称": mask_column(name),
         "所在区域": mask_column(district),
         "随机数（前18位）": sel["ticket"],
-        "执法检查人员": mask_column(pd.Series(["、".join(str(ins_name.get(i, "")) for i in t) for t in teams])),
-        "执法证号": mask_column(pd.Series(["、".join(t) for t in teams])),
+        "执法检查人员": ["、".join([str(ins_name.get(i, "")) for i in t]) for t in teams],
+        "执法证号": ["、".join([ins_mask[i] for i in t]) for t in teams],
         "备注": [note.get(k, "") for k in keys],
     })
     return frame[COLUMNS]

@@ -160,21 +160,19 @@ def _write_outputs(out: Path, data: bytes, lp: LoadedPlan, doc: dict, regs: Regi
     return written
 
 
-def _target_rows(doc: dict, lp: LoadedPlan) -> list[dict]:
-    """One ledger row per selection: its team (';'-joined, ticket order) or why it is unfilled."""
+def _target_rows(doc: dict, lp: LoadedPlan) -> list[tuple]:
+    """One ledger row per selection (columns as ``ledger.TARGET_COLUMNS``): its team or why it is unfilled."""
     index = {}
     for i, it in enumerate(lp.plan.items):
         index.setdefault(it.item_id, i)
-    assigned = {(a["item_id"], a["entity_id"]): a["inspectors"] for a in doc["assignments"]}
+    assigned = {(a["item_id"], a["entity_id"]): ";".join(a["inspectors"]) for a in doc["assignments"]}
     reasons = {(u["item_id"], u["entity_id"]): u["reason"] for u in doc["unfilled"]}
     rows = []
     for s in doc["selections"]:
         key = (s["item_id"], s["entity_id"])
         reason = reasons.get(key)
-        rows.append({"item_index": index[s["item_id"]], "item_id": s["item_id"], "credit_class": s["credit_class"],
-                     "rank": s["rank"], "entity_id": s["entity_id"], "ticket": s["ticket"],
-                     "inspectors": ";".join(assigned.get(key, ())),
-                     "status": "unfilled" if reason is not None else "assigned", "reason": reason})
+        rows.append((index[s["item_id"]], s["item_id"], s["credit_class"], s["rank"], s["entity_id"], s["ticket"],
+                     assigned.get(key, ""), "unfilled" if reason is not None else "assigned", reason))
     return rows
 
 

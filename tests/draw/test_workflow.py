@@ -174,7 +174,7 @@ def test_crash_midway_leaves_no_half_draw(cli, sample, tmp_path, monkeypatch):
 
     def broken(doc, lp):
         out = real(doc, lp)
-        out[-1]["entity_id"] = None          # NOT NULL violation on the last target row
+        out[-1] = out[-1][:4] + (None,) + out[-1][5:]     # NOT NULL entity_id violated on the last target row
         return out
     monkeypatch.setattr(workflow, "_target_rows", broken)
     with pytest.raises(sa.exc.IntegrityError):

@@ -80,7 +80,11 @@ class Evaluation:
         """Rows whose code list holds ``code``: decided once per distinct list, then spread by index."""
         cache = self.__dict__.setdefault("_factorized", {})
         if list_column not in cache:
-            codes, uniques = pd.factorize(self.frame[list_column], use_na_sentinel=True)
+            col = self.frame[list_column]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+            else:
+                codes, uniques = pd.factorize(col, use_na_sentinel=True)
             cache[list_column] = (codes, [str(u) for u in uniques])
         codes, uniques = cache[list_column]
         hit = np.array([f";{code};" in u for u in uniques] + [False], dtype=bool)

@@ -59,9 +59,9 @@ def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
     from engine.records.schema import BY_NAME
     from engine.types import FieldType
     col = BY_NAME.get(name)
-    values = ev.column(name)[rows] if name in ev.__dict__.get("_columns", {}) else ev._take(name, rows)
     if col is not None and col.type == FieldType.LIST:
-        return split_lists(values)
+        return split_lists(ev.frame[name], rows)
+    values = ev.column(name)[rows] if name in ev.__dict__.get("_columns", {}) else ev._take(name, rows)
     if values.dtype.kind == "M":
         return _dates(values)
     if values.dtype.kind == "O":
@@ -89,7 +89,7 @@ def finding_table(ev, b) -> pa.Table:
         "expected": struct(b.expected),
         "actual": struct(b.actual),
         "department": _record_values(ev, "department", rows).cast(pa.string()),
-        "officers": split_lists(ev.column("officers")[rows]),
+        "officers": split_lists(ev.frame["officers"], rows),
         "event_date": _dates(event),
         "row": pa.array(ev.column(ROW)[rows].astype(np.int64)),
     })
@@ -129,7 +129,7 @@ def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
         reasons[i] = ev.records.rejections.text(i)
     dates = ev.column("decision_date")
     cols = {
-        "case_id": pa.array(_objects(frame["case_id"]), type=pa.string()),
+        "case_id": pa.array(frame["case_id"], type=pa.string(), from_pandas=True),
         "status": pa.array(np.where(ok, "evaluated", "rejected")),
         "provision": pa.array(np.where(ok, ev.provision, None), type=pa.string()),
         "provision_version": pa.array(np.where(ok, ev.version_from, None), type=pa.string()),
@@ -137,8 +137,8 @@ def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
         "lawful_fine_min": nullable(np.where(ok, ev.lawful_min, np.nan)),
         "lawful_fine_max": nullable(np.where(ok, ev.lawful_max, np.nan)),
         "codes": codes,
-        "department": pa.array(_objects(frame["department"]), type=pa.string()),
-        "officers": split_lists(ev.column("officers")),
+        "department": pa.array(frame["department"], type=pa.string(), from_pandas=True),
+        "officers": split_lists(frame["officers"]),
         "event_date": _dates(dates),
         "row": pa.array(ev.column(ROW).astype(np.int64)),
         "reason": pa.array(reasons, type=pa.string()),

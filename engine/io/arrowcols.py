@@ -28,9 +28,23 @@ def list_array(codes: np.ndarray, uniques: list[list[str]]) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
-def split_lists(strings) -> pa.ListArray:
-    """A column of ``;a;b;`` strings (the records' list encoding) as an Arrow list column."""
+def split_lists(strings, rows=None) -> pa.ListArray:
+    """A column of ``;a;b;`` strings (the records' list encoding) as an Arrow list column.
+
+    A Categorical column (what record validation produces) is split once per
+    category actually used by ``rows``, never per row.
+    """
     import pandas as pd
+    if isinstance(strings, pd.Series) and isinstance(strings.dtype, pd.CategoricalDtype):
+        codes, categories = strings.cat.codes.to_numpy(), strings.cat.categories
+        if rows is not None:
+            codes = codes[rows]
+        used, inverse = np.unique(codes, return_inverse=True)
+        names = iter(categories.take(used[used >= 0]).tolist())
+        lists = [[] if c < 0 else [x for x in str(next(names)).split(";") if x] for c in used.tolist()]
+        return list_array(inverse.reshape(-1), lists)
+    if rows is not None:
+        strings = np.asarray(strings, dtype=object)[rows]
     codes, uniques = pd.factorize(pd.Series(strings, dtype=object).fillna(""))
     return list_array(codes, [[x for x in str(u).split(";") if x] for u in uniques])
 

@@ -22,6 +22,7 @@ from engine.types import FieldType as T
 
 REQUIRED_FOR_EVALUATION = ("case_id", "party_type", "violation_code", "violation_date", "decision_date")
 _LIST_SPLIT = re.compile(r"[;；、,，|]")
+_OTHER_SEPARATORS = re.compile(r"[；、,，|]")
 _DATE_FORMS = (
     re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"),
     re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$"),
@@ -81,7 +82,7 @@ class Parsed:
 
     def __init__(self, series: pd.Series, parse):
         self.codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        parsed = [parse(u) for u in uniques]
+        parsed = [parse(u) for u in np.asarray(uniques, dtype=object).tolist()]
         self.results = [p[0] for p in parsed]
         self.errors = [p[1] for p in parsed]
 
@@ -198,7 +199,12 @@ def _list_column(series: pd.Series, col: Column, rej: Rejections):
     aliases = col.aliases
 
     def parse(v):
-        items = [i.strip() for i in _LIST_SPLIT.split(str(v)) if i.strip()]
+        text = str(v)
+        if not aliases:  # free identifiers (officer ids): split and de-duplicate, nothing to look up
+            items = [i for i in dict.fromkeys(x.strip() for x in (
+                _LIST_SPLIT.split(text) if _OTHER_SEPARATORS.search(text) else text.split(";"))) if i]
+            return (";" + ";".join(items) + ";" if items else "", len(items)), None
+        items = [i.strip() for i in _LIST_SPLIT.split(text) if i.strip()]
         out, unknown = [], []
         for i in items:
             code = aliases.get(i, aliases.get(i.lower())) if aliases else i

@@ -160,8 +160,11 @@ class Ledger:
             return [dict(r) for r in cx.execute(sa.select(draws).where(draws.c.plan_id == plan_id)
                                                 .order_by(draws.c.id)).mappings()]
 
-    def record_draw(self, row: dict, rows: list[tuple]) -> int:
-        """One transaction: the draw and all its targets, or nothing."""
+    def record_draw(self, row: dict, rows: list[tuple], before_commit=None) -> int:
+        """One transaction: the draw and all its targets, or nothing.
+
+        ``before_commit`` runs inside the transaction; if it raises, nothing is recorded.
+        """
         with self.engine.begin() as cx:
             draw_id = cx.execute(draws.insert().values(**row)).inserted_primary_key[0]
             cols = [c.name for c in targets.columns]
@@ -178,6 +181,8 @@ class Ledger:
                 if cx.dialect.paramstyle == "named":
                     chunk = [dict(zip(cols, t)) for t in chunk]
                 cx.exec_driver_sql(sql, chunk)
+            if before_commit is not None:
+                before_commit()
         return draw_id
 
     def history(self, plan_id: str, draw_date: dt.date, items, before_id: int | None = None) -> History:

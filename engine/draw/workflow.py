@@ -138,26 +138,91 @@ def compute(lp: LoadedPlan, regs: Registers, filters, inputs: Inputs, digests: d
     return doc, result
 
 
-def _write_outputs(out: Path, data: bytes, lp: LoadedPlan, doc: dict, regs: Registers, formats,
-                   positions: list) -> list[Path]:
+FORK_MIN_SELECTIONS = 50_000   # below this the publication is written inline (forking costs more)
+
+
+def _publication_files(out: Path, lp: LoadedPlan, doc: dict, regs: Registers, formats, positions) -> dict:
+    """Write the 公示名单 and rejected.csv to pending names; returns {final path: pending path}."""
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    names = [f"{PUBLICATION}.csv"] * ("csv" in formats) + [f"{PUBLICATION}.xlsx"] * ("xlsx" in formats) + [REJECTED]
+    pending = {out / n: out / f".{n}.pending" for n in names}
     frame = publication_frame(lp.plan, doc["draw_date"], doc["selections"], doc["assignments"],
                               doc["unfilled"], regs.entities, regs.inspectors, positions)
     if "csv" in formats:
-        write_csv(frame, out / f"{PUBLICATION}.csv")
-        written.append(out / f"{PUBLICATION}.csv")
+        write_csv(frame, pending[out / f"{PUBLICATION}.csv"])
     if "xlsx" in formats:
         title = f"{lp.plan.department} {lp.plan.plan_id} 双随机抽查公示名单（抽查日期 {doc['draw_date']}，随机种子 {doc['seed']}）"
-        write_excel(frame, out / f"{PUBLICATION}.xlsx", title)
-        written.append(out / f"{PUBLICATION}.xlsx")
+        write_excel(frame, pending[out / f"{PUBLICATION}.xlsx"], title)
     rej = regs.rejected.table().rename(columns={"kind": "名录", "file": "文件", "row": "行号", "id": "编号",
                                                 "reason": "原因"})
-    atomic_write_bytes(out / REJECTED, rej.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
-    written.append(out / REJECTED)
-    atomic_write_bytes(out / DRAW_JSON, data)  # last: its presence means the set is complete
-    written.append(out / DRAW_JSON)
-    return written
+    atomic_write_bytes(pending[out / REJECTED], rej.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+    return pending
+
+
+class _Publication:
+    """The publication files, written by a forked child while the parent serializes and records the draw.
+
+    On a two-core machine this overlaps the two slowest output steps of a
+    province-size draw.  Nothing becomes visible until ``finish``: files are
+    written under pending names and renamed only after the ledger commit.
+    """
+
+    def __init__(self, out: Path, lp, doc, regs, formats, positions):
+        self.out = Path(out)
+        self.pid = None
+        self.error = None
+        names = [f"{PUBLICATION}.csv"] * ("csv" in formats) + [f"{PUBLICATION}.xlsx"] * ("xlsx" in formats)
+        self.pending = {self.out / n: self.out / f".{n}.pending" for n in names + [REJECTED]}
+        args = (self.out, lp, doc, regs, formats, positions)
+        if len(doc["selections"]) >= FORK_MIN_SELECTIONS and hasattr(os, "fork"):
+            self.out.mkdir(parents=True, exist_ok=True)
+            pid = os.fork()
+            if pid == 0:  # child: write and leave without running the parent's cleanup handlers
+                code = 1
+                try:
+                    _publication_files(*args)
+                    code = 0
+                except BaseException as e:  # the parent reports the failure; say what it was
+                    os.write(2, f"公示名单写入失败 (publication failed): {e!r}\n".encode("utf-8"))
+                finally:
+                    os._exit(code)
+            self.pid = pid
+        else:
+            try:
+                _publication_files(*args)
+            except BaseException as e:
+                self.error = e
+
+    def wait(self) -> None:
+        """Raise if the files could not be written (called before the ledger commits)."""
+        if self.pid is not None:
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            if status != 0:
+                self.error = InputError(f"writing the publication files in {self.out} failed (status {status})")
+        if self.error is not None:
+            self.discard()
+            raise self.error
+
+    def finish(self, data: bytes) -> list[Path]:
+        for final, tmp in self.pending.items():
+            os.replace(tmp, final)
+        atomic_write_bytes(self.out / DRAW_JSON, data)  # last: its presence means the set is complete
+        return list(self.pending) + [self.out / DRAW_JSON]
+
+    def discard(self) -> None:
+        if self.pid is not None:
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        for tmp in self.pending.values():
+            tmp.unlink(missing_ok=True)
+
+
+def _write_outputs(out: Path, data: bytes, lp: LoadedPlan, doc: dict, regs: Registers, formats,
+                   positions: list) -> list[Path]:
+    pub = _Publication(out, lp, doc, regs, formats, positions)
+    pub.wait()
+    return pub.finish(data)
 
 
 def _target_rows(doc: dict, lp: LoadedPlan) -> list[tuple]:
@@ -220,9 +285,9 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
         history = ledger.history(plan_id, draw_date, lp.plan.items, before_id=history_before)
         doc, result = compute(lp, regs, filters, inputs, digests, history, seed, seed_note, commitment, draw_date,
                               supersedes)
-        data = document.dumps(doc)
-        sha = hashlib.sha256(data).hexdigest()
         if same:
+            data = document.dumps(doc)
+            sha = hashlib.sha256(data).hexdigest()
             if sha != current["result_sha256"]:
                 raise Refused(f"re-running draw #{current['id']} gives a different result "
                               f"(sha256 {sha} ≠ recorded {current['result_sha256']}): the software or the "
@@ -230,12 +295,19 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
             written = _write_outputs(Path(out), data, lp, doc, regs, formats, result.positions)
             return {"draw_id": current["id"], "new": False, "sha256": sha, "doc": doc, "written": written,
                     "counts": regs.counts}
-        row = {"plan_id": plan_id, "commitment_id": c.id, "seed": seed, "seed_note": seed_note,
-               "draw_date": draw_date.isoformat(), "spec_version": SPEC_VERSION, "created_at": now_utc(),
-               "result_sha256": sha, "supersedes_id": current["id"] if current is not None else None,
-               "supersede_reason": reason if current is not None else None}
-        draw_id = ledger.record_draw(row, _target_rows(doc, lp))
-        written = _write_outputs(Path(out), data, lp, doc, regs, formats, result.positions)
+        pub = _Publication(Path(out), lp, doc, regs, formats, result.positions)
+        try:
+            data = document.dumps(doc)       # overlaps with the publication child
+            sha = hashlib.sha256(data).hexdigest()
+            row = {"plan_id": plan_id, "commitment_id": c.id, "seed": seed, "seed_note": seed_note,
+                   "draw_date": draw_date.isoformat(), "spec_version": SPEC_VERSION, "created_at": now_utc(),
+                   "result_sha256": sha, "supersedes_id": current["id"] if current is not None else None,
+                   "supersede_reason": reason if current is not None else None}
+            draw_id = ledger.record_draw(row, _target_rows(doc, lp), before_commit=pub.wait)
+        except BaseException:
+            pub.discard()
+            raise
+        written = pub.finish(data)
         return {"draw_id": draw_id, "new": True, "sha256": sha, "doc": doc, "written": written,
                 "counts": regs.counts}
     finally:

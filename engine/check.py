@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from engine import tiers as T
-from engine.findings import CODES
 from engine.review import review_frame
 from engine.results import finding_rows
 

@@ -1,6 +1,5 @@
 """Working days across real PRC holidays and 调休 make-up days, worked by hand from the
 State Council notices (国办发明电〔2023〕7号 for 2024, 〔2024〕12号 for 2025)."""
-import datetime as dt
 
 import numpy as np
 import pytest

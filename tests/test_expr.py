@@ -1,6 +1,5 @@
 """The expression language: parse errors carry positions, types are checked, nothing is eval-ed,
 and the column back end agrees with the one-record back end."""
-import datetime as dt
 
 import numpy as np
 import pandas as pd

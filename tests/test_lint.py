@@ -2,7 +2,6 @@
 import shutil
 import textwrap
 
-import pytest
 
 from conftest import ROOT
 from engine.ruleset.lint import lint

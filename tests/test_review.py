@@ -1,13 +1,11 @@
 """Batch review end to end: readers, rejected rows, output contract, double fines."""
-import datetime as dt
 import json
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from cli import main
-from conftest import BASE, ROOT
+from conftest import ROOT
 
 SAMPLE = ROOT / "cases" / "penalties.csv"
 

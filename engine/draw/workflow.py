@@ -138,70 +138,45 @@ def compute(lp: LoadedPlan, regs: Registers, filters, inputs: Inputs, digests: d
     return doc, result
 
 
-FORK_MIN_SELECTIONS = 50_000   # below this the publication is written inline (forking costs more)
-
-
-def _publication_files(out: Path, lp: LoadedPlan, doc: dict, regs: Registers, formats, positions) -> dict:
-    """Write the 公示名单 and rejected.csv to pending names; returns {final path: pending path}."""
+def _publication_files(out: Path, lp: LoadedPlan, doc: dict, regs: Registers, formats, positions) -> None:
+    """Write the 公示名单 and rejected.csv under pending names (see _Publication)."""
     out.mkdir(parents=True, exist_ok=True)
-    names = [f"{PUBLICATION}.csv"] * ("csv" in formats) + [f"{PUBLICATION}.xlsx"] * ("xlsx" in formats) + [REJECTED]
-    pending = {out / n: out / f".{n}.pending" for n in names}
     frame = publication_frame(lp.plan, doc["draw_date"], doc["selections"], doc["assignments"],
                               doc["unfilled"], regs.entities, regs.inspectors, positions)
     if "csv" in formats:
-        write_csv(frame, pending[out / f"{PUBLICATION}.csv"])
+        write_csv(frame, out / f".{PUBLICATION}.csv.pending")
     if "xlsx" in formats:
         title = f"{lp.plan.department} {lp.plan.plan_id} 双随机抽查公示名单（抽查日期 {doc['draw_date']}，随机种子 {doc['seed']}）"
-        write_excel(frame, pending[out / f"{PUBLICATION}.xlsx"], title)
+        write_excel(frame, out / f".{PUBLICATION}.xlsx.pending", title)
     rej = regs.rejected.table().rename(columns={"kind": "名录", "file": "文件", "row": "行号", "id": "编号",
                                                 "reason": "原因"})
-    atomic_write_bytes(pending[out / REJECTED], rej.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
-    return pending
+    atomic_write_bytes(out / f".{REJECTED}.pending",
+                       rej.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
 
 
 class _Publication:
-    """The publication files, written by a forked child while the parent serializes and records the draw.
+    """The publication files, written under pending names and made visible only after the ledger commit.
 
-    On a two-core machine this overlaps the two slowest output steps of a
-    province-size draw.  Nothing becomes visible until ``finish``: files are
-    written under pending names and renamed only after the ledger commit.
+    (Writing them in a forked child during the ledger transaction was tried:
+    on the two-core machine copy-on-write faults ate the gain and added 1 GiB.)
     """
 
     def __init__(self, out: Path, lp, doc, regs, formats, positions):
         self.out = Path(out)
-        self.pid = None
         self.error = None
         names = [f"{PUBLICATION}.csv"] * ("csv" in formats) + [f"{PUBLICATION}.xlsx"] * ("xlsx" in formats)
         self.pending = {self.out / n: self.out / f".{n}.pending" for n in names + [REJECTED]}
-        args = (self.out, lp, doc, regs, formats, positions)
-        if len(doc["selections"]) >= FORK_MIN_SELECTIONS and hasattr(os, "fork"):
-            self.out.mkdir(parents=True, exist_ok=True)
-            pid = os.fork()
-            if pid == 0:  # child: write and leave without running the parent's cleanup handlers
-                code = 1
-                try:
-                    _publication_files(*args)
-                    code = 0
-                except BaseException as e:  # the parent reports the failure; say what it was
-                    os.write(2, f"公示名单写入失败 (publication failed): {e!r}\n".encode("utf-8"))
-                finally:
-                    os._exit(code)
-            self.pid = pid
-        else:
-            try:
-                _publication_files(*args)
-            except BaseException as e:
-                self.error = e
+        try:
+            _publication_files(self.out, lp, doc, regs, formats, positions)
+        except BaseException as e:
+            self.error = e
 
     def wait(self) -> None:
-        """Raise if the files could not be written (called before the ledger commits)."""
-        if self.pid is not None:
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = None
-            if status != 0:
-                self.error = InputError(f"writing the publication files in {self.out} failed (status {status})")
+        """Raise if the files could not be written (called inside the ledger transaction, before commit)."""
         if self.error is not None:
             self.discard()
+            if isinstance(self.error, OSError):
+                raise InputError(f"writing the publication files in {self.out} failed: {self.error}") from None
             raise self.error
 
     def finish(self, data: bytes) -> list[Path]:
@@ -211,9 +186,6 @@ class _Publication:
         return list(self.pending) + [self.out / DRAW_JSON]
 
     def discard(self) -> None:
-        if self.pid is not None:
-            os.waitpid(self.pid, 0)
-            self.pid = None
         for tmp in self.pending.values():
             tmp.unlink(missing_ok=True)
 
@@ -297,7 +269,7 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
                     "counts": regs.counts}
         pub = _Publication(Path(out), lp, doc, regs, formats, result.positions)
         try:
-            data = document.dumps(doc)       # overlaps with the publication child
+            data = document.dumps(doc)
             sha = hashlib.sha256(data).hexdigest()
             row = {"plan_id": plan_id, "commitment_id": c.id, "seed": seed, "seed_note": seed_note,
                    "draw_date": draw_date.isoformat(), "spec_version": SPEC_VERSION, "created_at": now_utc(),

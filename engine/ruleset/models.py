@@ -14,11 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from engine.records.schema import SANCTIONS
 
-TIER_NAMES = ("不予处罚", "减轻处罚", "从轻处罚", "一般处罚", "从重处罚")
-TIER_EN = {"不予处罚": "no penalty", "减轻处罚": "mitigated below minimum", "从轻处罚": "lighter",
-           "一般处罚": "ordinary", "从重处罚": "heavier"}
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

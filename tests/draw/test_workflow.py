@@ -293,22 +293,8 @@ def test_postgresql_ledger(cli, sample, tmp_path, pg_url):
     assert r.exit_code == 0 and "ledger: draw #2" in r.output
 
 
-def test_forked_publication_gives_the_same_files(cli, sample, tmp_path, monkeypatch):
-    prepare(cli, sample)
-    assert run(cli, sample, tmp_path / "inline").exit_code == 0
-    other = f"sqlite:///{tmp_path / 'fork.sqlite'}"
-    prepare(cli, sample, db_url=other)
-    monkeypatch.setattr(workflow, "FORK_MIN_SELECTIONS", 0)
-    assert run(cli, sample, tmp_path / "forked", db_url=other).exit_code == 0
-    for name in ("公示名单.csv", "公示名单.xlsx", "rejected.csv"):
-        assert (tmp_path / "forked" / name).exists()
-    assert (tmp_path / "inline" / "公示名单.csv").read_bytes() == (tmp_path / "forked" / "公示名单.csv").read_bytes()
-    assert not list((tmp_path / "forked").glob(".*pending"))
-
-
 def test_failed_publication_records_nothing(cli, sample, tmp_path, monkeypatch):
     prepare(cli, sample)
-    monkeypatch.setattr(workflow, "FORK_MIN_SELECTIONS", 0)
 
     def boom(*a, **k):
         raise OSError("disk full")

@@ -30,7 +30,9 @@ def time_barred(ev):
     for pid, cp in rs.provisions.items():
         if cp.model.life_health or cp.model.financial_safety:
             sensitive |= ev.is_provision(pid)
-    has_harm = ev.frame["harm"].isin(["minor", "general", "serious"]).to_numpy(dtype=bool, na_value=False)
+    # "harm is not none": an unrecorded harm does not shorten the period to two years — a time-bar
+    # finding accuses the department of acting without power, so it needs the fact that proves it
+    has_harm = ~(ev.frame["harm"] == "none").to_numpy(dtype=bool, na_value=False)
     years = np.where(sensitive & has_harm, long_, short)
     disc = ev.column("discovered_date")
     limit = _add_years(ev.act_date, years)

@@ -140,6 +140,17 @@ class LoadedPlan:
             raise RuleFileError(problems)
         return out
 
+    @staticmethod
+    def fields_used(filters) -> tuple[set, set]:
+        """Entity and inspector fields the compiled filters read."""
+        ent, ins = set(), set()
+        for ef, inf in filters:
+            if ef is not None:
+                ent.update(ef.fields)
+            if inf is not None:
+                ins.update(inf.fields)
+        return ent, ins
+
 
 class _Loader(yaml.SafeLoader):
     pass

@@ -63,7 +63,7 @@ def publication_frame(plan, draw_date: str, selections: list, assignments: list,
     if sel.empty:
         return pd.DataFrame(columns=COLUMNS)
     sel["_pos"] = positions                      # selections already come in plan, class, rank order
-    rows = entities.iloc[sel["_pos"].to_numpy()]
+    rows = entities[[c for c in ("name", "district") if c in entities.columns]].iloc[sel["_pos"].to_numpy()]
     empty = pd.Series([""] * len(sel))
     name = rows["name"].tolist() if "name" in rows else [""] * len(sel)
     district = rows["district"].tolist() if "district" in rows else [""] * len(sel)

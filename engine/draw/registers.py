@@ -240,8 +240,8 @@ def load_entities(path, rejected: Rejected) -> tuple[pd.DataFrame, dict, int]:
         if col not in (ROW, SOURCE) and pd.api.types.is_numeric_dtype(frame[col].dtype) \
                 and not pd.api.types.is_bool_dtype(frame[col].dtype):
             frame[col] = frame[col].astype("float64")
-        elif col not in (ROW, SOURCE) and (frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])):
-            frame[col] = _text(frame[col])
+        elif col not in (ROW, SOURCE) and frame[col].dtype == object:
+            frame[col] = _text(frame[col])   # other text columns are trimmed when a filter uses them
     frame["entity_id"] = _text(frame["entity_id"])
     frame["credit_class"] = _text(frame["credit_class"]).str.upper()
     reason = credit_code_problems(frame["entity_id"])
@@ -329,6 +329,14 @@ def load_conflicts(path, rejected: Rejected, entity_ids: pd.Series, inspector_id
         rejected.add("conflicts", path, frame.loc[bad, ROW], ins[bad] + " / " + ent[bad], reason[bad])
     pairs = set(zip(ins[~bad].tolist(), ent[~bad].tolist()))
     return pairs, total
+
+
+def trim_fields(frame: pd.DataFrame, fields) -> None:
+    """Trim the text columns a filter reads ('餐饮 ' must match '餐饮'); done only for those, as each costs
+    a pass over the register."""
+    for f in fields:
+        if f in frame.columns and (frame[f].dtype == object or pd.api.types.is_string_dtype(frame[f].dtype)):
+            frame[f] = _text(frame[f])
 
 
 def load_registers(entities, inspectors, conflicts) -> Registers:

@@ -156,7 +156,8 @@ def _keys_serial(prefix: bytes, ids: Sequence[bytes]) -> np.ndarray:
     return _digests_to_keys(_hash_block(prefix, ids), len(ids))
 
 
-def _pair_keys_serial(prefixes: Sequence[bytes], ids: Sequence[bytes]) -> np.ndarray:
+def _pair_keys_serial(Ss: Sequence[str], ids: Sequence[bytes]) -> np.ndarray:
+    prefixes = [seed_hex(S).encode("ascii") for S in Ss]   # here, so that workers share this work too
     k = len(ids)
     out = np.empty((len(prefixes), k), dtype=np.int64)
     if not k:
@@ -238,12 +239,12 @@ def keys_fixed(S: str, mat: np.ndarray) -> np.ndarray:
 
 def pair_keys(Ss: Sequence[str], ids: Sequence[str]) -> np.ndarray:
     """Keys of every id under every S: row i holds the tickets of ``ids`` under ``Ss[i]`` (inspector draws)."""
-    prefixes = [seed_hex(S).encode("ascii") for S in Ss]
     raw = [i.encode("utf-8") for i in ids]
-    if not prefixes:
+    Ss = list(Ss)
+    if not Ss:
         return np.zeros((0, len(raw)), dtype=np.int64)
-    out = _parallel("pair", prefixes, raw, len(prefixes), len(prefixes) * len(raw))
-    return out if out is not None else _pair_keys_serial(prefixes, raw)
+    out = _parallel("pair", Ss, raw, len(Ss), len(Ss) * len(raw))
+    return out if out is not None else _pair_keys_serial(Ss, raw)
 
 
 # -- exact ordering -----------------------------------------------------------------

@@ -70,7 +70,15 @@ def _load_all(inputs: Inputs) -> tuple[LoadedPlan, Registers, list]:
     regs = load_registers(inputs.entities, inputs.inspectors, inputs.conflicts)
     filters = lp.compile_filters(regs.entity_schema, regs.inspector_schema)
     _check_repeats(lp)
+    _trim_filter_fields(regs, filters)
     return lp, regs, filters
+
+
+def _trim_filter_fields(regs: Registers, filters) -> None:
+    from engine.draw.registers import trim_fields
+    ent_fields, ins_fields = LoadedPlan.fields_used(filters)
+    trim_fields(regs.entities, ent_fields)
+    trim_fields(regs.inspectors, ins_fields)
 
 
 def _check_repeats(lp: LoadedPlan) -> None:
@@ -317,6 +325,7 @@ def verify(draw_json: Path, entities: Path, inspectors: Path, conflicts: Path, p
                                   f"draw.json has {published['inputs'][k]['sha256']} (not the drawn input)"}
     regs = load_registers(entities, inspectors, conflicts)
     filters = lp.compile_filters(regs.entity_schema, regs.inspector_schema)
+    _trim_filter_fields(regs, filters)
     history = algorithm.history_from_document(published)
     draw_date = dt.date.fromisoformat(published["draw_date"])
     if lp.plan.draw_date is not None and lp.plan.draw_date != draw_date:

@@ -303,3 +303,13 @@ def test_failed_publication_records_nothing(cli, sample, tmp_path, monkeypatch):
     assert r.exit_code == 2 and "publication files" in r.output
     assert rows(cli.db) == (0, 0)
     assert not (tmp_path / "a" / "draw.json").exists() and not list((tmp_path / "a").glob(".*pending"))
+
+
+def test_filter_fields_are_trimmed(sample, tmp_path):
+    text = sample["entities"].read_text(encoding="utf-8").replace(",餐饮,", ",餐饮  ,")
+    sample["entities"].write_text(text, encoding="utf-8")
+    lp, regs, filters = workflow._load_all(workflow.Inputs(sample["plan"], sample["entities"], sample["inspectors"],
+                                                           sample["conflicts"]))
+    assert "餐饮  " not in set(regs.entities["industry"])
+    # every 餐饮 row but the rejected short-code one (row 83) passes the filter
+    assert filters[0][0].evaluate(regs.entities).sum() == text.count(",餐饮  ,") - 1

@@ -121,23 +121,34 @@ def _guard(fn):
 @click.option("--as-of", type=DATE, default=None, help="Date deadlines are judged at (default: today).")
 @click.option("--excel", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write findings and the per-department summary to this .xlsx (Chinese headers).")
+@click.option("--timings", is_flag=True, help="Print how long reading, evaluating and writing took (stderr).")
 @pass_ctx
 @_guard
-def review(c: Context, files, out_dir, as_of, excel):
+def review(c: Context, files, out_dir, as_of, excel, timings):
     """Review a batch of penalty decisions (CSV/GBK, Excel, Parquet, JSON Lines)."""
     from engine.review import read_inputs, review_frame, write_review
 
     as_of = as_of or _today()
     show = sys.stderr.isatty()
     steps = ["read", "evaluate", "write"]
+    import time
+    times = {}
     with click.progressbar(length=len(steps), label="审查 reviewing", file=sys.stderr,
                            show_pos=True) if show else _NoBar() as bar:
+        t = time.perf_counter()
         raw = read_inputs(files)
+        times["read"] = time.perf_counter() - t
         bar.update(1)
+        t = time.perf_counter()
         ev = review_frame(raw, c.ruleset, as_of, c.calendar)
+        times["evaluate"] = time.perf_counter() - t
         bar.update(1)
+        t = time.perf_counter()
         summ = write_review(ev, out_dir, excel)
+        times["write"] = time.perf_counter() - t
         bar.update(1)
+    if timings:
+        click.echo("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in times.items()), err=True)
     click.echo(f"审查完成 reviewed: {summ['input_rows']} 条记录 rows — {summ['evaluated']} 已审查 evaluated, "
                f"{summ['rejected']} 拒收 rejected; {summ['findings']} 个问题 findings in "
                f"{summ['cases_with_findings']} 个案件 cases → {out_dir}")

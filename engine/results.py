@@ -5,12 +5,14 @@ Field names here are a contract (see the README): other tools read them.
 from __future__ import annotations
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 
 from engine import tiers as T
 from engine.findings import CODES
 from engine.io.arrowcols import list_array, nullable, split_lists
+from engine.io.jsonfrag import constant, fragment, lines, obj
 from engine.io.readers import ROW
 
 CASE_FIELDS = ("case_id", "status", "provision", "provision_version", "tiers", "lawful_fine_min",
@@ -36,22 +38,13 @@ def _dates(a: np.ndarray) -> pa.Array:
     return pa.array(a, type=pa.date32(), mask=np.isnat(a)).cast(pa.string())
 
 
-FINDING_FIELDS = ("case_id", "code", "category", "severity", "message_zh", "message_en", "citations", "facts",
-                  "expected", "actual", "department", "officers", "event_date", "row")
-
-
-def _repeat(value, n: int) -> pa.Array:
-    """One value for every finding of a batch (citations, shared expectations)."""
-    one = pa.array([value])
-    return one.take(pa.array(np.zeros(n, dtype=np.int64)))
-
-
-def _values(v, n: int) -> pa.Array:
+def _values(v, n: int):
+    """A per-finding numpy array → JSON fragments; anything else is one constant shared by the batch."""
     if isinstance(v, np.ndarray):
         if v.dtype.kind == "M":
-            return _dates(v)
-        return pa.array(v, from_pandas=True)
-    return _repeat(v, n)
+            return fragment(_dates(v))
+        return fragment(pa.array(v, from_pandas=True))
+    return constant(v)
 
 
 def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
@@ -69,44 +62,39 @@ def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
     return pa.array(values, from_pandas=True)
 
 
-def finding_table(ev, b) -> pa.Table:
-    """One batch of findings as an Arrow table in the findings.jsonl contract."""
+def finding_lines(ev, b) -> bytes:
+    """One batch of findings as JSON Lines in the findings.jsonl contract (order of keys included)."""
     code = CODES[b.code]
     n, rows = len(b), b.rows
-    category = b.category if b.category is not None else np.full(n, code.category)
+    category = fragment(pa.array(b.category.astype(str))) if b.category is not None else constant(code.category)
     event = b.event_date if b.event_date is not None else ev.column("decision_date")[rows]
-    struct = lambda d: pa.StructArray.from_arrays([_values(v, n) for v in d.values()], names=list(d)) \
-        if d else _repeat({}, n)
-    return pa.table({
-        "case_id": _record_values(ev, "case_id", rows).cast(pa.string()),
-        "code": _repeat(b.code, n),
-        "category": pa.array(category.astype(str)),
-        "severity": _repeat(code.severity, n),
-        "message_zh": pa.array([f"【{code.zh}】{m}" for m in b.message_zh], type=pa.string()),
-        "message_en": pa.array([f"[{code.en}] {m}" for m in b.message_en], type=pa.string()),
-        "citations": _repeat(b.citations, n),
-        "facts": pa.StructArray.from_arrays([_record_values(ev, f, rows) for f in b.facts], names=list(b.facts)),
-        "expected": struct(b.expected),
-        "actual": struct(b.actual),
-        "department": _record_values(ev, "department", rows).cast(pa.string()),
-        "officers": split_lists(ev.frame["officers"], rows),
-        "event_date": _dates(event),
-        "row": pa.array(ev.column(ROW)[rows].astype(np.int64)),
-    })
+    facts = obj([(f, fragment(_record_values(ev, f, rows))) for f in b.facts], n)
+    return lines([
+        ("case_id", fragment(_record_values(ev, "case_id", rows))),
+        ("code", constant(b.code)),
+        ("category", category),
+        ("severity", constant(code.severity)),
+        ("message_zh", fragment(pa.array([f"【{code.zh}】{m}" for m in b.message_zh], type=pa.string()))),
+        ("message_en", fragment(pa.array([f"[{code.en}] {m}" for m in b.message_en], type=pa.string()))),
+        ("citations", constant(b.citations)),
+        ("facts", facts),
+        ("expected", obj([(k, _values(v, n)) for k, v in b.expected.items()], n)),
+        ("actual", obj([(k, _values(v, n)) for k, v in b.actual.items()], n)),
+        ("department", fragment(_record_values(ev, "department", rows))),
+        ("officers", fragment(split_lists(ev.frame["officers"], rows))),
+        ("event_date", fragment(_dates(event))),
+        ("row", fragment(pa.array(ev.column(ROW)[rows].astype(np.int64)))),
+    ], n)
 
 
-def finding_tables(ev):
+def finding_chunks(ev):
     for b in ev.findings.batches:
-        yield finding_table(ev, b)
+        yield finding_lines(ev, b)
 
 
 def finding_rows(ev) -> list[dict]:
-    """Findings as Python dicts (for ``check`` and Excel), absent citation parts left out."""
-    out = []
-    for t in finding_tables(ev):
-        for r in t.to_pylist():
-            r["citations"] = [{k: v for k, v in c.items() if v is not None} for c in r["citations"]]
-            out.append(r)
+    """Findings as Python dicts (for ``check`` and Excel): the JSON Lines, parsed back."""
+    out = [orjson.loads(line) for chunk in finding_chunks(ev) for line in bytes(chunk).splitlines()]
     out.sort(key=lambda r: (r["row"], r["code"]))
     return out
 

@@ -40,16 +40,16 @@ def review_files(paths, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCa
 def write_review(ev: Evaluation, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
-    from engine.results import case_table, finding_rows, finding_tables, rejected_frame, summary
+    from engine.results import case_table, finding_chunks, finding_rows, rejected_frame, summary
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     summ = summary(ev, ev.n)
-    # cases and findings are built and written concurrently: Arrow and polars release the GIL
+    # cases and findings are built and written concurrently: Arrow compute releases the GIL
     with ThreadPoolExecutor(max_workers=2) as pool:
         cases = pool.submit(lambda: reports.write_table_jsonl(out_dir / "cases.jsonl",
                                                               case_table(ev, ev.findings.codes_by_row())))
-        reports.write_tables_jsonl(out_dir / "findings.jsonl", finding_tables(ev))
+        reports.write_chunks(out_dir / "findings.jsonl", finding_chunks(ev))
         cases.result()
     reports.write_csv(out_dir / "rejected.csv", rejected_frame(ev))
     reports.write_json(out_dir / "summary.json", summ)

@@ -10,22 +10,13 @@ import numpy as np
 import pyarrow as pa
 
 
-def list_array(codes: np.ndarray, uniques: list[list[str]]) -> pa.ListArray:
-    """Row r gets ``uniques[codes[r]]`` (codes < 0: an empty list)."""
+def list_array(codes: np.ndarray, uniques: list[list[str]]) -> pa.DictionaryArray:
+    """Row r gets ``uniques[codes[r]]`` (codes < 0: an empty list), as a dictionary-encoded column:
+    each distinct list is stored and encoded once."""
     codes = np.asarray(codes, dtype=np.int64)
-    lens_u = np.array([len(u) for u in uniques] + [0], dtype=np.int64)
-    starts_u = np.concatenate([[0], np.cumsum(lens_u[:-1])]).astype(np.int64)
-    flat = pa.array([x for u in uniques for x in u], type=pa.string())
-    safe = np.where(codes < 0, len(uniques), codes)
-    lengths = lens_u[safe]
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-    total = int(offsets[-1])
-    if total:
-        idx = np.repeat(starts_u[safe] - offsets[:-1], lengths) + np.arange(total)
-        values = flat.take(pa.array(idx))
-    else:
-        values = pa.array([], type=pa.string())
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+    indices = np.where(codes < 0, len(uniques), codes).astype(np.int32)
+    dictionary = pa.array(list(uniques) + [[]], type=pa.list_(pa.string()))
+    return pa.DictionaryArray.from_arrays(pa.array(indices), dictionary)
 
 
 def split_lists(strings, rows=None) -> pa.ListArray:

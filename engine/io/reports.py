@@ -39,49 +39,29 @@ def write_jsonl(path: Path, rows) -> int:
     return n
 
 
-_ABSENT = [b',"paragraph":null', b',"item":null', b',"version":null', b',"document":null']
-
-
-def write_tables_jsonl(path: Path, tables):
-    """Several Arrow tables (of different shapes) into one JSON Lines file.
-
-    Citation parts a provision does not have are left out rather than written as
-    null (``{law, article, paragraph?, item?}``); no other key of a finding has
-    those names.
-    """
-    import io
-
-    import polars as pl
+def write_chunks(path: Path, chunks):
+    """Bytes chunks (JSON Lines already encoded) into one file, atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        for t in tables:
-            buf = io.BytesIO()
-            pl.from_arrow(t).write_ndjson(buf)
-            data = buf.getvalue()
-            for absent in _ABSENT:
-                data = data.replace(absent, b"")
+        for data in chunks:
             fh.write(data)
 
 
 def write_table_jsonl(path: Path, table, parts: int = 2):
-    """A million flat rows: Arrow table → newline-delimited JSON by polars (native code).
+    """An Arrow table as JSON Lines, encoded column-wise (``engine.io.jsonfrag``).
 
-    The table is serialized in ``parts`` slices on as many threads (polars
+    The table is encoded in ``parts`` slices on as many threads (Arrow compute
     releases the GIL) and the slices are written in order.
     """
-    import io
     from concurrent.futures import ThreadPoolExecutor
 
-    import polars as pl
+    from engine.io.jsonfrag import fragment, lines
 
-    def dump(t):
-        buf = io.BytesIO()
-        pl.from_arrow(t).write_ndjson(buf)
-        return buf.getvalue()
+    def encode(t):
+        return lines([(name, fragment(t.column(name))) for name in t.column_names], t.num_rows)
     step = max(1, -(-table.num_rows // parts))
-    slices = [table.slice(i, step) for i in range(0, table.num_rows, step)] or [table]
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh, ThreadPoolExecutor(max_workers=parts) as pool:
-        for data in pool.map(dump, slices):
-            fh.write(data)
+    slices = [table.slice(i, step) for i in range(0, table.num_rows, step)]
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        write_chunks(path, pool.map(encode, slices))
 
 
 def write_csv(path: Path, frame: pd.DataFrame):

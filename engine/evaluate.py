@@ -146,7 +146,7 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
         ev.lo_m[idx], ev.hi_m[idx], ev.base[idx] = res.lo_m, res.hi_m, res.base
         ev.no_provision[idx] = res.no_provision
         for pos, fields in res.missing.items():
-            rej.reasons.setdefault(int(idx[pos]), []).append(
+            rej.reject(int(idx[pos]),
                 f"{pid} needs " + ", ".join(f"{f} ({ZH[f]})" for f in fields) + " for these facts")
         rej.add(_spread(n, idx, res.no_branch),
                 f"no statutory branch of {pid} fits these facts (check the amounts and flags it depends on)")

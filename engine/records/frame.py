@@ -37,20 +37,24 @@ class Rejections:
     def __init__(self, n: int):
         self.n = n
         self.reasons: dict[int, list[str]] = {}
+        self._mask = np.zeros(n, dtype=bool)
 
     def add(self, mask: np.ndarray, reason, values=None):
         """``reason`` is text, or a function of the row's value (from ``values``) giving text."""
         idx = np.flatnonzero(mask)
+        self._mask[idx] = True
         for i in idx:
             text = reason(values[i]) if callable(reason) else reason
             self.reasons.setdefault(int(i), []).append(text)
 
+    def reject(self, i: int, reason: str):
+        self._mask[i] = True
+        self.reasons.setdefault(int(i), []).append(reason)
+
     @property
     def mask(self) -> np.ndarray:
-        m = np.zeros(self.n, dtype=bool)
-        if self.reasons:
-            m[list(self.reasons)] = True
-        return m
+        """Rows rejected so far (a live view: do not modify)."""
+        return self._mask
 
     def text(self, i: int) -> str:
         return "; ".join(self.reasons.get(i, []))

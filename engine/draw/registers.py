@@ -99,15 +99,16 @@ def _arrow(col: pd.Series) -> pa.Array:
         arr = pa.array(col.astype(object).where(col.notna(), None).tolist(), type=pa.string())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if arr.type != pa.string():
-        arr = arr.cast(pa.string())
+    if arr.type not in (pa.string(), pa.large_string()):
+        arr = arr.cast(pa.large_string())
     return arr
 
 
 def _fixed18(arr: pa.Array) -> np.ndarray:
     """Bytes of an Arrow string array whose values are all 18 bytes long, as an (n, 18) uint8 matrix."""
     n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
+    width = np.int64 if arr.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset:arr.offset + n + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
     return data.reshape(n, 18)
 
@@ -169,12 +170,17 @@ def _duplicated18(ids: pd.Series, ok: np.ndarray) -> np.ndarray:
     tail = (m[:, 16].astype(np.uint64) << np.uint64(8)) | m[:, 17].astype(np.uint64)
     with np.errstate(over="ignore"):
         h = (words[:, 0] * np.uint64(0x9E3779B97F4A7C15)) ^ (words[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)) ^ tail
-    order = np.argsort(h)
-    hs = h[order]
-    same = hs[1:] == hs[:-1]
-    cand = np.zeros(len(h), dtype=bool)
-    cand[order[1:][same]] = True
-    cand[order[:-1][same]] = True
+    # Three rounds of bucket counting on different bits of the mix narrow ten million rows to the few
+    # sharing buckets every time (no sort: a sort of 10M keys takes 1.5 s); the rest is exact.
+    cand = np.arange(len(h))
+    for shift in (0, 24, 40):
+        if len(cand) < 2:
+            break
+        b = ((h[cand] >> np.uint64(shift)) & np.uint64((1 << 24) - 1)).astype(np.int64)
+        cand = cand[np.bincount(b, minlength=1 << 24)[b] > 1]
+    cand_mask = np.zeros(len(h), dtype=bool)
+    cand_mask[cand] = True
+    cand = cand_mask
     if cand.any():
         rows = idx[cand]
         exact = ids.iloc[rows].duplicated(keep=False).to_numpy()

@@ -97,13 +97,50 @@ def _assignment(d: dict, cache: dict) -> str:
 _WRITERS = {"selections": _selection, "assignments": _assignment}
 
 
+def _plain(values) -> bool:
+    """True when every string needs no JSON escaping: one C-level check over their concatenation."""
+    joined = "".join(values)
+    return joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined
+
+
+def _fast_lines(key: str, v: list) -> list[str] | None:
+    """Whole-column formatting of the two big lists; None when a record does not fit the fast shape."""
+    if key == "selections":
+        if not all(tuple(d) == _SEL_KEYS and type(d["rank"]) is int for d in v):
+            return None
+        cols = [[d[k] for d in v] for k in ("item_id", "credit_class", "entity_id", "ticket")]
+        if not all(_plain(c) for c in cols):
+            return None
+        return [f'  {{"item_id": "{a}", "credit_class": "{b}", "rank": {d["rank"]}, "entity_id": "{c}", '
+                f'"ticket": "{t}"}}' for a, b, c, t, d in zip(*cols, v)]
+    if key == "assignments":
+        if not all(tuple(d) == _ASG_KEYS for d in v):
+            return None
+        items = [d["item_id"] for d in v]
+        ents = [d["entity_id"] for d in v]
+        teams = [d["inspectors"] for d in v]
+        tickets = [d["tickets"] for d in v]
+        if not (_plain(items) and _plain(ents) and _plain(x for t in teams for x in t)
+                and _plain(x for t in tickets for x in t)):
+            return None
+        return [f'  {{"item_id": "{a}", "entity_id": "{e}", "inspectors": [{_qlist(i)}], "tickets": [{_qlist(t)}]}}'
+                for a, e, i, t in zip(items, ents, teams, tickets)]
+    return None
+
+
+def _qlist(xs: list) -> str:
+    return '"' + '", "'.join(xs) + '"' if xs else ""
+
+
 def dumps(doc: dict) -> bytes:
     parts = []
     for k, v in doc.items():
         if isinstance(v, list):
             cache: dict = {}
             write = _WRITERS.get(k, _record)
-            body = ",\n".join("  " + (write(x, cache) if isinstance(x, dict) else _one(x)) for x in v)
+            lines = _fast_lines(k, v) if v and all(isinstance(x, dict) for x in v) else None
+            body = ",\n".join(lines) if lines is not None else \
+                ",\n".join("  " + (write(x, cache) if isinstance(x, dict) else _one(x)) for x in v)
             parts.append(f"{_one(k)}: [" + (f"\n{body}\n]" if v else "]"))
         elif isinstance(v, dict):
             body = ",\n".join(f"  {_one(kk)}: {_one(vv)}" for kk, vv in v.items())

@@ -229,6 +229,53 @@ def _list_column(series: pd.Series, col: Column, rej: Rejections):
     return p.categorical(), counts
 
 
+def _absent(col: Column, n: int):
+    """A column the input does not have: all missing, already in its typed form."""
+    if col.type == T.DATE:
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    if col.type == T.NUMBER:
+        return np.full(n, np.nan)
+    if col.type == T.BOOL:
+        return np.zeros(n, dtype=bool)
+    if col.type == T.LIST:
+        return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""])
+    if col.codes:
+        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=list(col.codes))
+    return pd.Series(pd.array([None] * n, dtype="str"))
+
+
+def _officers(series: pd.Series):
+    """Officer ids: separators normalized, and the number of *distinct* ids per row.
+
+    Vectorized with Arrow for the common shapes (one or two ids); rows with
+    three or more ids are de-duplicated in Python.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = pa.array(series.astype("str"), type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.replace_substring_regex(arr, _OTHER_SEPARATORS.pattern, ";")
+    parts = pc.split_pattern(pc.utf8_trim(arr, ";  "), ";")
+    if isinstance(parts, pa.ChunkedArray):
+        parts = parts.combine_chunks()
+    parts = pa.ListArray.from_arrays(parts.offsets, pc.utf8_trim_whitespace(parts.flatten()), mask=parts.is_null())
+    count = pc.fill_null(pc.list_value_length(parts), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    blank = pc.fill_null(pc.equal(arr, ""), True).to_numpy(zero_copy_only=False)
+    count[blank] = 0
+    two = np.flatnonzero(count == 2)
+    if len(two):
+        pairs = parts.take(pa.array(two))
+        same = pc.equal(pc.list_element(pairs, 0), pc.list_element(pairs, 1))
+        count[two[pc.fill_null(same, False).to_numpy(zero_copy_only=False)]] = 1
+    canon = pc.binary_join_element_wise(";", pc.binary_join(parts, ";"), ";", "")
+    for i in np.flatnonzero(count > 2):
+        ids = [x for x in dict.fromkeys(parts[int(i)].as_py()) if x]
+        count[i] = len(ids)
+    canon = pd.Series(canon, dtype="str").where(count > 0, "")
+    return canon, count
+
+
 def normalize(raw: pd.DataFrame) -> Records:
     """Typed canonical columns and the reasons rows cannot be evaluated; never drops a row."""
     frame = canonical_headers(raw.reset_index(drop=True))
@@ -239,7 +286,13 @@ def normalize(raw: pd.DataFrame) -> Records:
     out = {}
     officer_count = np.zeros(n, dtype=np.int64)
     for col in COLUMNS:
-        series = frame[col.name] if col.name in frame.columns else pd.Series([None] * n, dtype=object)
+        if col.name not in frame.columns:
+            out[col.name] = _absent(col, n)
+            continue
+        series = frame[col.name]
+        if col.name == "officers":
+            out[col.name], officer_count = _officers(series)
+            continue
         if col.type == T.DATE:
             out[col.name] = _date_column(series, col, rej)
         elif col.type == T.NUMBER:
@@ -256,7 +309,7 @@ def normalize(raw: pd.DataFrame) -> Records:
             s = series.astype("str") if len(series) else series
             s = s.where(series.notna(), None).str.strip()
             out[col.name] = s.where(s.str.len() > 0, None)
-    typed = pd.DataFrame(out)
+    typed = pd.DataFrame(out, copy=False)
     extras = [c for c in frame.columns if c not in BY_NAME and c not in (ROW, SOURCE, "__json_error__")]
     for c in extras:
         typed[c] = frame[c].to_numpy()

@@ -37,3 +37,18 @@ def test_selection_and_assignment_writers_equal_json_dumps(item, cls, rank, eid,
     asg = {"item_id": item, "entity_id": eid, "inspectors": team, "tickets": [ticket] * len(team)}
     for writer, d in ((_selection, sel), (_assignment, asg)):
         assert writer(d, {}) == json.dumps(d, ensure_ascii=False, separators=(", ", ": "))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["FOOD-01", "食品-01", 'a"b']), st.sampled_from("ABCD"),
+                          st.integers(1, 10**6), st.text(max_size=18), st.text(max_size=20),
+                          st.lists(st.text(max_size=8), max_size=3)), min_size=1, max_size=8))
+def test_fast_column_writer_equals_json_dumps(rows):
+    sel = [{"item_id": a, "credit_class": b, "rank": r, "entity_id": e, "ticket": t} for a, b, r, e, t, _ in rows]
+    asg = [{"item_id": a, "entity_id": e, "inspectors": team, "tickets": [t] * len(team)}
+           for a, _, _, e, t, team in rows]
+    doc = {"selections": sel, "assignments": asg}
+    want = "{\n" + ",\n".join(
+        f'"{k}": [\n' + ",\n".join("  " + json.dumps(x, ensure_ascii=False, separators=(", ", ": ")) for x in v)
+        + "\n]" for k, v in doc.items()) + "\n}\n"
+    assert dumps(doc).decode("utf-8") == want

@@ -35,8 +35,8 @@ def split_lists(strings, rows=None) -> pa.ListArray:
         lists = [[] if c < 0 else [x for x in str(next(names)).split(";") if x] for c in used.tolist()]
         return list_array(inverse.reshape(-1), lists)
     if rows is not None:
-        strings = np.asarray(strings, dtype=object)[rows]
-    codes, uniques = pd.factorize(pd.Series(strings, dtype=object).fillna(""))
+        strings = strings.iloc[rows] if isinstance(strings, pd.Series) else np.asarray(strings, dtype=object)[rows]
+    codes, uniques = pd.factorize(pd.Series(strings).fillna(""))
     return list_array(codes, [[x for x in str(u).split(";") if x] for u in uniques])
 
 

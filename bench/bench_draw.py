@@ -121,6 +121,9 @@ def measure(cmd: list[str], env: dict, sample_memory: bool = False) -> dict:
     """Run ``cmd``; wall time always, and (only when asked: reading smaps costs CPU) sampled memory."""
     import psutil
 
+    import resource
+
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ps = psutil.Process(proc.pid)
@@ -155,10 +158,11 @@ def measure(cmd: list[str], env: dict, sample_memory: bool = False) -> dict:
     wall = time.perf_counter() - t0
     if sample_memory:
         th.join()
-    import resource
-    maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    maxrss = r1.ru_maxrss * 1024
+    cpu = (r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime)
     return {"wall_s": wall, "peak_tree_pss": peak[0], "peak_main_rss": peak[1], "max_single_rss": maxrss,
-            "rc": proc.returncode,
+            "cpu": cpu, "rc": proc.returncode,
             "output": out}
 
 
@@ -175,7 +179,6 @@ def main() -> int:
     base = [sys.executable, "-c", "import sys; from engine.draw.commands import draw; draw(sys.argv[1:])"]
     inputs = ["--entities", str(paths["entities"]), "--inspectors", str(paths["inspectors"]),
               "--conflicts", str(paths["conflicts"])]
-    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     prep = measure(base + ["prepare", str(paths["plan"]), *inputs], env, sample_memory=True)
     if prep["rc"] != 0:
         print(prep["output"])
@@ -183,6 +186,7 @@ def main() -> int:
     out = work / "out"
     run_args = ["run", str(paths["plan"]), *inputs, "--seed", "bench-seed-20250310", "--seed-note", "benchmark",
                 "--out", str(out), "--format", args.format]
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())   # other work on the machine skews wall time
     run = measure(base + run_args, env)
     print(run["output"])
     if run["rc"] != 0:
@@ -199,7 +203,8 @@ def main() -> int:
           f"assigned {len(doc['assignments']):,}; unfilled {len(doc['unfilled']):,}; "
           f"workers {os.environ.get('ZHUNSHENG_DRAW_WORKERS', os.cpu_count())}")
     for name, m in (("prepare", prep), ("run", run)):
-        print(f"{name:8s} wall {m['wall_s']:.1f} s (load average before: {load_before}); peak memory {m['peak_tree_pss'] / gib:.2f} GiB "
+        print(f"{name:8s} wall {m['wall_s']:.1f} s, CPU {m['cpu'][0]:.1f} s user + {m['cpu'][1]:.1f} s system "
+              f"(load average before: {load_before}); peak memory {m['peak_tree_pss'] / gib:.2f} GiB "
               f"(main RSS + workers' USS); main process peak RSS "
               f"{m['peak_main_rss'] / gib:.2f} GiB (kernel ru_maxrss {m['max_single_rss'] / gib:.2f} GiB)")
     ok = run["wall_s"] <= 30 and max(run["peak_tree_pss"], run["max_single_rss"]) <= 4 * gib

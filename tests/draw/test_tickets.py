@@ -100,9 +100,12 @@ def test_parallel_workers_give_the_same_keys(monkeypatch):
     ids = [f"91440103{i:09d}X" for i in range(5000)]
     serial = tk.keys("par", ids)
     pair_serial = tk.pair_keys(["a", "b", "c", "d", "e"], ids[:300])
+    mat = np.frombuffer("".join(ids).encode(), dtype=np.uint8).reshape(len(ids), 18)
+    assert np.array_equal(tk.keys_fixed("par", mat), serial)
     monkeypatch.setattr(tk, "PARALLEL_MIN", 10)
     monkeypatch.setenv("ZHUNSHENG_DRAW_WORKERS", "2")
     assert np.array_equal(tk.keys("par", ids), serial)
+    assert np.array_equal(tk.keys_fixed("par", mat), serial)
     assert np.array_equal(tk.pair_keys(["a", "b", "c", "d", "e"], ids[:300]), pair_serial)
 
 

@@ -313,3 +313,12 @@ def test_filter_fields_are_trimmed(sample, tmp_path):
     assert "餐饮  " not in set(regs.entities["industry"])
     # every 餐饮 row but the rejected short-code one (row 83) passes the filter
     assert filters[0][0].evaluate(regs.entities).sum() == text.count(",餐饮  ,") - 1
+
+
+def test_bad_plan_is_reported_with_file_and_line(cli, sample):
+    text = sample["plan"].read_text(encoding="utf-8").replace("inspectors_per_target: 2", "inspectors_per_target: 1", 1)
+    sample["plan"].write_text(text, encoding="utf-8")
+    r = prepare(cli, sample)
+    assert r.exit_code == 2
+    assert "plan.yaml:14: items[0].inspectors_per_target" in r.output and "第四十二条" in r.output
+    assert "Traceback" not in r.output

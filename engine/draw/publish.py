@@ -57,65 +57,79 @@ def mask_column(col) -> list:
 
 
 def publication_frame(plan, draw_date: str, selections: list, assignments: list, unfilled: list,
-                      entities: pd.DataFrame, inspectors: pd.DataFrame, positions: list) -> pd.DataFrame:
-    """One row per selected target, in plan order, class, rank (vectorized: a 10M register draws 500k targets)."""
-    sel = pd.DataFrame(selections, columns=["item_id", "credit_class", "rank", "entity_id", "ticket"])
-    if sel.empty:
-        return pd.DataFrame(columns=COLUMNS)
-    sel["_pos"] = positions                      # selections already come in plan, class, rank order
-    rows = entities[[c for c in ("name", "district") if c in entities.columns]].iloc[sel["_pos"].to_numpy()]
-    empty = pd.Series([""] * len(sel))
-    name = rows["name"].tolist() if "name" in rows else [""] * len(sel)
-    district = rows["district"].tolist() if "district" in rows else [""] * len(sel)
+                      entities: pd.DataFrame, inspectors: pd.DataFrame, positions: list) -> dict[str, list]:
+    """One row per selected target, in plan order, class, rank: {column: list of text}.
+
+    Plain lists rather than a DataFrame: a province-wide draw publishes half a
+    million rows, and building and re-typing a 17-column frame costs more than
+    the rest of the publication.  Teams repeat (a few hundred distinct pairs),
+    so their display text is built once per team.
+    """
+    n = len(selections)
+    if n == 0:
+        return {c: [] for c in COLUMNS}
+    pos = np.asarray(positions, dtype=np.int64)
+    name = entities["name"].iloc[pos].tolist() if "name" in entities.columns else [""] * n
+    district = entities["district"].iloc[pos].tolist() if "district" in entities.columns else [""] * n
     ins_ids = inspectors["inspector_id"].tolist()
     ins_name = dict(zip(ins_ids, mask_column(inspectors["name"].tolist())))   # masked once per inspector
     ins_mask = dict(zip(ins_ids, mask_column(list(ins_ids))))
-    team = {(a["item_id"], a["entity_id"]): a["inspectors"] for a in assignments}
+    team_of = {(a["item_id"], a["entity_id"]): tuple(a["inspectors"]) for a in assignments}
     note = {(u["item_id"], u["entity_id"]): "未能选派：" + u["reason"].split(" (")[0] for u in unfilled}
-    keys = list(zip(sel["item_id"].tolist(), sel["entity_id"].tolist()))
-    teams = [team.get(k, []) for k in keys]
+    shown: dict = {(): ("", "")}
+    names_col, ids_col, notes = [], [], []
+    for s in selections:
+        key = (s["item_id"], s["entity_id"])
+        team = team_of.get(key, ())
+        text = shown.get(team)
+        if text is None:
+            text = shown[team] = ("、".join(str(ins_name.get(i, "")) for i in team), "、".join(ins_mask[i] for i in team))
+        names_col.append(text[0])
+        ids_col.append(text[1])
+        notes.append(note.get(key, "") if note else "")
     items = {it.item_id: it for it in plan.items}
-    frame = pd.DataFrame({
-        "序号": range(1, len(sel) + 1),
-        "抽查计划编号": plan.plan_id,
-        "实施部门": plan.department,
-        "抽查日期": draw_date,
-        "抽查事项编号": sel["item_id"],
-        "抽查事项": sel["item_id"].map({k: v.name for k, v in items.items()}),
-        "事项类别": sel["item_id"].map({k: KIND_ZH[v.kind] for k, v in items.items()}),
-        "检查依据": sel["item_id"].map({k: v.basis.cite() for k, v in items.items()}),
-        "信用风险分类": sel["credit_class"],
-        "抽取序位": sel["rank"],
-        "统一社会信用代码": sel["entity_id"],
+    item_ids = [s["item_id"] for s in selections]
+    return {
+        "序号": [str(i) for i in range(1, n + 1)],
+        "抽查计划编号": [plan.plan_id] * n,
+        "实施部门": [plan.department] * n,
+        "抽查日期": [draw_date] * n,
+        "抽查事项编号": item_ids,
+        "抽查事项": [items[i].name for i in item_ids],
+        "事项类别": [KIND_ZH[items[i].kind] for i in item_ids],
+        "检查依据": [items[i].basis.cite() for i in item_ids],
+        "信用风险分类": [s["credit_class"] for s in selections],
+        "抽取序位": [str(s["rank"]) for s in selections],
+        "统一社会信用代码": [s["entity_id"] for s in selections],
         "主体名称": mask_column(name),
         "所在区域": mask_column(district),
-        "随机数（前18位）": sel["ticket"],
-        "执法检查人员": ["、".join([str(ins_name.get(i, "")) for i in t]) for t in teams],
-        "执法证号": ["、".join([ins_mask[i] for i in t]) for t in teams],
-        "备注": [note.get(k, "") for k in keys],
-    })
-    return frame[COLUMNS]
+        "随机数（前18位）": [s["ticket"] for s in selections],
+        "执法检查人员": names_col,
+        "执法证号": ids_col,
+        "备注": notes,
+    }
 
 
-def write_csv(frame: pd.DataFrame, target: Path) -> None:
+def write_csv(table: dict, target: Path) -> None:
     """UTF-8 with BOM so that Excel on Chinese Windows opens it without mojibake.
 
-    Written by Arrow's CSV writer (quotes only where needed, CRLF): pandas' writer
-    takes seconds on the half-million rows of a province-wide draw.
+    Written by Arrow's CSV writer (strings quoted, CRLF): pandas' writer takes
+    seconds on the half-million rows of a province-wide draw.
     """
     import io
 
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    table = pa.Table.from_pandas(frame.astype({c: str for c in frame.columns}), preserve_index=False)
+    arrow = pa.table({c: pa.array([("" if v is None else str(v)) for v in table[c]], type=pa.string())
+                      for c in COLUMNS})
     sink = io.BytesIO()
     sink.write("\ufeff".encode("utf-8"))
-    pcsv.write_csv(table, sink, pcsv.WriteOptions(quoting_style="needed", eol="\r\n"))
+    pcsv.write_csv(arrow, sink, pcsv.WriteOptions(quoting_style="needed", eol="\r\n"))
     atomic_write_bytes(target, sink.getvalue())
 
 
-def write_excel(frame: pd.DataFrame, target: Path, title: str) -> None:
+def write_excel(table: dict, target: Path, title: str) -> None:
     from openpyxl import Workbook
 
     tmp = temp_path(target)
@@ -123,8 +137,8 @@ def write_excel(frame: pd.DataFrame, target: Path, title: str) -> None:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("公示名单")
         ws.append([title])
-        ws.append(list(frame.columns))
-        for row in frame.itertuples(index=False):
+        ws.append(list(COLUMNS))
+        for row in zip(*(table[c] for c in COLUMNS)):
             ws.append(list(row))
         wb.save(tmp)
         import os

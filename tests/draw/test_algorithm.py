@@ -17,7 +17,7 @@ from engine.draw.algorithm import History
 from engine.draw.plan import parse_plan
 from engine.draw.registers import load_registers
 
-from .helpers import make_code, ref_order, write_csv
+from .helpers import make_code, ref_order, ref_ticket, write_csv
 
 STATUSES = ["存续", "在业", "active", "注销", "吊销", "迁出", "停业", ""]
 ACTIVE = {"存续", "在业", "active"}
@@ -95,20 +95,15 @@ def test_invariants(scenario):
     sel_by = {}
     for s in res.selections:
         sel_by.setdefault((s["item_id"], s["credit_class"]), []).append(s)
-    assigned = {}
-    for a in res.assignments:
-        assigned.setdefault((a["item_id"], a["entity_id"]), []).append(a)
-    unfilled = {}
-    for u in res.unfilled:
-        unfilled.setdefault((u["item_id"], u["entity_id"]), []).append(u)
     seen_sel: Counter = Counter()
-    short_checks = []
+    expected_assign, expected_unfilled = [], []
     for it in items:
-        chosen_this_item = []
+        chosen_this_item = []          # (entity_id, its selection S)
         for c in "ABCD":
             st_ = next(strata)
             assert (st_["item_id"], st_["credit_class"]) == (it["id"], c)
             in_c = [e for e in entities if e[3] == c]
+
             def capped(eid):
                 if it["kind"] != "general":
                     return False
@@ -119,42 +114,39 @@ def test_invariants(scenario):
             assert st_["population"] == len(in_c)
             assert st_["eligible"] == len(eligible) and st_["n"] == n
             assert st_["eligible"] + sum(st_["excluded"].values()) == st_["population"]
-            want = ref_order(f"{seed}|E|{it['id']}|{c}", eligible)[:n]
+            S = f"{seed}|E|{it['id']}|{c}"
+            want = ref_order(S, eligible)[:n]
             key = (it["id"], c)
-            got_all = sel_by.get(key, [])
-            got = got_all[seen_sel[key]:seen_sel[key] + n]
+            got = sel_by.get(key, [])[seen_sel[key]:seen_sel[key] + n]
             seen_sel[key] += n
             assert [s["entity_id"] for s in got] == want
             assert [s["rank"] for s in got] == list(range(1, n + 1))
-            chosen_this_item += want
-        for eid in chosen_this_item:
+            chosen_this_item += [(e, S) for e in want]
+        # the spec's assignment procedure, replayed independently
+        chosen_this_item.sort(key=lambda p: (Decimal(ref_ticket(p[1], p[0])), p[0]))
+        for eid, _ in chosen_this_item:
             k = (it["id"], eid)
             prev = plan_prev.get(k, history.previous.get(k, ()))
-            if assigned.get(k):
-                a = assigned[k].pop(0)
-                team = a["inspectors"]
-                assert len(team) == it["m"] == len(set(team))
+            ok = [i for i, r in ins.items() if r[4] == "是" and it["id"] in r[3].split(";")
+                  and (i, eid) not in conflict_pairs and i not in prev and load[i] < int(r[5])]
+            if len(ok) < it["m"]:
+                expected_unfilled.append((it["id"], eid))
+                plan_prev[k] = ()
+            else:
+                team = ref_order(f"{seed}|I|{it['id']}|{eid}", ok)[:it["m"]]
+                expected_assign.append((it["id"], eid, team))
                 for i in team:
-                    row = ins[i]
-                    assert row[4] == "是" and it["id"] in row[3].split(";")
-                    assert (i, eid) not in conflict_pairs and i not in prev
                     load[i] += 1
                 plan_prev[k] = tuple(team)
-            else:
-                assert unfilled.get(k), f"{k} neither assigned nor unfilled"
-                unfilled[k].pop(0)
-                short_checks.append((it, eid, prev))
-                plan_prev[k] = ()
             plan_counts[k] += 1
+    assert [(a["item_id"], a["entity_id"], a["inspectors"]) for a in res.assignments] == expected_assign
+    assert [(u["item_id"], u["entity_id"]) for u in res.unfilled] == expected_unfilled
+    for a in res.assignments:
+        assert a["tickets"] == [ref_ticket(f"{seed}|I|{a['item_id']}|{a['entity_id']}", i)[:20]
+                                for i in a["inspectors"]]
+        assert len(set(a["inspectors"])) == len(a["inspectors"]) >= 2
     for i, n in load.items():
         assert n <= int(ins[i][5])
-    assert all(not v for v in assigned.values()) and all(not v for v in unfilled.values())
-    # unfilled only when eligibility is really short: loads only grow, so an inspector still below
-    # max_load at the end was below it when the target was processed too
-    for it, eid, prev in short_checks:
-        avail = [i for i, r in ins.items() if r[4] == "是" and it["id"] in r[3].split(";")
-                 and (i, eid) not in conflict_pairs and i not in prev and load[i] < int(r[5])]
-        assert len(avail) < it["m"]
 
 
 def test_removing_an_unselected_entity_changes_nothing(tmp_path):

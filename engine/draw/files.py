@@ -18,8 +18,11 @@ from engine.errors import InputError
 def sha256_file(path) -> str:
     path = Path(path)
     try:
-        with path.open("rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
+        h = hashlib.sha256()
+        with path.open("rb") as f:   # (hashlib.file_digest needs Python 3.11; the project supports 3.10)
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
 

@@ -99,6 +99,13 @@ def finding_rows(ev) -> list[dict]:
     return out
 
 
+def _coded(codes: np.ndarray, values: list) -> pa.DictionaryArray:
+    """A column of few distinct values as a dictionary array (code -1: null), built without a row loop."""
+    codes = np.asarray(codes)
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
+                                          pa.array(list(values), type=pa.string()))
+
+
 def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
     """One row per input record (the cases.jsonl contract), built column-wise as Arrow."""
     frame, n = ev.frame, ev.n
@@ -118,9 +125,10 @@ def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
     dates = ev.column("decision_date")
     cols = {
         "case_id": pa.array(frame["case_id"], type=pa.string(), from_pandas=True),
-        "status": pa.array(np.where(ok, "evaluated", "rejected")),
-        "provision": pa.array(np.where(ok, ev.provision, None), type=pa.string()),
-        "provision_version": pa.array(np.where(ok, ev.version_from, None), type=pa.string()),
+        "status": _coded(np.where(ok, 0, 1), ["evaluated", "rejected"]),
+        "provision": _coded(np.where(ok, ev.provision_idx, -1), ev.provision_ids),
+        "provision_version": _coded(np.where(ok, ev.branch_key, -1),
+                                    [v.valid_from.isoformat() for _, v, _ in ev.table.entries]),
         "tiers": tiers,
         "lawful_fine_min": nullable(np.where(ok, ev.lawful_min, np.nan)),
         "lawful_fine_max": nullable(np.where(ok, ev.lawful_max, np.nan)),

@@ -46,11 +46,12 @@ def write_chunks(path: Path, chunks):
             fh.write(data)
 
 
-def write_table_jsonl(path: Path, table, parts: int = 2):
+def write_table_jsonl(path: Path, table, rows_per_slice: int = 131_072, threads: int = 2):
     """An Arrow table as JSON Lines, encoded column-wise (``engine.io.jsonfrag``).
 
-    The table is encoded in ``parts`` slices on as many threads (Arrow compute
-    releases the GIL) and the slices are written in order.
+    Slices are encoded on ``threads`` threads (Arrow compute releases the GIL)
+    and written in order; small slices keep the transient text small, so memory
+    freed by one slice is reused by the next instead of growing the process.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -58,9 +59,8 @@ def write_table_jsonl(path: Path, table, parts: int = 2):
 
     def encode(t):
         return lines([(name, fragment(t.column(name))) for name in t.column_names], t.num_rows)
-    step = max(1, -(-table.num_rows // parts))
-    slices = [table.slice(i, step) for i in range(0, table.num_rows, step)]
-    with ThreadPoolExecutor(max_workers=parts) as pool:
+    slices = [table.slice(i, rows_per_slice) for i in range(0, table.num_rows, rows_per_slice)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         write_chunks(path, pool.map(encode, slices))
 
 

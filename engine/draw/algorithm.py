@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 import numpy as np
-import pandas as pd
 
 from engine.draw import tickets as tk
 from engine.draw.plan import CREDIT_CLASSES, Plan

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pandas as pd
 import sqlalchemy as sa
 
 from engine.draw import ledger as ledger_mod

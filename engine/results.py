@@ -47,19 +47,54 @@ def _values(v, n: int):
     return constant(v)
 
 
-def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
-    """A record column at ``rows`` in its JSON form: numbers, ISO dates, booleans, code lists, text."""
+def _arrow_column(ev, name: str) -> pa.Array:
+    """A whole record column as one Arrow array in its JSON form, built once per review.
+
+    Findings then take their rows from it (a cheap Arrow ``take``): dates as
+    date32, amounts with nulls, code lists as dictionary-coded lists.
+    """
+    cache = ev.__dict__.setdefault("_arrow", {})
+    if name in cache:
+        return cache[name]
     from engine.records.schema import BY_NAME
     from engine.types import FieldType
     col = BY_NAME.get(name)
-    if col is not None and col.type == FieldType.LIST:
-        return split_lists(ev.frame[name], rows)
-    values = ev.column(name)[rows] if name in ev.__dict__.get("_columns", {}) else ev._take(name, rows)
-    if values.dtype.kind == "M":
-        return _dates(values)
-    if values.dtype.kind == "O":
-        values = _objects(pd.Series(values))
-    return pa.array(values, from_pandas=True)
+    series = ev.frame[name]
+    if col is not None and col.type == FieldType.LIST and not isinstance(series.dtype, pd.CategoricalDtype):
+        arr = _split_text_lists(series)
+    elif col is not None and col.type == FieldType.LIST:
+        arr = split_lists(series)
+    elif series.dtype.kind == "M":
+        arr = _dates(ev.column(name))
+    elif isinstance(series.dtype, pd.CategoricalDtype):
+        arr = pa.DictionaryArray.from_arrays(
+            pa.array(series.cat.codes.to_numpy().astype(np.int32), mask=series.cat.codes.to_numpy() < 0),
+            pa.array(series.cat.categories.astype(str).tolist(), type=pa.string()))
+    else:
+        arr = pa.array(series, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    cache[name] = arr
+    return arr
+
+
+def _split_text_lists(series: pd.Series) -> pa.ListArray:
+    """``;a;b;`` text (free ids such as officers) split into lists by Arrow, "" as the empty list."""
+    import pyarrow.compute as pc
+    arr = pa.array(series.fillna(""), type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    parts = pc.split_pattern(pc.utf8_trim(arr, ";"), ";")
+    blank = pc.equal(arr, "").to_numpy(zero_copy_only=False)
+    lengths = np.where(blank, 0, pc.list_value_length(parts).to_numpy(zero_copy_only=False))
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    values = pc.list_flatten(parts.filter(pa.array(~blank)))
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
+    """A record column at ``rows`` in its JSON form: numbers, ISO dates, booleans, code lists, text."""
+    return _arrow_column(ev, name).take(pa.array(rows))
 
 
 def finding_lines(ev, b) -> bytes:
@@ -81,7 +116,7 @@ def finding_lines(ev, b) -> bytes:
         ("expected", obj([(k, _values(v, n)) for k, v in b.expected.items()], n)),
         ("actual", obj([(k, _values(v, n)) for k, v in b.actual.items()], n)),
         ("department", fragment(_record_values(ev, "department", rows))),
-        ("officers", fragment(split_lists(ev.frame["officers"], rows))),
+        ("officers", fragment(_record_values(ev, "officers", rows))),
         ("event_date", fragment(_dates(event))),
         ("row", fragment(pa.array(ev.column(ROW)[rows].astype(np.int64)))),
     ], n)
@@ -124,7 +159,7 @@ def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
         reasons[i] = ev.records.rejections.text(i)
     dates = ev.column("decision_date")
     cols = {
-        "case_id": pa.array(frame["case_id"], type=pa.string(), from_pandas=True),
+        "case_id": _arrow_column(ev, "case_id"),
         "status": _coded(np.where(ok, 0, 1), ["evaluated", "rejected"]),
         "provision": _coded(np.where(ok, ev.provision_idx, -1), ev.provision_ids),
         "provision_version": _coded(np.where(ok, ev.branch_key, -1),
@@ -133,8 +168,8 @@ def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
         "lawful_fine_min": nullable(np.where(ok, ev.lawful_min, np.nan)),
         "lawful_fine_max": nullable(np.where(ok, ev.lawful_max, np.nan)),
         "codes": codes,
-        "department": pa.array(frame["department"], type=pa.string(), from_pandas=True),
-        "officers": split_lists(frame["officers"]),
+        "department": _arrow_column(ev, "department"),
+        "officers": _arrow_column(ev, "officers"),
         "event_date": _dates(dates),
         "row": pa.array(ev.column(ROW).astype(np.int64)),
         "reason": pa.array(reasons, type=pa.string()),

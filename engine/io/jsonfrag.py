@@ -48,6 +48,8 @@ def fragment(arr) -> pa.Array:
         arr = arr.combine_chunks()
     t = arr.type
     if pa.types.is_dictionary(t):
+        if len(arr.dictionary) > len(arr):  # a few rows of a large dictionary: encode the rows instead
+            return fragment(arr.dictionary_decode())
         inner = fragment(arr.dictionary)
         out = inner.take(arr.indices)
     elif pa.types.is_string(t) or pa.types.is_large_string(t):

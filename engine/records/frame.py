@@ -241,7 +241,8 @@ def _absent(col: Column, n: int):
         return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""])
     if col.codes:
         return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=list(col.codes))
-    return pd.Series(pd.array([None] * n, dtype="str"))
+    import pyarrow as pa
+    return pd.Series(pa.nulls(n, pa.string()).to_pandas()).astype("str")
 
 
 def _officers(series: pd.Series):

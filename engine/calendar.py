@@ -119,13 +119,19 @@ class WorkingDayCalendar:
 
 
 def _package_years() -> dict[int, set[dt.date]]:
+    """Working days per year from chinesecalendar's tables: weekdays, minus holidays, plus 调休 workdays."""
     import chinese_calendar as cc
 
-    first = min(cc.holidays).year
-    last = max(cc.holidays).year
+    first, last = min(cc.holidays).year, max(cc.holidays).year
+    days = np.arange(np.datetime64(f"{first}-01-01"), np.datetime64(f"{last + 1}-01-01"))
+    weekday = (days.astype(np.int64) + 3) % 7            # 1970-01-01 was a Thursday: Monday = 0
+    off = np.isin(days, np.array(sorted(cc.holidays), dtype="datetime64[D]"))
+    extra = np.isin(days, np.array(sorted(cc.workdays), dtype="datetime64[D]"))
+    work = days[((weekday < 5) & ~off) | extra]
+    years = work.astype("datetime64[Y]").astype(int) + 1970
     out: dict[int, set[dt.date]] = {}
-    for year in range(first, last + 1):
-        out[year] = set(cc.get_workdays(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    for y in range(first, last + 1):
+        out[y] = set(work[years == y].astype(dt.date).tolist())
     return out
 
 

@@ -60,3 +60,21 @@ def test_calendar_file_needs_a_source(tmp_path):
     f.write_text("year: 2031\nholidays: []\n", encoding="utf-8")
     with pytest.raises(InputError, match="no 'source'"):
         WorkingDayCalendar.default([f])
+
+
+def test_calendar_agrees_with_chinesecalendar_on_every_day():
+    """The vectorized table must say exactly what chinesecalendar says, day by day, 2004–2026."""
+    import datetime as dt
+
+    import chinese_calendar as cc
+
+    from engine.calendar import default_calendar
+    cal = default_calendar()
+    day, last = dt.date(2004, 1, 1), dt.date(2026, 12, 31)
+    days, expected = [], []
+    while day <= last:
+        days.append(day)
+        expected.append(cc.is_workday(day))
+        day += dt.timedelta(days=1)
+    got = cal.is_workday(np.array(days, dtype="datetime64[D]"))
+    assert got.tolist() == expected

@@ -198,8 +198,11 @@ def rejected_frame(ev) -> pd.DataFrame:
 
 def summary(ev, input_rows: int) -> dict:
     ok = ev.evaluated
-    dept_codes, dept_names = pd.factorize(ev.frame["department"].astype(object).fillna("(未填)"))
+    dept_codes, dept_names = pd.factorize(ev.frame["department"], use_na_sentinel=True)
     names = [str(d) for d in dept_names]
+    if (dept_codes < 0).any():           # no department recorded
+        dept_codes = np.where(dept_codes < 0, len(names), dept_codes)
+        names.append("(未填)")
     by_code: dict[str, int] = {}
     by_cat: dict[str, int] = {}
     by_sev: dict[str, int] = {}

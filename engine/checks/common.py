@@ -30,7 +30,9 @@ def cites(*cs) -> list[dict]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def yuan(x) -> str:
+    """An amount as Chinese readers write it: 75,000元, 9,999.99元; memoized, amounts repeat."""
     if x is None or x != x:
         return "—"
     return f"{x:,.2f}".rstrip("0").rstrip(".") + "元"
@@ -38,7 +40,7 @@ def yuan(x) -> str:
 
 def yuans(values) -> list[str]:
     """``yuan`` over an array (one string per value)."""
-    return [yuan(x) for x in np.asarray(values, dtype=float).tolist()]
+    return list(map(yuan, np.asarray(values, dtype=float).tolist()))
 
 
 def iso(dates) -> np.ndarray:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -37,6 +37,46 @@ def review_files(paths, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCa
     return review_frame(read_inputs(paths), ruleset, as_of, calendar)
 
 
+def _in_parallel(child_job, parent_job):
+    """Run two independent report writers at once on the two cores.
+
+    Both spend part of their time in Python, so threads would mostly take
+    turns on the GIL; where ``fork`` exists, ``child_job`` runs in a forked
+    child (copy-on-write: nothing is pickled or copied) while ``parent_job``
+    runs here.  ``ZHUNSHENG_NO_FORK=1`` (or a platform without fork) runs
+    them one after the other.  Each job writes its own file atomically.
+    """
+    if not hasattr(os, "fork") or os.environ.get("ZHUNSHENG_NO_FORK"):
+        child_job()
+        parent_job()
+        return
+    import sys
+    import traceback
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: do the job, report a failure through the pipe, never return
+        os.close(r)
+        code = 0
+        try:
+            child_job()
+        except BaseException:
+            os.write(w, traceback.format_exc().encode("utf-8", "replace"))
+            code = 1
+        finally:
+            os.close(w)
+            sys.stdout.flush()
+            os._exit(code)
+    os.close(w)
+    try:
+        parent_job()
+    finally:
+        with os.fdopen(r, "rb") as fh:
+            error = fh.read().decode("utf-8", "replace")
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError(f"a report writer failed:\n{error or f'exit status {status}'}")
+
+
 def write_review(ev: Evaluation, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
@@ -45,12 +85,13 @@ def write_review(ev: Evaluation, out_dir: Path, excel: Path | None = None) -> di
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     summ = summary(ev, ev.n)
-    # cases and findings are built and written concurrently: Arrow compute releases the GIL
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        cases = pool.submit(lambda: reports.write_table_jsonl(out_dir / "cases.jsonl",
-                                                              case_table(ev, ev.findings.codes_by_row())))
+
+    def write_cases():
+        reports.write_table_jsonl(out_dir / "cases.jsonl", case_table(ev, ev.findings.codes_by_row()))
+
+    def write_findings():
         reports.write_chunks(out_dir / "findings.jsonl", finding_chunks(ev))
-        cases.result()
+    _in_parallel(write_cases, write_findings)
     reports.write_csv(out_dir / "rejected.csv", rejected_frame(ev))
     reports.write_json(out_dir / "summary.json", summ)
     if excel:

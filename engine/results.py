@@ -192,7 +192,7 @@ def rejected_frame(ev) -> pd.DataFrame:
         "reason": [rej.text(i) for i in idx],
     }
     if getattr(ev, "sources", None) is not None:
-        data["file"] = [ev.sources[i] for i in idx]
+        data["file"] = [str(ev.sources.iat[i]) for i in idx]
     return pd.DataFrame(data)
 
 

@@ -19,14 +19,17 @@ def read_inputs(paths: Iterable[Path]) -> pd.DataFrame:
     frames = [read_table(p) for p in paths]
     if len(frames) == 1:
         return frames[0]
-    return pd.concat(frames, ignore_index=True, sort=False)
+    sources = pd.api.types.union_categoricals([f[SOURCE].array for f in frames])
+    joined = pd.concat([f.drop(columns=[SOURCE]) for f in frames], ignore_index=True, sort=False)
+    joined[SOURCE] = sources
+    return joined
 
 
 def review_frame(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date,
                  calendar: WorkingDayCalendar) -> Evaluation:
     if ROW not in raw.columns:
         raw = raw.assign(**{ROW: range(1, len(raw) + 1)})
-    sources = raw[SOURCE].to_numpy() if SOURCE in raw.columns else None
+    sources = raw[SOURCE].reset_index(drop=True) if SOURCE in raw.columns else None
     records = normalize(raw.drop(columns=[SOURCE], errors="ignore"))
     ev = evaluate(records, ruleset, as_of, calendar)
     ev.sources = sources

@@ -2,6 +2,7 @@
 import json
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from cli import main
@@ -158,3 +159,23 @@ def test_unreadable_file_is_a_clear_error(tmp_path):
     f.write_bytes(b"\x81\x30\xff\xfe\x00bad")
     res = CliRunner().invoke(main, ["review", str(f), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "x.csv" in res.output
+
+
+def test_report_writers_in_parallel_report_a_failing_child(tmp_path):
+    """The forked cases writer must not fail silently."""
+    from engine.review import _in_parallel
+
+    def boom():
+        raise ValueError("disk on fire")
+
+    done = []
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        _in_parallel(boom, lambda: done.append(True))
+    assert done == [True]
+
+
+def test_review_without_fork_gives_the_same_files(tmp_path, monkeypatch):
+    a = run_review(tmp_path / "fork", SAMPLE)
+    monkeypatch.setenv("ZHUNSHENG_NO_FORK", "1")
+    b = run_review(tmp_path / "nofork", SAMPLE)
+    assert a[0] == b[0] and a[1] == b[1]

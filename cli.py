@@ -12,15 +12,7 @@ from pathlib import Path
 
 import click
 
-from engine.errors import ZhunshengError
-
-
-class Exit(click.ClickException):
-    """A domain error shown without a traceback, with its own exit code."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.exit_code = code
+from engine.cli_support import UserError, guard
 
 
 def _today() -> dt.date:
@@ -100,19 +92,6 @@ def main(ctx, rules_dir, calendars):
     ctx.obj = Context(rules_dir, calendars)
 
 
-def _guard(fn):
-    """Turn engine errors into clean messages with exit code 2."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ZhunshengError as e:
-            raise Exit(str(e), getattr(e, "exit_code", 2)) from None
-    return wrapper
-
-
 # -- review --------------------------------------------------------------------------------------
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -123,7 +102,7 @@ def _guard(fn):
               help="Also write findings and the per-department summary to this .xlsx (Chinese headers).")
 @click.option("--timings", is_flag=True, help="Print how long reading, evaluating and writing took (stderr).")
 @pass_ctx
-@_guard
+@guard
 def review(c: Context, files, out_dir, as_of, excel, timings):
     """Review a batch of penalty decisions (CSV/GBK, Excel, Parquet, JSON Lines)."""
     from engine.review import read_inputs, review_frame, write_review
@@ -198,7 +177,7 @@ def _record_options(fn):
               help="text (Chinese with English; the default) or json (the default with --json).")
 @_record_options
 @pass_ctx
-@_guard
+@guard
 def check(c: Context, json_in, file_in, as_of, output, **fields):
     """Check one penalty decision; exit 0 = no findings, 1 = findings, 2 = bad input.
 
@@ -213,20 +192,20 @@ def check(c: Context, json_in, file_in, as_of, output, **fields):
         try:
             obj = json.loads(json_in)
         except json.JSONDecodeError as e:
-            raise Exit(f"--json: invalid JSON: {e.msg} (column {e.colno})")
+            raise UserError(f"--json: invalid JSON: {e.msg} (column {e.colno})")
         if not isinstance(obj, dict):
-            raise Exit("--json: give one JSON object")
+            raise UserError("--json: give one JSON object")
         obj = {k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in obj.items()}
         given = {**obj, **given}
     if file_in:
         from engine.io.readers import read_table
         frame = read_table(file_in)
         if len(frame) != 1:
-            raise Exit(f"{file_in}: holds {len(frame)} records; check takes one (use review for batches)")
+            raise UserError(f"{file_in}: holds {len(frame)} records; check takes one (use review for batches)")
         rec = {k: v for k, v in frame.iloc[0].to_dict().items() if not k.startswith("__") and not pd.isna(v)}
         given = {**rec, **given}
     if not given:
-        raise Exit("no record given: use options, --json or --file (see --help)")
+        raise UserError("no record given: use options, --json or --file (see --help)")
     given.setdefault("case_id", "CHECK-1")
     result = check_record(given, c.ruleset, as_of or _today(), c.calendar)
     if output is None:
@@ -264,7 +243,7 @@ def rules_lint(c: Context, rules_dir):
 @rules.command("test")
 @click.argument("rules_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 @pass_ctx
-@_guard
+@guard
 def rules_test(c: Context, rules_dir):
     """Run the YAML test cases (*.cases.yaml) that live beside the rules."""
     from engine.testing import run_cases
@@ -283,7 +262,7 @@ def rules_test(c: Context, rules_dir):
 @rules.command("show")
 @click.argument("provision_id")
 @pass_ctx
-@_guard
+@guard
 def rules_show(c: Context, provision_id):
     """Print one provision with its versions, branches, tiers and citations."""
     from engine.explain import show_provision
@@ -291,7 +270,7 @@ def rules_show(c: Context, provision_id):
     if provision_id not in rs.provisions and provision_id in rs.codes:
         provision_id = rs.codes[provision_id]
     if provision_id not in rs.provisions:
-        raise Exit(f"no provision '{provision_id}' (known: {', '.join(sorted(rs.provisions))})")
+        raise UserError(f"no provision '{provision_id}' (known: {', '.join(sorted(rs.provisions))})")
     click.echo(show_provision(rs, rs.provisions[provision_id]))
 
 

@@ -12,26 +12,7 @@ from pathlib import Path
 import click
 
 from engine.draw import workflow
-from engine.errors import ZhunshengError
-
-
-class DrawError(click.ClickException):
-    exit_code = 2
-
-    def show(self, file=None):
-        click.echo(f"错误 (error): {self.format_message()}", err=True)
-
-
-def _guard(fn):
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except ZhunshengError as e:
-            raise DrawError(str(e)) from None
-    return wrapper
+from engine.cli_support import UserError, guard
 
 
 _path = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -81,7 +62,7 @@ def _counts_line(counts: dict) -> str:
 @click.option("--supersede", is_flag=True, help="Commit new inputs although the plan was already drawn.")
 @click.option("--reason", default=None, help="Why (required with --supersede).")
 @db_option
-@_guard
+@guard
 def prepare(plan, entities, inspectors, conflicts, supersede, reason, db):
     """Record the commitment (input digests + time) before any seed exists; print it for publication."""
     res = workflow.prepare(workflow.Inputs(plan, entities, inspectors, conflicts), db, supersede, reason)
@@ -109,12 +90,12 @@ def prepare(plan, entities, inspectors, conflicts, supersede, reason, db):
 @click.option("--format", "formats", default="csv,xlsx", show_default=True,
               help="Publication formats: csv, xlsx or both.")
 @db_option
-@_guard
+@guard
 def run(plan, entities, inspectors, conflicts, seed, seed_note, out, supersede, reason, formats, db):
     """Draw targets and inspectors; write DIR/draw.json, DIR/公示名单.csv/.xlsx and DIR/rejected.csv."""
     fmts = {f.strip().lower() for f in formats.split(",") if f.strip()}
     if not fmts <= {"csv", "xlsx"}:
-        raise DrawError(f"--format: unknown {', '.join(sorted(fmts - {'csv', 'xlsx'}))} (use csv, xlsx)")
+        raise UserError(f"--format: unknown {', '.join(sorted(fmts - {'csv', 'xlsx'}))} (use csv, xlsx)")
     res = workflow.run(workflow.Inputs(plan, entities, inspectors, conflicts), seed, seed_note, out, db,
                        supersede, reason, fmts)
     doc = res["doc"]
@@ -139,7 +120,7 @@ def run(plan, entities, inspectors, conflicts, seed, seed_note, out, supersede, 
 @click.option("--ledger/--no-ledger", "use_ledger", default=False,
               help="Also check that the ledger records this draw.json.")
 @db_option
-@_guard
+@guard
 def verify(draw_json, entities, inspectors, conflicts, plan, explain_id, use_ledger, db):
     """Recompute a published draw from its inputs; print OK or the first difference."""
     res = workflow.verify(draw_json, entities, inspectors, conflicts, plan, db, use_ledger)
@@ -166,7 +147,7 @@ def verify(draw_json, entities, inspectors, conflicts, plan, explain_id, use_led
               help="Write findings to FILE (.jsonl or .csv).")
 @click.option("--no-import", "no_import", is_flag=True, help="Only report; do not store the results in the ledger.")
 @db_option
-@_guard
+@guard
 def results(file, as_of, out, no_import, db):
     """Import inspection results; report inaction.results_not_publicized (20 working days)."""
     from engine.draw import results as res_mod

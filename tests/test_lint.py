@@ -149,3 +149,23 @@ def test_lint_cli_exit_code_and_output(tmp_path):
     assert "TEST-1.yaml:9:" in res.output
     res = CliRunner().invoke(main, ["rules", "lint", str(ROOT / "rules")])
     assert res.exit_code == 0, res.output
+
+
+def test_explicit_benchmark_tiers_drive_the_lawful_range(tmp_path, calendar):
+    """A branch's own tiers (set by a benchmark document) replace the default 0.3/0.7 split.
+
+    50,000–500,000 yuan with 一般 = 100,000–250,000: a fine of 260,000 is outside the tier.
+    """
+    import datetime as dt
+
+    from engine.check import check_record
+    from engine.ruleset.loader import load_rules
+    rs = load_rules(make(tmp_path, tiered()))
+    base = {"case_id": "T1", "violation_code": "TEST-1", "party_type": "organization", "officers": "A;B", "goods_value": 9000,
+            "violation_date": "2024-03-01", "decision_date": "2024-04-01", "hearing_notified": "true",
+            "procedure": "ordinary"}
+    ok = check_record({**base, "fine": 200000}, rs, dt.date(2024, 12, 31), calendar)
+    assert (ok["lawful_fine_min"], ok["lawful_fine_max"]) == (100000.0, 250000.0)
+    assert ok["codes"] == []
+    out = check_record({**base, "fine": 260000}, rs, dt.date(2024, 12, 31), calendar)
+    assert out["codes"] == ["penalty.outside_tier"]

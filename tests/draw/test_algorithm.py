@@ -85,7 +85,6 @@ def test_invariants(scenario):
     with tempfile.TemporaryDirectory() as d:
         lp, regs, filters = build(Path(d), entities, inspectors, conflicts, items)
     res = algorithm.run(lp.plan, filters, regs, history, seed)
-    ent = {r[0]: r for r in entities}
     ins = {r[0]: r for r in inspectors}
     conflict_pairs = {(c[0], c[1]) for c in conflicts}
     plan_counts: Counter = Counter()

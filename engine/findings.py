@@ -11,7 +11,7 @@ function calls.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -56,6 +56,10 @@ def objects(values) -> np.ndarray:
 class FindingBatch:
     """Findings of one code on ``rows``; every per-finding value is aligned with ``rows``.
 
+    Messages are given as ``message_zh``/``message_en`` lists, or deferred as a
+    ``texts`` function returning both, so that building a hundred thousand
+    sentences runs in the parallel write phase rather than before it.
+
     ``expected`` and ``actual`` map a key to a numpy array (one value per
     finding) or to any other value, shared by the whole batch.  ``category`` overrides the code's default
     where the direction decides it (a fine above its tier is overreach, below it
@@ -67,11 +71,18 @@ class FindingBatch:
     facts: Sequence[str]
     expected: dict
     actual: dict
-    message_zh: Sequence[str]
-    message_en: Sequence[str]
     citations: list[dict]
+    message_zh: Sequence[str] | None = None
+    message_en: Sequence[str] | None = None
+    texts: Callable[[], tuple[Sequence[str], Sequence[str]]] | None = None
     category: np.ndarray | None = None
     event_date: np.ndarray | None = None
+
+    def messages(self) -> tuple[Sequence[str], Sequence[str]]:
+        """(Chinese, English) message per finding; built now if the check deferred them to ``texts``."""
+        if self.message_zh is None:
+            self.message_zh, self.message_en = self.texts()
+        return self.message_zh, self.message_en
 
     def __len__(self):
         return len(self.rows)
@@ -80,11 +91,11 @@ class FindingBatch:
         """The findings where ``mask`` is true (mask aligned with rows)."""
         def cut(v):
             return v[mask] if isinstance(v, np.ndarray) else v
+        zh, en = self.messages()
         return replace(self, rows=self.rows[mask],
                        expected={k: cut(v) for k, v in self.expected.items()},
                        actual={k: cut(v) for k, v in self.actual.items()},
-                       message_zh=list(objects(self.message_zh)[mask]),
-                       message_en=list(objects(self.message_en)[mask]),
+                       message_zh=list(objects(zh)[mask]), message_en=list(objects(en)[mask]), texts=None,
                        category=None if self.category is None else self.category[mask],
                        event_date=None if self.event_date is None else self.event_date[mask])
 

@@ -101,6 +101,7 @@ def finding_lines(ev, b) -> bytes:
     """One batch of findings as JSON Lines in the findings.jsonl contract (order of keys included)."""
     code = CODES[b.code]
     n, rows = len(b), b.rows
+    zh, en = b.messages()
     category = fragment(pa.array(b.category.astype(str))) if b.category is not None else constant(code.category)
     event = b.event_date if b.event_date is not None else ev.column("decision_date")[rows]
     facts = obj([(f, fragment(_record_values(ev, f, rows))) for f in b.facts], n)
@@ -109,8 +110,8 @@ def finding_lines(ev, b) -> bytes:
         ("code", constant(b.code)),
         ("category", category),
         ("severity", constant(code.severity)),
-        ("message_zh", fragment(pa.array([f"【{code.zh}】{m}" for m in b.message_zh], type=pa.string()))),
-        ("message_en", fragment(pa.array([f"[{code.en}] {m}" for m in b.message_en], type=pa.string()))),
+        ("message_zh", fragment(pa.array([f"【{code.zh}】{m}" for m in zh], type=pa.string()))),
+        ("message_en", fragment(pa.array([f"[{code.en}] {m}" for m in en], type=pa.string()))),
         ("citations", constant(b.citations)),
         ("facts", facts),
         ("expected", obj([(k, _values(v, n)) for k, v in b.expected.items()], n)),

@@ -179,3 +179,18 @@ def test_review_without_fork_gives_the_same_files(tmp_path, monkeypatch):
     monkeypatch.setenv("ZHUNSHENG_NO_FORK", "1")
     b = run_review(tmp_path / "nofork", SAMPLE)
     assert a[0] == b[0] and a[1] == b[1]
+
+
+def test_deferred_messages_belong_to_their_own_findings(review, base_record):
+    """Messages are built late, per batch: each must still name its own provision and amounts."""
+    from engine.results import finding_rows
+    recs = [
+        {**base_record, "case_id": "F", "goods_value": 8000, "fine": 120000},
+        {**base_record, "case_id": "P", "violation_code": "PVR-7", "illegal_gain": 1000, "confiscated_gain": 1000,
+         "fine": 6000, "sanctions": ""},
+        {**base_record, "case_id": "G", "goods_value": 30000, "fine": 700000},
+    ]
+    rows = {f["case_id"]: f for f in finding_rows(review(recs)) if f["code"] == "penalty.above_statutory_max"}
+    assert "FSL-124-1" in rows["F"]["message_zh"] and "120,000元" in rows["F"]["message_zh"]
+    assert "PVR-7" in rows["P"]["message_zh"] and "6,000元" in rows["P"]["message_zh"]
+    assert "600,000元" in rows["G"]["message_zh"] and "700,000元" in rows["G"]["message_zh"]

@@ -83,41 +83,46 @@ def fine_range(ev):
     inside = ok & ~no_fine_lawful & ~above & ~below & ~zero_ok
     outside = inside & ~T.in_allowed_tier(fine, ev.tiers, ev.bounds, TOL)
 
+    # Messages are built only when the findings are written (in parallel with the cases report):
+    # each ``texts`` function binds its batch through default arguments.
     for entry, rows in by_branch(ev, np.flatnonzero(above)):
-        rng, fines = _range_text(ev, entry, rows), yuans(fine[rows])
-        no_fine = entry[2].model.fine is None
+        def texts(entry=entry, rows=rows):
+            rng, fines = _range_text(ev, entry, rows), yuans(fine[rows])
+            no_fine = entry[2].model.fine is None
+            return ([f"罚款{f}超过{label(entry)}的法定幅度（{r}）" for f, r in zip(fines, rng)],
+                    [f"fine {f:,.2f} yuan exceeds the statutory range of {entry[0].id} "
+                     + ("(no fine lawful on these facts)" if no_fine else f"({a:,.2f}–{b:,.2f} yuan)")
+                     for f, a, b in zip(fine[rows].tolist(), lo[rows].tolist(), hi[rows].tolist())])
         yield FindingBatch(
             "penalty.above_statutory_max", rows, facts=branch_fields(entry, "fine"),
-            expected=_range(ev, rows), actual={"fine": fine[rows]},
-            message_zh=[f"罚款{f}超过{label(entry)}的法定幅度（{r}）" for f, r in zip(fines, rng)],
-            message_en=[f"fine {f:,.2f} yuan exceeds the statutory range of {entry[0].id} "
-                        + ("(no fine lawful on these facts)" if no_fine else f"({a:,.2f}–{b:,.2f} yuan)")
-                        for f, a, b in zip(fine[rows].tolist(), lo[rows].tolist(), hi[rows].tolist())],
+            expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,
             citations=cites(entry[2].citation))
 
     for entry, rows in by_branch(ev, np.flatnonzero(below)):
-        rng, fines = _range_text(ev, entry, rows), yuans(fine[rows])
+        def texts(entry=entry, rows=rows):
+            rng, fines = _range_text(ev, entry, rows), yuans(fine[rows])
+            return ([f"罚款{f}低于{label(entry)}的法定最低额（{r}），且无依法从轻或者减轻处罚的情节"
+                     for f, r in zip(fines, rng)],
+                    [f"fine {f:,.2f} yuan is below the statutory minimum {a:,.2f} yuan of {entry[0].id} "
+                     "with no mitigating ground (Arts. 30–32)" for f, a in zip(fine[rows].tolist(), lo[rows].tolist())])
         yield FindingBatch(
             "penalty.below_statutory_min", rows, facts=branch_fields(entry, "fine", "factors"),
-            expected=_range(ev, rows), actual={"fine": fine[rows]},
-            message_zh=[f"罚款{f}低于{label(entry)}的法定最低额（{r}），且无依法从轻或者减轻处罚的情节"
-                        for f, r in zip(fines, rng)],
-            message_en=[f"fine {f:,.2f} yuan is below the statutory minimum {a:,.2f} yuan of {entry[0].id} "
-                        "with no mitigating ground (Arts. 30–32)" for f, a in zip(fine[rows].tolist(), lo[rows].tolist())],
+            expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,
             citations=cites(entry[2].citation, apl(32)))
 
     for entry, rows in by_branch(ev, np.flatnonzero(outside)):
-        names = _tier_names(ev, rows)
-        fines, lmin, lmax = yuans(fine[rows]), yuans(ev.lawful_min[rows]), yuans(ev.lawful_max[rows])
-        en_names = [", ".join(T.TIER_EN[t] for t in n) for n in names]
+        def texts(rows=rows):
+            names = _tier_names(ev, rows)
+            fines, lmin, lmax = yuans(fine[rows]), yuans(ev.lawful_min[rows]), yuans(ev.lawful_max[rows])
+            en_names = [", ".join(T.TIER_EN[t] for t in n) for n in names]
+            return ([f"罚款{f}在法定幅度内，但不在情节所对应的裁量阶次（{'、'.join(n)}：{a}–{b}）内"
+                     for f, n, a, b in zip(fines, names, lmin, lmax)],
+                    [f"fine {f:,.2f} yuan is within the statutory range but outside the tier(s) the facts "
+                     f"allow ({n}: {a:,.2f}–{b:,.2f} yuan)" for f, n, a, b in
+                     zip(fine[rows].tolist(), en_names, ev.lawful_min[rows].tolist(), ev.lawful_max[rows].tolist())])
         yield FindingBatch(
             "penalty.outside_tier", rows, facts=branch_fields(entry, "fine", "factors", "harm"),
-            expected=_range(ev, rows), actual={"fine": fine[rows]},
-            message_zh=[f"罚款{f}在法定幅度内，但不在情节所对应的裁量阶次（{'、'.join(n)}：{a}–{b}）内"
-                        for f, n, a, b in zip(fines, names, lmin, lmax)],
-            message_en=[f"fine {f:,.2f} yuan is within the statutory range but outside the tier(s) the facts "
-                        f"allow ({n}: {a:,.2f}–{b:,.2f} yuan)" for f, n, a, b in
-                        zip(fine[rows].tolist(), en_names, ev.lawful_min[rows].tolist(), ev.lawful_max[rows].tolist())],
+            expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,
             citations=cites(entry[2].citation, citation(APL, 34, entry[0].model.benchmark)),
             category=np.where(fine[rows] > ev.lawful_max[rows] + TOL, "overreach", "leniency"))
 

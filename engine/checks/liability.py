@@ -93,12 +93,13 @@ def double_fine(ev):
     has_act, has_party = act >= 0, party >= 0
     by_party = (party.astype(np.int64) * (len(codes_u) + 1) + code + 1) * (len(days_u) + 1) + day + 1
     key = np.where(has_act, -1 - act.astype(np.int64), by_party)
-    usable = fined & (has_act | has_party)
-    sub = pd.DataFrame({"key": key[usable], "date": ev.column("decision_date")[usable],
-                        "row": ev.column("__row__")[usable], "pos": np.flatnonzero(usable)})
-    sub = sub[sub["key"].duplicated(keep=False).to_numpy()]
-    if sub.empty:
+    usable = np.flatnonzero(fined & (has_act | has_party))
+    dup = pd.Series(key[usable]).duplicated(keep=False).to_numpy()
+    if not dup.any():
         return
+    pos = usable[dup]          # only rows that share their act with another fined row
+    sub = pd.DataFrame({"key": key[pos], "date": ev.column("decision_date")[pos],
+                        "row": ev.column("__row__")[pos], "pos": pos})
     sub = sub.sort_values(["key", "date", "row"])
     later = sub["key"].duplicated(keep="first").to_numpy()
     ids = dict(zip(sub["pos"].tolist(), ev._take("case_id", sub["pos"].to_numpy()).tolist()))

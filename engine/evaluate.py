@@ -35,7 +35,6 @@ class Evaluation:
     provision_idx: np.ndarray = None    # int: index into provision_ids, -1 for none
     provision_ids: list = None
     branch_key: np.ndarray = None       # -1 where no branch
-    version_from: np.ndarray = None     # object: 'YYYY-MM-DD' or None
     lo: np.ndarray = None               # statutory range in yuan
     hi: np.ndarray = None
     lo_m: np.ndarray = None
@@ -129,7 +128,6 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     ev.branch_key = np.full(n, -1, dtype=np.int64)
     ev.lo, ev.hi, ev.lo_m, ev.hi_m, ev.base = (np.full(n, np.nan) for _ in range(5))
     ev.no_provision = np.zeros(n, dtype=bool)
-    ev.version_from = np.full(n, None, dtype=object)
     light = np.full(n, float(ruleset.value("tier_light_upto")))
     heavy = np.full(n, float(ruleset.value("tier_heavy_from")))
 
@@ -161,8 +159,6 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
                 keys = {ev.table.key(cp, v, b) for b in v.branches}
                 vm[idx] = np.isin(res.branch_key, list(keys))
                 light[vm], heavy[vm] = float(v.model.tier_split.light_upto), float(v.model.tier_split.heavy_from)
-    for k, (cp, v, b) in enumerate(ev.table.entries):
-        ev.version_from[ev.branch_key == k] = v.valid_from.isoformat()
 
     ev.fine = np.nan_to_num(frame["fine"].to_numpy(dtype=float), nan=0.0)
     ev.flags = T.factor_flags(ev)
@@ -173,7 +169,6 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     no_range = np.isnan(ev.hi)
     ev.lawful_min[no_range] = np.nan
     ev.lawful_max[no_range] = np.nan
-    # 减轻 below a minimum of 0 is no range at all: report 从轻 etc. only
     from engine.checks import CHECKS
     for check in CHECKS:
         for batch in check(ev):

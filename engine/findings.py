@@ -109,11 +109,9 @@ class FindingSet:
             self.batches.append(batch)
 
     def codes_per_row(self, n: int) -> list[list[str]]:
-        out: list[list[str]] = [[] for _ in range(n)]
-        for b in self.batches:
-            for r in b.rows:
-                out[r].append(b.code)
-        return [sorted(set(c)) for c in out]
+        """Sorted codes for every row, ``[]`` where there are none."""
+        by_row = self.codes_by_row()
+        return [by_row.get(i, []) for i in range(n)]
 
     def codes_by_row(self) -> dict[int, list[str]]:
         """Sorted codes of each row that has findings (rows without findings are absent)."""

@@ -60,8 +60,8 @@ def _arrow_column(ev, name: str) -> pa.Array:
     from engine.types import FieldType
     col = BY_NAME.get(name)
     series = ev.frame[name]
-    if col is not None and col.type == FieldType.LIST and not isinstance(series.dtype, pd.CategoricalDtype):
-        arr = _split_text_lists(series)
+    if name == "officers" and ev.records.officer_lists is not None:
+        arr = ev.records.officer_lists
     elif col is not None and col.type == FieldType.LIST:
         arr = split_lists(series)
     elif series.dtype.kind == "M":
@@ -76,20 +76,6 @@ def _arrow_column(ev, name: str) -> pa.Array:
         arr = arr.combine_chunks()
     cache[name] = arr
     return arr
-
-
-def _split_text_lists(series: pd.Series) -> pa.ListArray:
-    """``;a;b;`` text (free ids such as officers) split into lists by Arrow, "" as the empty list."""
-    import pyarrow.compute as pc
-    arr = pa.array(series.fillna(""), type=pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    parts = pc.split_pattern(pc.utf8_trim(arr, ";"), ";")
-    blank = pc.equal(arr, "").to_numpy(zero_copy_only=False)
-    lengths = np.where(blank, 0, pc.list_value_length(parts).to_numpy(zero_copy_only=False))
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-    values = pc.list_flatten(parts.filter(pa.array(~blank)))
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
 def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:

@@ -36,10 +36,6 @@ def review_frame(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date,
     return ev
 
 
-def review_files(paths, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCalendar) -> Evaluation:
-    return review_frame(read_inputs(paths), ruleset, as_of, calendar)
-
-
 def _in_parallel(child_job, parent_job):
     """Run two independent report writers at once on the two cores.
 

@@ -20,7 +20,6 @@ NONE, MITIGATED, LIGHT, ORDINARY, HEAVY = 1, 2, 4, 8, 16
 TIER_BITS = {"不予处罚": NONE, "减轻处罚": MITIGATED, "从轻处罚": LIGHT, "一般处罚": ORDINARY, "从重处罚": HEAVY}
 TIER_EN = {"不予处罚": "no penalty", "减轻处罚": "mitigated", "从轻处罚": "lighter", "一般处罚": "ordinary",
            "从重处罚": "heavier"}
-PUNISHING = MITIGATED | LIGHT | ORDINARY | HEAVY
 
 
 def factor_flags(ev) -> dict[str, np.ndarray]:

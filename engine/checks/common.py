@@ -51,10 +51,6 @@ def iso(dates) -> np.ndarray:
     return text
 
 
-def nums(values) -> np.ndarray:
-    return np.asarray(values, dtype=float)
-
-
 def by_branch(ev, rows: np.ndarray):
     """Split row positions by the (provision, version, branch) applied: facts and citations follow the branch."""
     keys = ev.branch_key[rows]

@@ -19,25 +19,14 @@ def list_array(codes: np.ndarray, uniques: list[list[str]]) -> pa.DictionaryArra
     return pa.DictionaryArray.from_arrays(pa.array(indices), dictionary)
 
 
-def split_lists(strings, rows=None) -> pa.ListArray:
-    """A column of ``;a;b;`` strings (the records' list encoding) as an Arrow list column.
-
-    A Categorical column (what record validation produces) is split once per
-    category actually used by ``rows``, never per row.
-    """
-    import pandas as pd
-    if isinstance(strings, pd.Series) and isinstance(strings.dtype, pd.CategoricalDtype):
-        codes, categories = strings.cat.codes.to_numpy(), strings.cat.categories
-        if rows is not None:
-            codes = codes[rows]
-        used, inverse = np.unique(codes, return_inverse=True)
-        names = iter(categories.take(used[used >= 0]).tolist())
-        lists = [[] if c < 0 else [x for x in str(next(names)).split(";") if x] for c in used.tolist()]
-        return list_array(inverse.reshape(-1), lists)
-    if rows is not None:
-        strings = strings.iloc[rows] if isinstance(strings, pd.Series) else np.asarray(strings, dtype=object)[rows]
-    codes, uniques = pd.factorize(pd.Series(strings).fillna(""))
-    return list_array(codes, [[x for x in str(u).split(";") if x] for u in uniques])
+def split_lists(strings) -> pa.DictionaryArray:
+    """A Categorical column of ``;a;b;`` strings (how validation stores code lists) as an Arrow
+    list column, each category split once, never each row."""
+    codes, categories = strings.cat.codes.to_numpy(), strings.cat.categories
+    used, inverse = np.unique(codes, return_inverse=True)
+    names = iter(categories.take(used[used >= 0]).tolist())
+    lists = [[] if c < 0 else [x for x in str(next(names)).split(";") if x] for c in used.tolist()]
+    return list_array(inverse.reshape(-1), lists)
 
 
 def nullable(values: np.ndarray, type_=None) -> pa.Array:

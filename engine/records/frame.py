@@ -66,6 +66,7 @@ class Records:
     rejections: Rejections
     extra_columns: list[str]
     officer_count: np.ndarray
+    officer_lists: object = None  # Arrow list column of the ids as recorded (None: no officers column)
 
 
 def canonical_headers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,12 +99,11 @@ class Parsed:
             errors, codes = self.errors, self.codes
             rej.add(bad, lambda e: e, _RowLookup(codes, errors))
 
-    def categorical(self, categories_from=None) -> pd.Categorical:
+    def categorical(self) -> pd.Categorical:
         """Rows as a Categorical over the distinct results: comparisons and isin stay vectorized."""
-        res = [r if r is not None else None for r in self.results]
-        cats = list(dict.fromkeys(r for r in res if r is not None))
+        cats = list(dict.fromkeys(r for r in self.results if r is not None))
         pos = {c: i for i, c in enumerate(cats)}
-        remap = np.array([pos[r] if r is not None else -1 for r in res] + [-1], dtype=np.int64)
+        remap = np.array([pos[r] if r is not None else -1 for r in self.results] + [-1], dtype=np.int64)
         return pd.Categorical.from_codes(remap[self.codes], categories=cats)
 
 
@@ -203,15 +203,10 @@ def _list_column(series: pd.Series, col: Column, rej: Rejections):
     aliases = col.aliases
 
     def parse(v):
-        text = str(v)
-        if not aliases:  # free identifiers (officer ids): split and de-duplicate, nothing to look up
-            items = [i for i in dict.fromkeys(x.strip() for x in (
-                _LIST_SPLIT.split(text) if _OTHER_SEPARATORS.search(text) else text.split(";"))) if i]
-            return (";" + ";".join(items) + ";" if items else "", len(items)), None
-        items = [i.strip() for i in _LIST_SPLIT.split(text) if i.strip()]
+        items = [i.strip() for i in _LIST_SPLIT.split(str(v)) if i.strip()]
         out, unknown = [], []
         for i in items:
-            code = aliases.get(i, aliases.get(i.lower())) if aliases else i
+            code = aliases.get(i, aliases.get(i.lower()))
             if code is None:
                 unknown.append(i)
             elif code not in out:
@@ -246,7 +241,8 @@ def _absent(col: Column, n: int):
 
 
 def _officers(series: pd.Series):
-    """Officer ids: separators normalized, and the number of *distinct* ids per row.
+    """Officer ids: separators normalized, the ids of each row as an Arrow list (what reports show),
+    and the number of *distinct* ids per row (what Art. 42 counts).
 
     Vectorized with Arrow for the common shapes (one or two ids); rows with
     three or more ids are de-duplicated in Python.
@@ -274,7 +270,10 @@ def _officers(series: pd.Series):
         ids = [x for x in dict.fromkeys(parts[int(i)].as_py()) if x]
         count[i] = len(ids)
     canon = pd.Series(canon, dtype="str").where(count > 0, "")
-    return canon, count
+    lengths = np.where(blank, 0, pc.fill_null(pc.list_value_length(parts), 0).to_numpy(zero_copy_only=False))
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    lists = pa.ListArray.from_arrays(pa.array(offsets), pc.list_flatten(parts.filter(pa.array(~blank))))
+    return canon, count, lists
 
 
 def normalize(raw: pd.DataFrame) -> Records:
@@ -286,13 +285,14 @@ def normalize(raw: pd.DataFrame) -> Records:
     rej = Rejections(n)
     out = {}
     officer_count = np.zeros(n, dtype=np.int64)
+    officer_lists = None
     for col in COLUMNS:
         if col.name not in frame.columns:
             out[col.name] = _absent(col, n)
             continue
         series = frame[col.name]
         if col.name == "officers":
-            out[col.name], officer_count = _officers(series)
+            out[col.name], officer_count, officer_lists = _officers(series)
             continue
         if col.type == T.DATE:
             out[col.name] = _date_column(series, col, rej)
@@ -341,7 +341,7 @@ def normalize(raw: pd.DataFrame) -> Records:
     rej.add(ve < vd, "violation_end_date (违法行为终了日期) is before violation_date")
     rej.add(fd > dd, "filed_date (立案日期) is after decision_date (处罚决定日期)")
     rej.add(disc < vd, "discovered_date (发现日期) is before violation_date")
-    return Records(typed, rej, extras, officer_count)
+    return Records(typed, rej, extras, officer_count, officer_lists)
 
 
 def _already_bad(rej: Rejections, miss: np.ndarray, name: str) -> np.ndarray:

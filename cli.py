@@ -62,7 +62,10 @@ pass_ctx = click.make_pass_decorator(Context)
 class LazyGroup(click.Group):
     """Subcommands imported only when used: ``review`` should not pay for the draw ledger's database stack."""
 
-    lazy = {"draw": ("engine.draw.commands", "draw")}
+    lazy = {"draw": ("engine.draw.commands", "draw"),
+            "catalog": ("engine.catalog.commands", "catalog"),
+            "accountability": ("engine.accountability.commands", "accountability"),
+            "watch": ("engine.watch.commands", "watch")}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))

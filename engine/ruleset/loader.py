@@ -21,7 +21,7 @@ from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
 from engine.types import FieldType
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
-SKIP_DIRS = {"calendar", "accountability"}
+SKIP_DIRS = {"calendar", "accountability", "catalog"}
 _ADAPTER = TypeAdapter(RuleFile)
 
 

@@ -1,0 +1,513 @@
+"""The approval-catalogue clean-up audit: read, validate column-wise, judge every row, write reports.
+
+Public API (used by ``review --catalog`` too):
+
+    raw = read_catalog(path)                       # the file as read, plus ``__row__``
+    result = audit_catalog(raw, as_of, rules_dir)  # CatalogAudit: rows, retained, rejected, summary
+    write_audit(result, out_dir, excel=None)       # audit.jsonl/.csv, retained.csv, rejected.csv, summary.json
+
+Every row is either rejected (a cell cannot be read, a required fact is
+missing, a duplicate, limits out of order ...) or judged: ``retain`` when no
+clean-up reason applies, ``cancel`` with every reason that does.  The reasons
+and their conditions come from ``rules/catalog/cleanup.yaml``; nothing here
+knows a basis level or a reason code by name.  All checks run over whole
+columns; cell parsing runs once per distinct value (``pd.factorize``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.catalog.rules import CleanupRules, load_cleanup
+from engine.catalog.schema import BY_NAME, COLUMNS, LIMITS, REQUIRED, ROW_KINDS, ZH, Column, header_name
+from engine.errors import InputError
+from engine.io.readers import ROW, SOURCE, read_table
+from engine.types import FieldType as T
+
+JSON_ERROR = "__json_error__"
+KIND_ZH = {"item": "事项本身", "precondition": "前置条件", "intermediary": "中介服务"}
+VERDICT_ZH = {"retain": "保留", "cancel": "取消"}
+_TRUE = {"true", "t", "1", "1.0", "yes", "y", "是", "有", "√"}
+_FALSE = {"false", "f", "0", "0.0", "no", "n", "否", "无", ""}
+_DATE_FORMS = (
+    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+@dataclass
+class CatalogAudit:
+    """The judged catalogue.
+
+    ``rows``: every row that was judged (not rejected), in input order: the
+    canonical typed columns (dates datetime64 at day precision with NaT, bools
+    bool, limits float with NaN, text object with None), extra input columns as
+    read, ``__row__``, ``row_kind`` (item/precondition/intermediary),
+    ``verdict`` (retain/cancel), ``reasons`` (list of codes), ``citations``
+    (list of dicts) and ``item_cancelled`` (the row's item row was cancelled).
+    ``retained`` is the retained subset of ``rows``; ``rejected`` has ``row``,
+    ``item_code``, ``reason``; ``summary`` the counts (summary.json).
+    """
+    rows: pd.DataFrame
+    retained: pd.DataFrame
+    rejected: pd.DataFrame
+    summary: dict
+    as_of: dt.date
+    rules: CleanupRules
+    raw: pd.DataFrame = field(repr=False)          # the input as read (retained.csv comes from it)
+    input_columns: list = field(default_factory=list)
+    positions: np.ndarray = field(default=None, repr=False)  # rows' positions in ``raw``
+
+    @property
+    def retained_raw(self) -> pd.DataFrame:
+        """The retained rows as given: the input's own columns and cell values (the list to publish)."""
+        pos = self.positions[(self.rows["verdict"] == "retain").to_numpy()]
+        return self.raw.iloc[pos][self.input_columns].reset_index(drop=True)
+
+
+# -- reading ------------------------------------------------------------------------------------
+def read_catalog(path) -> pd.DataFrame:
+    """The catalogue file as read (CSV UTF-8/BOM/GBK, Excel, Parquet, JSON Lines) with ``__row__``."""
+    return read_table(Path(path))
+
+
+# -- cell parsing (once per distinct value) -------------------------------------------------------
+class _Rejections:
+    def __init__(self, n: int):
+        self.mask = np.zeros(n, dtype=bool)
+        self.reasons: dict[int, list[str]] = {}
+
+    def add(self, mask: np.ndarray, reason, values=None):
+        idx = np.flatnonzero(mask)
+        self.mask[idx] = True
+        for i in idx:
+            self.reasons.setdefault(int(i), []).append(reason(values[i]) if callable(reason) else reason)
+
+    def text(self, i: int) -> str:
+        return "; ".join(self.reasons.get(int(i), []))
+
+
+def _distinct(series: pd.Series, parse):
+    """Parse each distinct non-missing value once; returns (codes, results, errors) with code -1 = missing."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parsed = [parse(u) for u in np.asarray(uniques, dtype=object).tolist()]
+    return codes, [p[0] for p in parsed], [p[1] for p in parsed]
+
+
+def _report(rej: _Rejections, codes: np.ndarray, errors: list, col: Column):
+    bad_u = np.array([e is not None for e in errors] + [False], dtype=bool)
+    bad = bad_u[codes]
+    if bad.any():
+        rej.add(bad, lambda c: f"{col.name} ({col.zh}): {errors[c]}", codes)
+
+
+def _text_value(v):
+    if isinstance(v, float) and v.is_integer():   # Parquet/Excel numbers used as codes
+        v = int(v)
+    t = str(v).strip()
+    return (t or None), None
+
+
+def _text_column(series: pd.Series) -> np.ndarray:
+    codes, results, _ = _distinct(series, _text_value)
+    return np.array(results + [None], dtype=object)[codes]
+
+
+def _code_column(series: pd.Series, col: Column, rej: _Rejections) -> np.ndarray:
+    table = col.code_of()
+
+    def parse(v):
+        t = _text_value(v)[0]
+        if t is None:
+            return None, None
+        code = table.get(t) or table.get(t.lower())
+        if code is None:
+            return None, f"unknown value '{t}' (allowed: {', '.join(col.codes)})"
+        return code, None
+    codes, results, errors = _distinct(series, parse)
+    _report(rej, codes, errors, col)
+    return np.array(results + [None], dtype=object)[codes]
+
+
+def _bool_column(series: pd.Series, col: Column, rej: _Rejections) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=bool, na_value=False)
+
+    def parse(v):
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v), None
+        t = str(v).strip().lower()
+        if t in _TRUE:
+            return True, None
+        if t in _FALSE:
+            return False, None
+        return False, f"not yes/no: '{v}' (use true/false, 是/否, 1/0 or Y/N)"
+    codes, results, errors = _distinct(series, parse)
+    _report(rej, codes, errors, col)
+    return np.array(results + [False], dtype=bool)[codes]
+
+
+def _parse_date(v):
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return np.datetime64(v.date(), "D"), None
+    if isinstance(v, dt.date):
+        return np.datetime64(v, "D"), None
+    t = str(v).strip()
+    if not t:
+        return np.datetime64("NaT", "D"), None
+    for rx in _DATE_FORMS:
+        m = rx.match(t)
+        if m:
+            try:
+                return np.datetime64(dt.date(int(m[1]), int(m[2]), int(m[3])), "D"), None
+            except ValueError:
+                return np.datetime64("NaT", "D"), f"not a calendar date: '{t}'"
+    return np.datetime64("NaT", "D"), f"not a date: '{t}' (use 2024-03-05 or 2024年3月5日)"
+
+
+def _date_column(series: pd.Series, col: Column, rej: _Rejections) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.to_numpy().astype("datetime64[D]")
+    codes, results, errors = _distinct(series, _parse_date)
+    _report(rej, codes, errors, col)
+    return np.array(results + [np.datetime64("NaT", "D")], dtype="datetime64[D]")[codes]
+
+
+def _limit_column(series: pd.Series, col: Column, rej: _Rejections) -> np.ndarray:
+    """Working days: a whole number ≥ 0 (``20``, ``20.0``, ``20天``/``20个工作日`` read too); empty = NaN."""
+    def parse(v):
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            x = float(v)
+        else:
+            t = re.sub(r"\s+", "", str(v)).removesuffix("个工作日").removesuffix("工作日").removesuffix("天")
+            if not t:
+                return np.nan, None
+            try:
+                x = float(t)
+            except ValueError:
+                return np.nan, f"not a number of working days: '{v}'"
+        if np.isnan(x):
+            return np.nan, None
+        if x < 0 or not float(x).is_integer():
+            return np.nan, f"working days must be a whole number ≥ 0, not {v}"
+        return x, None
+    codes, results, errors = _distinct(series, parse)
+    _report(rej, codes, errors, col)
+    return np.array(results + [np.nan], dtype=float)[codes]
+
+
+def _absent(col: Column, n: int):
+    if col.type == T.DATE:
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    if col.type == T.NUMBER:
+        return np.full(n, np.nan)
+    if col.type == T.BOOL:
+        return np.zeros(n, dtype=bool)
+    return np.full(n, None, dtype=object)
+
+
+# -- normalizing -----------------------------------------------------------------------------------
+def _canonical_columns(raw: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
+    """input column -> canonical name for known headers (English or Chinese), and the extra columns."""
+    mapping, seen, extras = {}, {}, []
+    for c in raw.columns:
+        if c in (ROW, SOURCE, JSON_ERROR):
+            continue
+        name = header_name(c)
+        if name is None:
+            extras.append(c)
+            continue
+        if name in seen:
+            raise InputError(f"columns '{seen[name]}' and '{c}' both give {name} ({ZH[name]})")
+        seen[name], mapping[c] = c, name
+    missing = [n for n in REQUIRED if n not in seen]
+    if missing:
+        raise InputError("the catalogue has no column for " + ", ".join(f"{n} ({ZH[n]})" for n in missing)
+                         + f"; columns found: {', '.join(map(str, (c for c in raw.columns if c not in (ROW, SOURCE))))}")
+    return mapping, extras
+
+
+def _normalize(raw: pd.DataFrame) -> tuple[pd.DataFrame, _Rejections, list[str]]:
+    raw = raw.reset_index(drop=True)
+    mapping, extras = _canonical_columns(raw)
+    by_name = {v: k for k, v in mapping.items()}
+    n = len(raw)
+    rej = _Rejections(n)
+    out = {}
+    for col in COLUMNS:
+        if col.name not in by_name:
+            out[col.name] = _absent(col, n)
+            continue
+        s = raw[by_name[col.name]]
+        if col.codes:
+            out[col.name] = _code_column(s, col, rej)
+        elif col.type == T.STRING:
+            out[col.name] = _text_column(s)
+        elif col.type == T.BOOL:
+            out[col.name] = _bool_column(s, col, rej)
+        elif col.type == T.DATE:
+            out[col.name] = _date_column(s, col, rej)
+        elif col.name in LIMITS:
+            out[col.name] = _limit_column(s, col, rej)
+        else:  # pragma: no cover - every column type is handled above
+            raise AssertionError(col)
+    typed = pd.DataFrame({k: (_object_text(v) if v.dtype == object else v) for k, v in out.items()})
+    for c in extras:
+        typed[c] = raw[c].to_numpy()
+    typed[ROW] = raw[ROW].to_numpy() if ROW in raw.columns else np.arange(1, n + 1)
+    if JSON_ERROR in raw.columns:
+        err = raw[JSON_ERROR].to_numpy(dtype=object)
+        rej.add(pd.notna(err), lambda e: e, err)
+    return typed, rej, extras
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind == "M":
+        return np.isnat(values)
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    return pd.isna(values)
+
+
+# -- the audit ---------------------------------------------------------------------------------------
+def audit_catalog(raw: pd.DataFrame, as_of: dt.date, rules_dir: Path | None = None,
+                  rules: CleanupRules | None = None) -> CatalogAudit:
+    """Judge every catalogue row against the clean-up rules in force (``rules_dir``/catalog/cleanup.yaml)."""
+    rules = rules or load_cleanup(rules_dir)
+    typed, rej, extras = _normalize(raw)
+    n = len(typed)
+    cols = {c.name: typed[c.name].to_numpy() for c in COLUMNS}
+
+    # required facts: a cell already reported unreadable is not also "missing"
+    for name in REQUIRED:
+        miss = _missing(cols[name])
+        already = np.array([any(r.startswith(name + " (") for r in rej.reasons.get(int(i), []))
+                            for i in np.flatnonzero(miss)], dtype=bool)
+        idx = np.flatnonzero(miss)
+        mask = np.zeros(n, dtype=bool)
+        mask[idx[~already] if len(idx) else idx] = True
+        rej.add(mask, f"{name} ({ZH[name]}) is missing")
+
+    item_row = _missing(cols["precondition_code"])
+    kind = np.where(item_row, "item", np.where(cols["is_intermediary"], "intermediary", "precondition"))
+    rej.add(item_row & cols["is_intermediary"],
+            "an item row (no precondition_code 前置条件编码) cannot be an intermediary service (是否中介服务)")
+    st, cm = cols["statutory_limit_wd"], cols["committed_limit_wd"]
+    with np.errstate(invalid="ignore"):
+        over = cm > st
+    rej.add(over, lambda i: (f"committed_limit_wd (承诺时限) {cm[i]:g} is longer than statutory_limit_wd "
+                             f"(法定时限) {st[i]:g} working days"), np.arange(n))
+    vf, vt = cols["valid_from"], cols["valid_to"]
+    rej.add(vt < vf, "valid_to (有效期止) is before valid_from (有效期起)")
+    _reject_duplicates(typed, cols, rej)
+
+    frame = _expression_frame(typed, cols, rules, as_of)
+    masks = {k: kind == k for k in ROW_KINDS}
+    for t in rules.triggers:
+        if t.requires is None:
+            continue
+        fields, cond = t.requires
+        scope = masks[t.kind] & cond.evaluate(frame)
+        for f in fields:
+            rej.add(scope & _missing(cols[f]),
+                    f"{f} ({ZH[f]}) is missing: {t.code} needs it ({'; '.join(c.short() for c in t.citations)})")
+
+    ok = ~rej.mask
+    bits = np.zeros(n, dtype=np.int64)
+    for ti, t in enumerate(rules.triggers):
+        hit = masks[t.kind] & ok & np.asarray(t.condition.evaluate(frame), dtype=bool)
+        bits[hit] |= np.int64(1) << ti
+    # a cancelled item row cancels every row of its item (with the item's reasons)
+    codes = cols["item_code"]
+    cancelled_items = ok & item_row & (bits != 0)
+    item_bits = pd.Series(bits[cancelled_items], index=codes[cancelled_items])
+    inherit = pd.Series(codes).map(item_bits).to_numpy(dtype=float, na_value=0.0).astype(np.int64)
+    inherit[item_row | ~ok] = 0
+    total = bits | inherit
+
+    keep = np.flatnonzero(ok)
+    rows = typed.iloc[keep].reset_index(drop=True)
+    rows.insert(len(COLUMNS), "row_kind", kind[keep])
+    t_keep = total[keep]
+    uniq, inv = np.unique(t_keep, return_inverse=True)
+    labels = [_combination(rules, int(u)) for u in uniq]
+    rows["verdict"] = np.where(t_keep != 0, "cancel", "retain")
+    rows["reasons"] = [list(labels[i][0]) for i in inv]
+    rows["citations"] = [[dict(c) for c in labels[i][1]] for i in inv]
+    rows["item_cancelled"] = inherit[keep] != 0
+    for c in COLUMNS:  # text as object with None (not pandas' string dtype with NaN)
+        if c.type == T.STRING:
+            rows[c.name] = _object_text(cols[c.name][keep])
+
+    bad = np.flatnonzero(rej.mask)
+    rejected = pd.DataFrame({"row": typed[ROW].to_numpy()[bad],
+                             "item_code": _object_text(codes[bad]),
+                             "reason": [rej.text(i) for i in bad]})
+    retained = rows[rows["verdict"] == "retain"].reset_index(drop=True)
+    summary = _summary(rows, rejected, cols["department"][bad], rules, as_of, n)
+    input_columns = [c for c in raw.columns if c not in (ROW, SOURCE, JSON_ERROR)]
+    return CatalogAudit(rows, retained, rejected, summary, as_of, rules, raw.reset_index(drop=True),
+                        input_columns, keep)
+
+
+def _object_text(values: np.ndarray) -> pd.Series:
+    arr = np.asarray(values, dtype=object)
+    return pd.Series(np.where(pd.isna(arr), None, arr), dtype=object)
+
+
+def _reject_duplicates(typed: pd.DataFrame, cols: dict, rej: _Rejections):
+    code, pre = cols["item_code"], cols["precondition_code"]
+    key = pd.DataFrame({"i": code, "p": np.where(_missing(pre), "", pre.astype(object))})
+    dup = key.duplicated(keep=False).to_numpy() & ~_missing(code)
+    if not dup.any():
+        return
+    rows = typed[ROW].to_numpy()
+    groups = pd.Series(rows[dup]).groupby([key["i"].to_numpy()[dup], key["p"].to_numpy()[dup]]).agg(
+        lambda r: ", ".join(map(str, r)))
+    keys = list(zip(key["i"].to_numpy(), key["p"].to_numpy()))
+
+    def reason(i):
+        c, p = keys[i]
+        what = f"precondition '{p}' of item '{c}'" if p else f"item '{c}' (its item row)"
+        return f"{what} appears more than once (rows {groups[(c, p)]}); duplicates are never merged"
+    rej.add(dup, reason, np.arange(len(keys)))
+
+
+def _expression_frame(typed: pd.DataFrame, cols: dict, rules: CleanupRules, as_of: dt.date) -> pd.DataFrame:
+    """The columns the conditions read, typed as the pandas compiler expects, plus the derived fields."""
+    data = {c.name: (pd.Series(cols[c.name], dtype=object) if c.type == T.STRING else cols[c.name])
+            for c in COLUMNS}
+    data["statutory_basis"] = pd.Series(cols["basis_level"], dtype=object).isin(rules.statutory_levels).to_numpy()
+    data["as_of"] = np.full(len(typed), np.datetime64(as_of, "D"))
+    basis = pd.Series(cols["basis_date"].astype("datetime64[s]"))
+    data["temporary_period_end"] = (basis + pd.DateOffset(years=rules.period_years)).to_numpy().astype("datetime64[D]")
+    return pd.DataFrame(data)
+
+
+def _combination(rules: CleanupRules, bits: int) -> tuple[list[str], list[dict], str]:
+    """Reason codes (rule-file order), citations (as JSON, each once) and citation text for a bit set."""
+    hit = [t for i, t in enumerate(rules.triggers) if bits >> i & 1]
+    order = {c: i for i, c in enumerate(rules.codes)}
+    codes = sorted({t.code for t in hit}, key=order.__getitem__)
+    cites = list(dict.fromkeys(c for code in codes for t in hit if t.code == code for c in t.citations))
+    return codes, [c.as_json() for c in cites], "；".join(c.short() for c in cites)
+
+
+def _summary(rows: pd.DataFrame, rejected: pd.DataFrame, rejected_depts, rules: CleanupRules,
+             as_of: dt.date, n: int) -> dict:
+    cancel = rows["verdict"] == "cancel"
+    by_reason = {code: 0 for code in rules.codes}
+    for rs in rows.loc[cancel, "reasons"]:
+        for r in rs:
+            by_reason[r] += 1
+    by_kind = {}
+    for k in ROW_KINDS:
+        m = rows["row_kind"] == k
+        by_kind[k] = {"retained": int((m & ~cancel).sum()), "cancelled": int((m & cancel).sum())}
+    depts: dict[str, dict] = {}
+
+    def dept(name):
+        key = name if isinstance(name, str) and name else "(未填写 missing)"
+        return depts.setdefault(key, {"retained": 0, "cancelled": 0, "rejected": 0, "by_reason": {}})
+    for d, verdict, rs in zip(rows["department"], rows["verdict"], rows["reasons"]):
+        s = dept(d)
+        s["retained" if verdict == "retain" else "cancelled"] += 1
+        for r in rs:
+            s["by_reason"][r] = s["by_reason"].get(r, 0) + 1
+    for d in rejected_depts:
+        dept(d)["rejected"] += 1
+    retained, cancelled = int((~cancel).sum()), int(cancel.sum())
+    return {
+        "as_of": as_of.isoformat(), "rules": str(rules.path), "input_rows": int(n),
+        "retained": retained, "cancelled": cancelled, "rejected": int(len(rejected)),
+        "by_verdict": {"retain": retained, "cancel": cancelled, "rejected": int(len(rejected))},
+        "by_reason": by_reason, "by_kind": by_kind,
+        "items_cancelled": int(((rows["row_kind"] == "item") & cancel).sum()),
+        "by_department": dict(sorted(depts.items())),
+    }
+
+
+# -- reports -----------------------------------------------------------------------------------------
+AUDIT_FIELDS = ("row", "item_code", "item_name", "item_type", "department", "precondition_code",
+                "precondition_name", "row_kind", "basis_level", "verdict", "reasons", "citations",
+                "item_cancelled")
+AUDIT_HEADERS_ZH = {
+    "row": "原始行号", "item_code": "事项编码", "item_name": "事项名称", "item_type": "事项类型",
+    "department": "实施部门", "precondition_code": "前置条件编码", "precondition_name": "前置条件名称",
+    "row_kind": "类别", "basis_level": "设定依据层级", "verdict": "审查结论", "reasons": "取消理由",
+    "citations": "法律依据", "item_cancelled": "随事项取消",
+}
+REJECTED_HEADERS_ZH = {"row": "原始行号", "item_code": "事项编码", "reason": "拒收原因"}
+
+
+def audit_records(result: CatalogAudit):
+    """One dict per judged row, the audit.jsonl contract."""
+    r = result.rows
+    cols = {f: r[f if f != "row" else ROW].tolist() for f in AUDIT_FIELDS}
+    for i in range(len(r)):
+        yield {f: cols[f][i] for f in AUDIT_FIELDS}
+
+
+def audit_table_zh(result: CatalogAudit) -> pd.DataFrame:
+    """audit.csv / the Excel sheet: Chinese headers, reasons and citations as readable text."""
+    rules = result.rules
+    r = result.rows
+    out = pd.DataFrame({f: r[f if f != "row" else ROW].to_numpy() for f in AUDIT_FIELDS
+                        if f not in ("reasons", "citations")})
+    out["row_kind"] = out["row_kind"].map(lambda k: f"{KIND_ZH[k]} ({k})")
+    out["verdict"] = out["verdict"].map(lambda v: f"{VERDICT_ZH[v]} ({v})")
+    out["item_cancelled"] = np.where(r["item_cancelled"].to_numpy(), "是", "")
+    out["reasons"] = ["；".join(f"{rules.reason(c).zh} ({c})" for c in rs) for rs in r["reasons"]]
+    out["citations"] = [_citation_text(cs) for cs in r["citations"]]
+    return out[list(AUDIT_FIELDS)].rename(columns=AUDIT_HEADERS_ZH)
+
+
+def _citation_text(cs: list[dict]) -> str:
+    parts = []
+    for c in cs:
+        if c.get("document"):
+            parts.append(f"{c['law']}（{c['document']}）{c.get('section', '')}")
+            continue
+        s = f"{c['law']}第{c['article']}条"
+        if c.get("paragraph"):
+            s += f"第{c['paragraph']}款"
+        if c.get("item"):
+            s += f"第{c['item']}项"
+        parts.append(s)
+    return "；".join(parts)
+
+
+def write_audit(result: CatalogAudit, out_dir: Path, excel: Path | None = None) -> dict:
+    """Write every report atomically (each file complete or absent); returns the summary."""
+    from engine.io.atomic import atomic_path
+    from engine.io.reports import write_csv, write_json, write_jsonl
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out_dir / "audit.jsonl", audit_records(result))
+    table = audit_table_zh(result)
+    write_csv(out_dir / "audit.csv", table)
+    retained = result.retained_raw
+    write_csv(out_dir / "retained.csv", retained)
+    write_csv(out_dir / "rejected.csv", result.rejected)
+    write_json(out_dir / "summary.json", result.summary)
+    if excel is not None:
+        rules = result.rules
+        reasons = pd.DataFrame([{"取消理由代码": c, "取消理由": rules.reason(c).zh, "Reason": rules.reason(c).en,
+                                 "行数": result.summary["by_reason"].get(c, 0)} for c in rules.codes])
+        depts = pd.DataFrame([{"实施部门": d, "保留": s["retained"], "取消": s["cancelled"], "拒收": s["rejected"],
+                               **{rules.reason(c).zh: s["by_reason"].get(c, 0) for c in rules.codes}}
+                              for d, s in result.summary["by_department"].items()])
+        with atomic_path(Path(excel)) as tmp:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                table.to_excel(xw, sheet_name="审查结果", index=False)
+                retained.to_excel(xw, sheet_name="保留目录", index=False)
+                result.rejected.rename(columns=REJECTED_HEADERS_ZH).to_excel(xw, sheet_name="拒收记录", index=False)
+                reasons.to_excel(xw, sheet_name="取消理由汇总", index=False)
+                depts.to_excel(xw, sheet_name="部门汇总", index=False)
+    return result.summary

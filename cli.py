@@ -104,11 +104,18 @@ def main(ctx, rules_dir, calendars):
 @click.option("--excel", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write findings and the per-department summary to this .xlsx (Chinese headers).")
 @click.option("--timings", is_flag=True, help="Print how long reading, evaluating and writing took (stderr).")
+@click.option("--kind", type=click.Choice(["penalty", "approval", "disclosure", "complaint"]), default=None,
+              help="Record kind of rows without a record_kind (记录类型) column value (default: penalty).")
+@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Approval catalogue (审批目录); it is audited first and only retained rows count as lawful.")
+@click.option("--powers", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Power list (权力清单, CSV/Excel/YAML): penalties and approvals must be backed by it.")
 @pass_ctx
 @guard
-def review(c: Context, files, out_dir, as_of, excel, timings):
-    """Review a batch of penalty decisions (CSV/GBK, Excel, Parquet, JSON Lines)."""
-    from engine.review import read_inputs, review_frame, write_review
+def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers):
+    """Review a batch of records: penalty decisions, licensing applications, disclosure requests and
+    complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
+    from engine.review import load_references, read_inputs, review_records, write_review
 
     as_of = as_of or _today()
     show = sys.stderr.isatty()
@@ -118,11 +125,12 @@ def review(c: Context, files, out_dir, as_of, excel, timings):
     with click.progressbar(length=len(steps), label="审查 reviewing", file=sys.stderr,
                            show_pos=True) if show else _NoBar() as bar:
         t = time.perf_counter()
+        refs = load_references(catalog, powers, as_of, c.ruleset.root)
         raw = read_inputs(files)
         times["read"] = time.perf_counter() - t
         bar.update(1)
         t = time.perf_counter()
-        ev = review_frame(raw, c.ruleset, as_of, c.calendar)
+        ev = review_records(raw, c.ruleset, as_of, c.calendar, kind, refs)
         times["evaluate"] = time.perf_counter() - t
         bar.update(1)
         t = time.perf_counter()

@@ -17,6 +17,7 @@ import pandas as pd
 
 from engine.calendar import WorkingDayCalendar
 from engine.findings import FindingSet
+from engine.record_columns import RecordColumns
 from engine.records.frame import Records
 from engine.records.schema import ZH
 from engine.ruleset.loader import RuleSet
@@ -25,7 +26,7 @@ from engine import tiers as T
 
 
 @dataclass
-class Evaluation:
+class Evaluation(RecordColumns):
     records: Records
     ruleset: RuleSet
     table: BranchTable
@@ -49,52 +50,11 @@ class Evaluation:
     act_date: np.ndarray = None
     fine: np.ndarray = None
     findings: FindingSet = field(default_factory=FindingSet)
+    kind = "penalty"
 
-    @property
-    def frame(self) -> pd.DataFrame:
-        return self.records.frame
-
-    @property
-    def n(self) -> int:
-        return len(self.records.frame)
-
-    @property
-    def evaluated(self) -> np.ndarray:
-        return ~self.records.rejections.mask
-
-    def column(self, name) -> np.ndarray:
-        """A column as numpy (cached); dates always at day resolution (pandas may store seconds).
-
-        Explanations read single cells through this cache: indexing a numpy
-        array costs nanoseconds, a pandas ``.iat`` microseconds, and a batch
-        explains a hundred thousand findings.
-        """
-        cache = self.__dict__.setdefault("_columns", {})
-        if name not in cache:
-            a = self.frame[name].to_numpy()
-            cache[name] = a.astype("datetime64[D]") if a.dtype.kind == "M" else a
-        return cache[name]
-
-    def has_code(self, list_column: str, code: str) -> np.ndarray:
-        """Rows whose code list holds ``code``: decided once per distinct list, then spread by index."""
-        cache = self.__dict__.setdefault("_factorized", {})
-        if list_column not in cache:
-            col = self.frame[list_column]
-            if isinstance(col.dtype, pd.CategoricalDtype):
-                codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
-            else:
-                codes, uniques = pd.factorize(col, use_na_sentinel=True)
-            cache[list_column] = (codes, [str(u) for u in uniques])
-        codes, uniques = cache[list_column]
-        hit = np.array([f";{code};" in u for u in uniques] + [False], dtype=bool)
-        return hit[codes]
-
-    def _take(self, name: str, rows: np.ndarray) -> np.ndarray:
-        """Some rows of a column as numpy, without converting the whole column first."""
-        if "_columns" in self.__dict__ and name in self._columns:
-            return self._columns[name][rows]
-        a = self.frame[name].take(rows).to_numpy()
-        return a.astype("datetime64[D]") if a.dtype.kind == "M" else a
+    def default_event_dates(self) -> np.ndarray:
+        """The date a penalty finding is about unless it says otherwise: the decision date."""
+        return self.column("decision_date")
 
     def is_provision(self, pid: str) -> np.ndarray:
         return self.provision_idx == self.provision_ids.index(pid)

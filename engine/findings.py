@@ -41,6 +41,22 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("procedure.hearing_not_offered", "procedure", "high", "未告知听证权利", "hearing right not notified"),
     Code("procedure.decision_overdue", "inaction", "medium", "超过法定期限作出处罚决定", "decision later than the statutory period"),
     Code("procedure.publication_overdue", "inaction", "low", "未按期公示行政处罚信息", "penalty decision not published in time"),
+    # 行政许可 (licensing applications)
+    Code("inaction.acceptance_overdue", "inaction", "medium", "逾期未受理也未一次性告知补正", "application neither accepted nor told what is missing in time"),
+    Code("inaction.approval_overdue", "inaction", "high", "超过法定期限未作出行政许可决定", "licensing decision later than the statutory limit"),
+    Code("inaction.commitment_overdue", "inaction", "low", "超过承诺时限办结", "decision later than the committed time limit"),
+    Code("overreach.unlisted_item", "overreach", "high", "实施目录之外的审批事项", "approval item not in the department's catalogue"),
+    Code("overreach.unlisted_precondition", "overreach", "high", "擅自增加审批前置条件", "precondition demanded without a retained basis"),
+    Code("overreach.mandatory_intermediary", "overreach", "high", "强制要求目录外的中介服务", "intermediary service demanded without a retained basis"),
+    Code("overreach.fee_without_basis", "overreach", "high", "无法定依据收取许可费用", "fee charged where the item has no fee basis"),
+    # 政府信息公开, 投诉举报
+    Code("inaction.disclosure_overdue", "inaction", "medium", "逾期答复政府信息公开申请", "disclosure request answered late"),
+    Code("inaction.complaint_acceptance_overdue", "inaction", "medium", "逾期未作出投诉受理决定", "complaint acceptance decided late"),
+    Code("inaction.report_verification_overdue", "inaction", "medium", "逾期未核查举报", "report verified late"),
+    Code("inaction.complaint_unhandled", "inaction", "high", "投诉举报期限届满仍未办结", "complaint or report still without an outcome after its deadlines"),
+    # 权力清单
+    Code("overreach.power_not_listed", "overreach", "high", "行使权力清单之外的权力", "power not in the department's power list"),
+    Code("overreach.wrong_department", "overreach", "high", "行使其他部门清单内的权力", "power listed for another department"),
 )}
 
 
@@ -107,6 +123,17 @@ class FindingSet:
     def add(self, batch: FindingBatch):
         if len(batch):
             self.batches.append(batch)
+
+    def drop_rows(self, rejected: np.ndarray):
+        """Forget findings on rows rejected after they were found: they would be about guesses."""
+        kept = []
+        for b in self.batches:
+            keep = ~rejected[b.rows]
+            if not keep.all():
+                b = b.keep(keep)
+            if len(b):
+                kept.append(b)
+        self.batches = kept
 
     def codes_per_row(self, n: int) -> list[list[str]]:
         """Sorted codes for every row, ``[]`` where there are none."""

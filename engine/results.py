@@ -8,6 +8,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine import tiers as T
 from engine.findings import CODES
@@ -56,9 +57,8 @@ def _arrow_column(ev, name: str) -> pa.Array:
     cache = ev.__dict__.setdefault("_arrow", {})
     if name in cache:
         return cache[name]
-    from engine.records.schema import BY_NAME
     from engine.types import FieldType
-    col = BY_NAME.get(name)
+    col = ev.records.schema.by_name.get(name)
     series = ev.frame[name]
     if name == "officers" and ev.records.officer_lists is not None:
         arr = ev.records.officer_lists
@@ -89,7 +89,7 @@ def finding_lines(ev, b) -> bytes:
     n, rows = len(b), b.rows
     zh, en = b.messages()
     category = fragment(pa.array(b.category.astype(str))) if b.category is not None else constant(code.category)
-    event = b.event_date if b.event_date is not None else ev.column("decision_date")[rows]
+    event = b.event_date if b.event_date is not None else ev.default_event_dates()[rows]
     facts = obj([(f, fragment(_record_values(ev, f, rows))) for f in b.facts], n)
     return lines([
         ("case_id", fragment(_record_values(ev, "case_id", rows))),
@@ -106,17 +106,24 @@ def finding_lines(ev, b) -> bytes:
         ("officers", fragment(_record_values(ev, "officers", rows))),
         ("event_date", fragment(_dates(event))),
         ("row", fragment(pa.array(ev.column(ROW)[rows].astype(np.int64)))),
+        ("record_kind", constant(ev.kind)),
     ], n)
 
 
-def finding_chunks(ev):
-    for b in ev.findings.batches:
-        yield finding_lines(ev, b)
+def parts(review) -> list:
+    """The evaluations of a review: a BatchReview's parts, or one evaluation on its own."""
+    return review.parts if hasattr(review, "parts") else [review]
 
 
-def finding_rows(ev) -> list[dict]:
+def finding_chunks(review):
+    for ev in parts(review):
+        for b in ev.findings.batches:
+            yield finding_lines(ev, b)
+
+
+def finding_rows(review) -> list[dict]:
     """Findings as Python dicts (for ``check`` and Excel): the JSON Lines, parsed back."""
-    out = [orjson.loads(line) for chunk in finding_chunks(ev) for line in bytes(chunk).splitlines()]
+    out = [orjson.loads(line) for chunk in finding_chunks(review) for line in bytes(chunk).splitlines()]
     out.sort(key=lambda r: (r["row"], r["code"]))
     return out
 
@@ -128,14 +135,46 @@ def _coded(codes: np.ndarray, values: list) -> pa.DictionaryArray:
                                           pa.array(list(values), type=pa.string()))
 
 
-def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
-    """One row per input record (the cases.jsonl contract), built column-wise as Arrow."""
+RAW_JSON = {b"json": b"raw"}   # field metadata: the column already holds JSON text
+
+
+def case_table(review) -> pa.Table:
+    """One row per input record (the cases.jsonl contract), in input order, built column-wise as Arrow."""
+    evs = parts(review)
+    tables = [_case_table_part(ev) for ev in evs]
+    if len(tables) == 1:
+        return tables[0]
+    tables = [_plain(t) for t in tables]
+    names = list(dict.fromkeys(n for t in tables for n in t.column_names))
+    fields = {}
+    for t in tables:
+        for f in t.schema:
+            if f.name not in fields or pa.types.is_null(fields[f.name].type):
+                fields[f.name] = f
+    schema = pa.schema([fields[n] for n in names])
+    tables = [pa.table({n: (t.column(n) if n in t.column_names else pa.nulls(t.num_rows, fields[n].type))
+                        for n in names}, schema=schema) for t in tables]
+    joined = pa.concat_tables(tables)
+    order = np.argsort(np.concatenate(review.positions), kind="stable")
+    return joined.take(pa.array(order))
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Dictionary columns decoded, so tables of several kinds concatenate."""
+    cols, fields = [], []
+    for f, c in zip(table.schema, table.columns):
+        if pa.types.is_dictionary(f.type):
+            c = pa.chunked_array([ch.dictionary_decode() for ch in c.chunks], type=f.type.value_type)
+            f = pa.field(f.name, f.type.value_type, metadata=f.metadata)
+        cols.append(c)
+        fields.append(f)
+    return pa.table(cols, schema=pa.schema(fields))
+
+
+def _case_table_part(ev) -> pa.Table:
     frame, n = ev.frame, ev.n
     ok = ev.evaluated
-    tier_bits = np.where(ok & (ev.branch_key >= 0) | (ok & (ev.tiers == T.NONE)), ev.tiers, -1)
-    tier_bits = np.where(ok & ev.no_provision, -1, tier_bits)
-    tiers = list_array(np.where(tier_bits < 0, -1, np.clip(tier_bits, 0, 31)),
-                       [T.tier_names(b) for b in range(32)])
+    codes_per_row = ev.findings.codes_by_row()
     combos: dict[tuple, int] = {}
     code_idx = np.full(n, -1, dtype=np.int64)
     for i, c in codes_per_row.items():
@@ -144,93 +183,196 @@ def case_table(ev, codes_per_row: dict[int, list[str]]) -> pa.Table:
     reasons = np.full(n, None, dtype=object)
     for i in ev.records.rejections.reasons:
         reasons[i] = ev.records.rejections.text(i)
-    dates = ev.column("decision_date")
+    kind_cols = _penalty_columns(ev) if ev.kind == "penalty" else _deadline_columns(ev)
     cols = {
         "case_id": _arrow_column(ev, "case_id"),
         "status": _coded(np.where(ok, 0, 1), ["evaluated", "rejected"]),
-        "provision": _coded(np.where(ok, ev.provision_idx, -1), ev.provision_ids),
-        "provision_version": _coded(np.where(ok, ev.branch_key, -1),
-                                    [v.valid_from.isoformat() for _, v, _ in ev.table.entries]),
-        "tiers": tiers,
-        "lawful_fine_min": nullable(np.where(ok, ev.lawful_min, np.nan)),
-        "lawful_fine_max": nullable(np.where(ok, ev.lawful_max, np.nan)),
+        "provision": kind_cols.pop("provision"),
+        "provision_version": kind_cols.pop("provision_version"),
+        "tiers": kind_cols.pop("tiers"),
+        "lawful_fine_min": kind_cols.pop("lawful_fine_min"),
+        "lawful_fine_max": kind_cols.pop("lawful_fine_max"),
         "codes": codes,
         "department": _arrow_column(ev, "department"),
         "officers": _arrow_column(ev, "officers"),
-        "event_date": _dates(dates),
+        "event_date": _dates(ev.default_event_dates()),
         "row": pa.array(ev.column(ROW).astype(np.int64)),
         "reason": pa.array(reasons, type=pa.string()),
+        "record_kind": _coded(np.zeros(n, dtype=np.int64), [ev.kind]),
     }
+    cols["deadlines"] = kind_cols.pop("deadlines")
     extras = ev.records.extra_columns
     if extras:  # unknown input columns are carried through, never dropped
         cols["extra"] = pa.array(frame[extras].astype(object).where(frame[extras].notna(), None)
                                  .astype(str).where(frame[extras].notna(), None).to_dict("records"))
-    return pa.table(cols)
+    fields = [pa.field(k, v.type, metadata=RAW_JSON if k == "deadlines" else None) for k, v in cols.items()]
+    return pa.table(list(cols.values()), schema=pa.schema(fields))
 
 
-def rejected_frame(ev) -> pd.DataFrame:
-    rej = ev.records.rejections
-    idx = sorted(rej.reasons)
-    frame = ev.frame
-    ids = _objects(frame["case_id"])
-    data = {
-        "row": [int(ev.column(ROW)[i]) for i in idx],
-        "case_id": [ids[i] for i in idx],
-        "reason": [rej.text(i) for i in idx],
+def _penalty_columns(ev) -> dict:
+    ok, n = ev.evaluated, ev.n
+    tier_bits = np.where(ok & (ev.branch_key >= 0) | (ok & (ev.tiers == T.NONE)), ev.tiers, -1)
+    tier_bits = np.where(ok & ev.no_provision, -1, tier_bits)
+    return {
+        "provision": _coded(np.where(ok, ev.provision_idx, -1), ev.provision_ids),
+        "provision_version": _coded(np.where(ok, ev.branch_key, -1),
+                                    [v.valid_from.isoformat() for _, v, _ in ev.table.entries]),
+        "tiers": list_array(np.where(tier_bits < 0, -1, np.clip(tier_bits, 0, 31)),
+                            [T.tier_names(b) for b in range(32)]),
+        "lawful_fine_min": nullable(np.where(ok, ev.lawful_min, np.nan)),
+        "lawful_fine_max": nullable(np.where(ok, ev.lawful_max, np.nan)),
+        "deadlines": pa.nulls(n, pa.large_string()),
     }
-    if getattr(ev, "sources", None) is not None:
-        data["file"] = [str(ev.sources.iat[i]) for i in idx]
-    return pd.DataFrame(data)
 
 
-def summary(ev, input_rows: int) -> dict:
+def _deadline_columns(ev) -> dict:
+    """Kinds judged by deadlines: no provision, tiers or fine range; instead each deadline applied to the
+    case with its version, due date, closing date and status (met / overdue / open), as JSON text."""
+    n = ev.n
+    none = pa.nulls(n, pa.string())
+    return {
+        "provision": none, "provision_version": none,
+        "tiers": list_array(np.full(n, -1), []),
+        "lawful_fine_min": pa.nulls(n, pa.float64()), "lawful_fine_max": pa.nulls(n, pa.float64()),
+        "deadlines": deadline_lists(ev),
+    }
+
+
+def deadline_lists(ev) -> pa.Array:
+    """Per row a JSON list of {id, code, version, due, closed, status}: flat entries encoded with Arrow,
+    then grouped by row (no per-row Python)."""
     ok = ev.evaluated
-    dept_codes, dept_names = pd.factorize(ev.frame["department"], use_na_sentinel=True)
-    names = [str(d) for d in dept_names]
-    if (dept_codes < 0).any():           # no department recorded
-        dept_codes = np.where(dept_codes < 0, len(names), dept_codes)
-        names.append("(未填)")
+    as_of = np.datetime64(ev.as_of, "D")
+    rows, order, entries = [], [], []
+    for k, o in enumerate(getattr(ev, "outcomes", [])):
+        r = np.flatnonzero(o.applies & ok)
+        if not len(r):
+            continue
+        versions = [v.valid_from.isoformat() for v in o.rule.versions]
+        entries.append(obj([
+            ("id", constant(o.rule.id)),
+            ("code", constant(o.rule.code)),
+            ("version", fragment(_coded(o.version[r], versions))),
+            ("due", fragment(_dates(o.due[r]))),
+            ("closed", fragment(_dates(o.closed[r]))),
+            ("status", fragment(pa.array(o.status(as_of)[r], type=pa.string()))),
+        ], len(r)))
+        rows.append(r)
+        order.append(np.full(len(r), k))
+    if not rows:
+        return pa.array(np.where(ok, "[]", None), type=pa.large_string())
+    r_all, k_all = np.concatenate(rows), np.concatenate(order)
+    sort = np.lexsort((k_all, r_all))
+    flat = pa.concat_arrays([e.cast(pa.large_string()) for e in entries]).take(pa.array(sort))
+    counts = np.bincount(r_all, minlength=ev.n)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    grouped = pa.LargeListArray.from_arrays(pa.array(offsets), flat)
+    lit = lambda t: pa.scalar(t, pa.large_string())  # noqa: E731
+    text = pc.binary_join_element_wise(lit("["), pc.binary_join(grouped, lit(",")), lit("]"), lit(""))
+    return pc.if_else(pa.array(ok), text, pa.scalar(None, pa.large_string()))
+
+
+def rejected_frame(review) -> pd.DataFrame:
+    """Rejected rows of every part, in input order: row number, case id, reason (and file, kind)."""
+    frames, order = [], []
+    for k, ev in enumerate(parts(review)):
+        rej = ev.records.rejections
+        idx = sorted(rej.reasons)
+        ids = _objects(ev.frame["case_id"])
+        data = {
+            "row": pd.Series([int(ev.column(ROW)[i]) for i in idx], dtype="int64"),
+            "case_id": pd.Series([ids[i] for i in idx], dtype=object),
+            "reason": pd.Series([rej.text(i) for i in idx], dtype=object),
+        }
+        if getattr(ev, "sources", None) is not None:
+            data["file"] = pd.Series([str(ev.sources.iat[i]) for i in idx], dtype=object)
+        data["record_kind"] = pd.Series([ev.kind] * len(idx), dtype=object)
+        frames.append(pd.DataFrame(data))
+        pos = review.positions[k] if hasattr(review, "positions") else np.arange(ev.n)
+        order.append(pos[np.asarray(idx, dtype=np.int64)])
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) > 1:
+        out = out.iloc[np.argsort(np.concatenate(order), kind="stable")].reset_index(drop=True)
+    return out
+
+
+def _empty_dept() -> dict:
+    return {"evaluated": 0, "rejected": 0, "findings": 0, "cases_with_findings": 0, "by_code": {}, "by_category": {}}
+
+
+def _add(counter: dict, key, n: int):
+    counter[key] = counter.get(key, 0) + int(n)
+
+
+def summary(review, input_rows: int) -> dict:
+    """Counts by code, category, severity, department and record kind; evaluated + rejected == input rows."""
     by_code: dict[str, int] = {}
     by_cat: dict[str, int] = {}
     by_sev: dict[str, int] = {}
-    per_dept = {d: {"evaluated": 0, "rejected": 0, "findings": 0, "cases_with_findings": 0,
-                    "by_code": {}, "by_category": {}} for d in names}
-    for d, e, r in zip(names, np.bincount(dept_codes[ok], minlength=len(names)).tolist(),
-                       np.bincount(dept_codes[~ok], minlength=len(names)).tolist()):
-        per_dept[d]["evaluated"], per_dept[d]["rejected"] = e, r
-    finding_rows_all = []
-    for b in ev.findings.batches:
-        code = CODES[b.code]
-        cats = b.category if b.category is not None else np.full(len(b), code.category)
-        by_code[b.code] = by_code.get(b.code, 0) + len(b)
-        by_sev[code.severity] = by_sev.get(code.severity, 0) + len(b)
-        d = dept_codes[b.rows]
-        for cat in np.unique(cats):
-            m = cats == cat
-            by_cat[str(cat)] = by_cat.get(str(cat), 0) + int(m.sum())
-            for di, cnt in zip(*np.unique(d[m], return_counts=True)):
+    by_kind: dict[str, dict] = {}
+    per_dept: dict[str, dict] = {}
+    evaluated = rejected = with_findings = findings = 0
+    for ev in parts(review):
+        ok = ev.evaluated
+        dept_codes, dept_names = pd.factorize(ev.frame["department"], use_na_sentinel=True)
+        names = [str(d) for d in dept_names]
+        if (dept_codes < 0).any():           # no department recorded
+            dept_codes = np.where(dept_codes < 0, len(names), dept_codes)
+            names.append("(未填)")
+        for d in names:
+            per_dept.setdefault(d, _empty_dept())
+        for d, e, r in zip(names, np.bincount(dept_codes[ok], minlength=len(names)).tolist(),
+                           np.bincount(dept_codes[~ok], minlength=len(names)).tolist()):
+            per_dept[d]["evaluated"] += e
+            per_dept[d]["rejected"] += r
+        all_rows = []
+        for b in ev.findings.batches:
+            code = CODES[b.code]
+            cats = b.category if b.category is not None else np.full(len(b), code.category)
+            _add(by_code, b.code, len(b))
+            _add(by_sev, code.severity, len(b))
+            d = dept_codes[b.rows]
+            for cat in np.unique(cats):
+                m = cats == cat
+                _add(by_cat, str(cat), m.sum())
+                for di, cnt in zip(*np.unique(d[m], return_counts=True)):
+                    _add(per_dept[names[di]]["by_category"], str(cat), cnt)
+            for di, cnt in zip(*np.unique(d, return_counts=True)):
                 e = per_dept[names[di]]
-                e["by_category"][str(cat)] = e["by_category"].get(str(cat), 0) + int(cnt)
-        for di, cnt in zip(*np.unique(d, return_counts=True)):
-            e = per_dept[names[di]]
-            e["findings"] += int(cnt)
-            e["by_code"][b.code] = e["by_code"].get(b.code, 0) + int(cnt)
-        finding_rows_all.append(b.rows)
-    rows_with = np.unique(np.concatenate(finding_rows_all)) if finding_rows_all else np.array([], dtype=np.int64)
-    for di, cnt in zip(*np.unique(dept_codes[rows_with], return_counts=True)):
-        per_dept[names[di]]["cases_with_findings"] = int(cnt)
-    evaluated, rejected = int(ok.sum()), int((~ok).sum())
+                e["findings"] += int(cnt)
+                _add(e["by_code"], b.code, cnt)
+            all_rows.append(b.rows)
+        rows_with = np.unique(np.concatenate(all_rows)) if all_rows else np.array([], dtype=np.int64)
+        for di, cnt in zip(*np.unique(dept_codes[rows_with], return_counts=True)):
+            per_dept[names[di]]["cases_with_findings"] += int(cnt)
+        e, r, f = int(ok.sum()), int((~ok).sum()), ev.findings.count()
+        k = by_kind.setdefault(ev.kind, {"input_rows": 0, "evaluated": 0, "rejected": 0, "findings": 0,
+                                         "cases_with_findings": 0})
+        k["input_rows"] += ev.n
+        k["evaluated"] += e
+        k["rejected"] += r
+        k["findings"] += f
+        k["cases_with_findings"] += int(len(rows_with))
+        evaluated, rejected, findings = evaluated + e, rejected + r, findings + f
+        with_findings += int(len(rows_with))
     assert evaluated + rejected == input_rows, "every input row is evaluated or rejected"
-    return {
+    for d in per_dept.values():
+        d["by_code"] = dict(sorted(d["by_code"].items()))
+    out = {
         "input_rows": input_rows,
         "evaluated": evaluated,
         "rejected": rejected,
-        "cases_with_findings": int(len(rows_with)),
-        "findings": ev.findings.count(),
+        "cases_with_findings": with_findings,
+        "findings": findings,
         "by_code": dict(sorted(by_code.items())),
         "by_category": dict(sorted(by_cat.items())),
         "by_severity": dict(sorted(by_sev.items())),
         "by_department": per_dept,
-        "as_of": ev.as_of.isoformat(),
-        "rules": str(ev.ruleset.root),
+        "by_kind": by_kind,
+        "as_of": parts(review)[0].as_of.isoformat(),
+        "rules": str(parts(review)[0].ruleset.root),
     }
+    inputs = getattr(review, "inputs", None)
+    if inputs:
+        out["inputs"] = inputs
+    return out

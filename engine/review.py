@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -16,9 +17,14 @@ from engine.ruleset.loader import RuleSet
 
 
 def read_inputs(paths: Iterable[Path]) -> pd.DataFrame:
+    """Read every file; several files are joined on canonical column names (files of different
+    kinds may spell one field differently: 案件编号 / 办件编号)."""
     frames = [read_table(p) for p in paths]
     if len(frames) == 1:
         return frames[0]
+    from engine.records.frame import canonical_headers
+    from engine.records.kinds import BATCH
+    frames = [canonical_headers(f, BATCH) for f in frames]
     sources = pd.api.types.union_categoricals([f[SOURCE].array for f in frames])
     joined = pd.concat([f.drop(columns=[SOURCE]) for f in frames], ignore_index=True, sort=False)
     joined[SOURCE] = sources
@@ -34,6 +40,50 @@ def review_frame(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date,
     ev = evaluate(records, ruleset, as_of, calendar)
     ev.sources = sources
     return ev
+
+
+@dataclass
+class References:
+    """What a review checks records against besides the rules: the audited catalogue and the power list."""
+    catalogue: object = None       # engine.checks.approval.CatalogueView
+    powers: object = None          # engine.powers.PowerList
+    summary: dict = field(default_factory=dict)
+    rejected: dict = field(default_factory=dict)   # file name -> DataFrame of rejected reference rows
+
+
+def load_references(catalog: Path | None, powers: Path | None, as_of: dt.date,
+                    rules_dir: Path | None = None) -> References:
+    """Audit the catalogue (only retained rows count as lawful) and read the power list."""
+    refs = References()
+    if catalog is not None:
+        from engine.catalog.audit import audit_catalog, read_catalog
+        from engine.checks.approval import CatalogueView
+        audit = audit_catalog(read_catalog(Path(catalog)), as_of, rules_dir)
+        refs.catalogue = CatalogueView(audit.retained, str(catalog))
+        verdicts = audit.rows["verdict"].value_counts()
+        refs.summary["catalog"] = {"file": str(catalog), "rows": int(len(audit.rows) + len(audit.rejected)),
+                                   "retained": int(verdicts.get("retain", 0)),
+                                   "cancelled": int(verdicts.get("cancel", 0)), "rejected": int(len(audit.rejected))}
+        refs.rejected["catalog_rejected.csv"] = audit.rejected
+    if powers is not None:
+        from engine.powers import read_powers
+        pl = read_powers(Path(powers))
+        refs.powers = pl
+        refs.summary["powers"] = {"file": str(powers), "rows": pl.input_rows, "used": int(len(pl.frame)),
+                                  "rejected": int(len(pl.rejected))}
+        refs.rejected["powers_rejected.csv"] = pl.rejected
+    return refs
+
+
+def review_records(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCalendar,
+                   kind: str | None = None, refs: References | None = None):
+    """A batch of any record kinds (``record_kind`` column or ``kind``), checked against ``refs``."""
+    from engine.batch import review_batch
+    refs = refs or References()
+    batch = review_batch(raw, ruleset, as_of, calendar, kind, refs.catalogue, refs.powers)
+    batch.inputs = refs.summary
+    batch.reference_rejections = refs.rejected
+    return batch
 
 
 def _in_parallel(child_job, parent_job):
@@ -76,7 +126,7 @@ def _in_parallel(child_job, parent_job):
         raise RuntimeError(f"a report writer failed:\n{error or f'exit status {status}'}")
 
 
-def write_review(ev: Evaluation, out_dir: Path, excel: Path | None = None) -> dict:
+def write_review(ev, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
     from engine.results import case_table, finding_chunks, finding_rows, rejected_frame, summary
@@ -86,12 +136,14 @@ def write_review(ev: Evaluation, out_dir: Path, excel: Path | None = None) -> di
     summ = summary(ev, ev.n)
 
     def write_cases():
-        reports.write_table_jsonl(out_dir / "cases.jsonl", case_table(ev, ev.findings.codes_by_row()))
+        reports.write_table_jsonl(out_dir / "cases.jsonl", case_table(ev))
 
     def write_findings():
         reports.write_chunks(out_dir / "findings.jsonl", finding_chunks(ev))
     _in_parallel(write_cases, write_findings)
     reports.write_csv(out_dir / "rejected.csv", rejected_frame(ev))
+    for name, frame in getattr(ev, "reference_rejections", {}).items():
+        reports.write_csv(out_dir / name, frame)
     reports.write_json(out_dir / "summary.json", summ)
     if excel:
         reports.write_review_excel(Path(excel), finding_rows(ev), summ)

@@ -70,7 +70,7 @@ def test_every_row_is_evaluated_or_rejected(ruleset, calendar, recs):
     findings = finding_rows(ev)
     s = summary(ev, len(recs))
     assert s["findings"] == len(findings)
-    assert s["evaluated"] + s["rejected"] == s["input_rows"] == case_table(ev, {}).num_rows
+    assert s["evaluated"] + s["rejected"] == s["input_rows"] == case_table(ev).num_rows
 
 
 def _with_fine(recs, fines):

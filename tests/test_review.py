@@ -109,7 +109,7 @@ def test_excel_report_has_chinese_headers(tmp_path):
 def test_unknown_columns_are_carried_through(review, base_record):
     from engine.results import case_table
     ev = review([{**base_record, "case_id": "X1", "备注": "hello"}])
-    assert case_table(ev, {}).column("extra").to_pylist()[0] == {"备注": "hello"}
+    assert case_table(ev).column("extra").to_pylist()[0] == {"备注": "hello"}
 
 
 def test_double_fine_by_act_id_and_by_party(review, base_record):

@@ -58,10 +58,21 @@ def write_table_jsonl(path: Path, table, rows_per_slice: int = 131_072, threads:
     from engine.io.jsonfrag import fragment, lines
 
     def encode(t):
-        return lines([(name, fragment(t.column(name))) for name in t.column_names], t.num_rows)
+        return lines([(f.name, _raw(t.column(f.name)) if (f.metadata or {}).get(b"json") == b"raw"
+                       else fragment(t.column(f.name))) for f in t.schema], t.num_rows)
     slices = [table.slice(i, rows_per_slice) for i in range(0, table.num_rows, rows_per_slice)]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         write_chunks(path, pool.map(encode, slices))
+
+
+def _raw(column):
+    """A column that already holds JSON text (null → null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    if pa.types.is_null(arr.type):
+        arr = arr.cast(pa.large_string())
+    return pc.fill_null(arr.cast(pa.large_string()), pa.scalar("null", pa.large_string()))
 
 
 def write_csv(path: Path, frame: pd.DataFrame):

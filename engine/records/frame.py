@@ -17,10 +17,9 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.io.readers import ROW, SOURCE
-from engine.records.schema import (BY_NAME, COLUMNS, FALSE_WORDS, HEADER_ALIASES, TRUE_WORDS, ZH, Column)
+from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema
 from engine.types import FieldType as T
 
-REQUIRED_FOR_EVALUATION = ("case_id", "party_type", "violation_code", "violation_date", "decision_date")
 _LIST_SPLIT = re.compile(r"[;；、,，|]")
 _OTHER_SEPARATORS = re.compile(r"[；、,，|]")
 _DATE_FORMS = (
@@ -67,16 +66,18 @@ class Records:
     extra_columns: list[str]
     officer_count: np.ndarray
     officer_lists: object = None  # Arrow list column of the ids as recorded (None: no officers column)
+    schema: Schema = PENALTY
 
 
-def canonical_headers(frame: pd.DataFrame) -> pd.DataFrame:
+def canonical_headers(frame: pd.DataFrame, schema: Schema = PENALTY) -> pd.DataFrame:
     """Rename Chinese (or English) headers to canonical names; two headers for one field is an error."""
     mapping, seen = {}, {}
+    aliases = schema.header_aliases
     for col in frame.columns:
-        key = HEADER_ALIASES.get(col) or HEADER_ALIASES.get(col.lower() if isinstance(col, str) else col)
+        key = aliases.get(col) or aliases.get(col.strip().lower() if isinstance(col, str) else col)
         if key:
             if key in seen:
-                raise InputError(f"columns '{seen[key]}' and '{col}' both give {key} ({ZH[key]})")
+                raise InputError(f"columns '{seen[key]}' and '{col}' both give {key} ({schema.names_zh[key]})")
             seen[key] = col
             mapping[col] = key
     return frame.rename(columns=mapping)
@@ -201,12 +202,13 @@ def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Categori
 def _list_column(series: pd.Series, col: Column, rej: Rejections):
     """Code lists become one canonical ``;a;b;`` string per row ("" for none) and a count of distinct items."""
     aliases = col.aliases
+    free = not col.codes    # a list of identifiers (precondition codes ...), not of known codes
 
     def parse(v):
         items = [i.strip() for i in _LIST_SPLIT.split(str(v)) if i.strip()]
         out, unknown = [], []
         for i in items:
-            code = aliases.get(i, aliases.get(i.lower()))
+            code = i if free else aliases.get(i, aliases.get(i.lower()))
             if code is None:
                 unknown.append(i)
             elif code not in out:
@@ -276,18 +278,27 @@ def _officers(series: pd.Series):
     return canon, count, lists
 
 
-def normalize(raw: pd.DataFrame) -> Records:
-    """Typed canonical columns and the reasons rows cannot be evaluated; never drops a row."""
-    frame = canonical_headers(raw.reset_index(drop=True))
+def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: frozenset = frozenset(),
+              check_duplicates: bool = True) -> Records:
+    """Typed canonical columns and the reasons rows cannot be evaluated; never drops a row.
+
+    ``known_elsewhere``: columns another record kind of the same batch reads;
+    they are not this kind's extras (a penalty row of a mixed file does not
+    carry the approval columns along).  ``check_duplicates`` is off when the
+    caller checks case ids across the whole batch.
+    """
+    frame = canonical_headers(raw.reset_index(drop=True), schema)
     n = len(frame)
-    if "case_id" not in frame.columns:
-        raise InputError("no case_id (案件编号) column: every record needs its case number")
+    ZH = schema.names_zh
+    if schema.id_column not in frame.columns:
+        key = schema.id_column
+        raise InputError(f"no {key} ({ZH[key]}) column: every {schema.zh} record needs one")
     rej = Rejections(n)
     out = {}
     officer_count = np.zeros(n, dtype=np.int64)
     officer_lists = None
-    for col in COLUMNS:
-        if col.name not in frame.columns:
+    for col in schema.columns:
+        if col.name not in frame.columns or col.derived:
             out[col.name] = _absent(col, n)
             continue
         series = frame[col.name]
@@ -311,7 +322,8 @@ def normalize(raw: pd.DataFrame) -> Records:
             s = s.where(series.notna(), None).str.strip()
             out[col.name] = s.where(s.str.len() > 0, None)
     typed = pd.DataFrame(out, copy=False)
-    extras = [c for c in frame.columns if c not in BY_NAME and c not in (ROW, SOURCE, "__json_error__")]
+    extras = [c for c in frame.columns if c not in schema.by_name and c not in known_elsewhere
+              and not (isinstance(c, str) and c.startswith("__"))]
     for c in extras:
         typed[c] = frame[c].to_numpy()
     typed[ROW] = frame[ROW].to_numpy() if ROW in frame.columns else np.arange(1, n + 1)
@@ -319,29 +331,29 @@ def normalize(raw: pd.DataFrame) -> Records:
         err = frame["__json_error__"]
         rej.add(err.notna().to_numpy(), lambda e: e, err.to_numpy(dtype=object))
 
-    for name in REQUIRED_FOR_EVALUATION:
+    for name in schema.required:
         miss = pd.isna(typed[name]).to_numpy() if typed[name].dtype.kind != "M" else np.isnat(typed[name].to_numpy())
-        if name in frame.columns or name == "case_id":
+        if name in frame.columns or name == schema.id_column:
             raw_missing = miss & ~_already_bad(rej, miss, name)
         else:
             raw_missing = miss
         rej.add(raw_missing, f"{name} ({ZH[name]}) is missing")
-    ids = typed["case_id"]
+    if check_duplicates:
+        reject_duplicate_ids(typed[schema.id_column], typed[ROW].to_numpy(), rej)
+    for earlier, later in schema.date_order:
+        a = typed[earlier].to_numpy().astype("datetime64[D]")
+        b = typed[later].to_numpy().astype("datetime64[D]")
+        rej.add(b < a, f"{later} ({ZH[later]}) is before {earlier} ({ZH[earlier]})")
+    return Records(typed, rej, extras, officer_count, officer_lists, schema)
+
+
+def reject_duplicate_ids(ids: pd.Series, rows: np.ndarray, rej: Rejections):
+    """Every row of a case id that appears twice is rejected, naming all its rows: never silently merged."""
     dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
     if dup.any():
-        rows = typed[ROW].to_numpy()
         groups = pd.Series(rows[dup]).groupby(ids[dup].to_numpy()).agg(lambda r: ", ".join(map(str, r)))
         rej.add(dup, lambda cid: f"case_id '{cid}' appears more than once (rows {groups[cid]}); "
                                  "duplicates are never merged", ids.to_numpy(dtype=object))
-    day = {k: typed[k].to_numpy().astype("datetime64[D]")
-           for k in ("violation_date", "violation_end_date", "decision_date", "filed_date", "discovered_date")}
-    vd, ve, dd, fd, disc = (day[k] for k in ("violation_date", "violation_end_date", "decision_date",
-                                             "filed_date", "discovered_date"))
-    rej.add(dd < vd, "decision_date (处罚决定日期) is before violation_date (违法行为发生日期)")
-    rej.add(ve < vd, "violation_end_date (违法行为终了日期) is before violation_date")
-    rej.add(fd > dd, "filed_date (立案日期) is after decision_date (处罚决定日期)")
-    rej.add(disc < vd, "discovered_date (发现日期) is before violation_date")
-    return Records(typed, rej, extras, officer_count, officer_lists)
 
 
 def _already_bad(rej: Rejections, miss: np.ndarray, name: str) -> np.ndarray:

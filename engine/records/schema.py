@@ -7,6 +7,7 @@ condition may name exactly these fields, with these types).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from engine.types import FieldType as T
 
@@ -20,6 +21,8 @@ class Column:
     # allowed codes, each with its accepted spellings (Chinese first)
     codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     en: str = ""
+    headers: tuple[str, ...] = ()   # further header spellings besides ``zh`` (办件编号 for 案件编号 ...)
+    derived: bool = False           # filled by the engine (e.g. from the catalogue), never read from input
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -109,16 +112,63 @@ COLUMNS: tuple[Column, ...] = (
     Column("extension_approved", "延期批准", T.BOOL),
 )
 
-BY_NAME = {c.name: c for c in COLUMNS}
-HEADER_ALIASES = {**{c.zh: c.name for c in COLUMNS}, **{c.name: c.name for c in COLUMNS}}
-ZH = {c.name: c.zh for c in COLUMNS}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """One record kind's contract: its columns, what evaluation needs, and which dates must be in order.
+
+    ``date_order`` pairs (earlier, later): a row whose ``later`` date is
+    before its ``earlier`` one is rejected, since every deadline or range
+    computed from it would be about a typo.
+    """
+    kind: str
+    zh: str
+    columns: tuple[Column, ...]
+    required: tuple[str, ...]
+    date_order: tuple[tuple[str, str], ...] = ()
+    id_column: str = "case_id"
+
+    @cached_property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    @cached_property
+    def header_aliases(self) -> dict[str, str]:
+        out = {}
+        for c in self.columns:
+            if c.derived:
+                continue
+            for spelling in (c.name, c.zh, *c.headers):
+                out[spelling] = c.name
+        return out
+
+    @cached_property
+    def names_zh(self) -> dict[str, str]:
+        return {c.name: c.zh for c in self.columns}
+
+    def expression_schema(self) -> dict[str, T]:
+        """Fields a rule condition may name, with their types."""
+        return {c.name: c.type for c in self.columns}
+
+    def expression_choices(self) -> dict[str, set]:
+        """Code values a condition may compare a coded field with (typos in rule files are caught)."""
+        return {c.name: set(c.codes) for c in self.columns if c.codes}
+
+
+REQUIRED_FOR_EVALUATION = ("case_id", "party_type", "violation_code", "violation_date", "decision_date")
+PENALTY = Schema("penalty", "行政处罚", COLUMNS, REQUIRED_FOR_EVALUATION, date_order=(
+    ("violation_date", "decision_date"), ("violation_date", "violation_end_date"),
+    ("filed_date", "decision_date"), ("violation_date", "discovered_date")))
+BY_NAME = PENALTY.by_name
+HEADER_ALIASES = PENALTY.header_aliases
+ZH = PENALTY.names_zh
 
 
 def expression_schema() -> dict[str, T]:
-    """Fields a rule condition may name, with their types."""
-    return {c.name: c.type for c in COLUMNS}
+    """Fields a penalty rule condition may name, with their types."""
+    return PENALTY.expression_schema()
 
 
 def expression_choices() -> dict[str, set]:
-    """Code values a condition may compare a coded field with (typos in rule files are caught)."""
-    return {c.name: set(c.codes) for c in COLUMNS if c.codes}
+    return PENALTY.expression_choices()

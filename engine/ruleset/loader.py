@@ -16,7 +16,9 @@ from pydantic import TypeAdapter, ValidationError
 from engine.errors import ExprError, Problem, RuleFileError
 from engine.expr import Expression
 from engine.records.schema import expression_choices, expression_schema
-from engine.ruleset.models import Branch, Citation, Parameter, ParameterSet, Provision, RuleFile, Version
+from engine.ruleset.deadlines import CompiledDeadline, compile_deadline, order_deadlines
+from engine.ruleset.models import (Branch, Citation, Deadline, Parameter, ParameterSet, Provision, RuleFile,
+                                   Version)
 from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
 from engine.types import FieldType
 
@@ -84,6 +86,11 @@ class RuleSet:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     parameter_files: dict[str, Path] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)   # violation code -> provision id
+    deadlines: dict[str, CompiledDeadline] = field(default_factory=dict)   # in dependency order
+
+    def deadlines_of(self, record_kind: str) -> list[CompiledDeadline]:
+        """The deadline rules of one record kind, each after the deadlines it refers to."""
+        return [d for d in self.deadlines.values() if d.record_kind == record_kind]
 
     def param(self, name: str):
         try:
@@ -122,6 +129,9 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
             problems.append(e.problem)
             continue
         problems.extend(_load_one(path, data, ruleset))
+    order, more = order_deadlines(ruleset.deadlines)
+    problems.extend(more)
+    ruleset.deadlines = {i: ruleset.deadlines[i] for i in order}
     if not ruleset.provisions and not problems:
         problems.append(Problem(str(root), 0, "no provision files found"))
     if problems:
@@ -145,11 +155,19 @@ def _load_one(path: Path, data, ruleset: RuleSet) -> list[Problem]:
             ruleset.parameters[name] = param
             ruleset.parameter_files[name] = path
         return out
+    if isinstance(model, Deadline):
+        if model.id in ruleset.deadlines:
+            return [Problem(str(path), line_of(data, ("id",)),
+                            f"deadline '{model.id}' is also defined in {ruleset.deadlines[model.id].file}")]
+        compiled, problems = compile_deadline(path, data, model)
+        if compiled is not None:
+            ruleset.deadlines[model.id] = compiled
+        return problems
     return _compile_provision(path, data, model, ruleset)
 
 
 def _pydantic_problem(path: Path, data, err: dict) -> Problem:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("provision", "parameters")
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("provision", "parameters", "deadline")
                                                 and err["loc"] and err["loc"][0] == p))
     where = ".".join(str(p) for p in loc) or "(file)"
     msg = err["msg"]

@@ -194,4 +194,101 @@ class ParameterSet(Strict):
     parameters: dict[str, Parameter]
 
 
-RuleFile = Annotated[Union[Provision, ParameterSet], Field(discriminator="kind")]
+class Extension(Strict):
+    """Days added to a deadline: a fixed number where a condition holds (an approved extension), or the
+    working days a record field holds (time excluded by 行政许可法 Art. 45)."""
+    when: Optional[str] = None
+    working_days: Optional[int] = Field(default=None, ge=0)
+    field: Optional[str] = None
+    citation: Citation
+    note: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_amount(self):
+        if (self.working_days is None) == (self.field is None):
+            raise ValueError("an extension gives either working_days (with 'when') or a 'field', not both")
+        if self.working_days is not None and self.when is None:
+            raise ValueError("fixed extra working_days need a 'when' condition (e.g. extension_approved)")
+        return self
+
+
+class Consequence(Strict):
+    """What the law attaches to missing this deadline where ``when`` holds (超时默认: deemed approved)."""
+    when: str
+    flag: str                       # key set to true in the finding's ``actual``
+    zh: str
+    en: str
+    citation: Optional[Citation] = None
+
+
+class DeemedStart(Strict):
+    """Where the start date is missing but the law deems it (行政许可法 Art. 32(4): 逾期不告知的，自收到申请材料之日起即为受理)."""
+    field: str
+    when: str
+    citation: Citation
+
+
+class DeadlineVersion(Strict):
+    valid_from: dt.date
+    valid_to: Optional[dt.date] = None
+    source: str
+    working_days: Optional[int] = Field(default=None, ge=0)
+    days: Optional[int] = Field(default=None, ge=0)          # calendar days
+    limit_field: Optional[str] = None   # a record field that sets the period where it has a value
+    basis: Literal["P", "C", "U"] = "P"
+    citation: Citation
+    extensions: list[Extension] = Field(default_factory=list)
+    consequences: list[Consequence] = Field(default_factory=list)
+
+    @field_validator("valid_from", "valid_to", mode="before")
+    @classmethod
+    def _date(cls, v):
+        return Version._date(v)
+
+    @model_validator(mode="after")
+    def _period(self):
+        if self.working_days is not None and self.days is not None:
+            raise ValueError("give working_days or days, not both")
+        if self.working_days is None and self.days is None and self.limit_field is None:
+            raise ValueError("a deadline version needs working_days, days or limit_field")
+        return self
+
+
+class Deadline(Strict):
+    """One time limit: from ``start`` to the first of ``closed_by``, in force by dated versions.
+
+    ``after_deadlines`` makes a final deadline (a complaint must end in an
+    outcome once its last other deadline has passed); ``open_only`` reports
+    only cases still open at as-of; ``unless_overdue`` is not reported where
+    that other deadline is missed as well (a 承诺时限 finding is redundant
+    once the statutory limit is broken).
+    """
+    kind: Literal["deadline"]
+    id: str
+    title: str
+    title_en: Optional[str] = None
+    record_kind: Literal["approval", "disclosure", "complaint"]
+    code: str
+    action_zh: str                  # what must happen by the deadline, e.g. 作出行政许可决定
+    action_en: str
+    applies_when: Optional[str] = None
+    start: Optional[str] = None
+    deemed_start: Optional[DeemedStart] = None
+    closed_by: list[str] = Field(min_length=1)
+    version_by: Optional[str] = None
+    after_deadlines: list[str] = Field(default_factory=list)
+    open_only: bool = False
+    unless_overdue: Optional[str] = None
+    note: Optional[str] = None
+    versions: list[DeadlineVersion] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _start(self):
+        if (self.start is None) == (not self.after_deadlines):
+            raise ValueError("a deadline runs from a 'start' field or from 'after_deadlines', exactly one")
+        if self.after_deadlines and self.version_by is None:
+            raise ValueError("a deadline after other deadlines needs 'version_by' (the date choosing its version)")
+        return self
+
+
+RuleFile = Annotated[Union[Provision, ParameterSet, Deadline], Field(discriminator="kind")]

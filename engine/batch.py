@@ -1,0 +1,145 @@
+"""A batch that may mix record kinds: split by kind, validate each with its schema, evaluate, keep positions.
+
+Flow: raw frame → kind per row (``record_kind`` column, else ``--kind``, else
+penalty) → one part per kind, validated by that kind's schema → case ids
+checked unique across the whole batch → each part evaluated by its
+evaluator (penalty benchmarks, or deadline rules with the catalogue and the
+power list) → the report writers put the parts back in input order.  A row
+with an unknown kind is a rejected row like any other; counts always add up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.calendar import WorkingDayCalendar
+from engine.io.readers import ROW, SOURCE
+from engine.records.frame import Rejections, normalize, reject_duplicate_ids
+from engine.records.kinds import KINDS, RECORD_KIND, columns_of_other_kinds
+from engine.records.schema import Column, Schema
+from engine.ruleset.loader import RuleSet
+from engine.types import FieldType as T
+
+UNKNOWN = Schema("unknown", "未知类型", (
+    Column("case_id", "案件编号", T.STRING, headers=("办件编号", "申请编号", "编号")),
+    Column("department", "执法部门", T.STRING, headers=("实施部门", "办理部门", "承办部门", "部门")),
+    Column("officers", "执法人员", T.LIST, headers=("承办人", "经办人", "承办人员")),
+), required=())
+
+
+@dataclass
+class BatchReview:
+    parts: list                      # one evaluation per record kind present (input order kept in .positions)
+    positions: list[np.ndarray]      # per part: the rows' positions in the batch
+    n: int
+    as_of: dt.date
+    ruleset: RuleSet
+    inputs: dict = field(default_factory=dict)   # what the catalogue / power list contributed (for the summary)
+
+    @property
+    def single(self) -> bool:
+        return len(self.parts) == 1
+
+
+def kind_per_row(raw: pd.DataFrame, default: str | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(kind index per row into the returned names, -1 for unknown; raw value per row; kind names)."""
+    names = list(KINDS)
+    fallback = names.index(default or "penalty")
+    spellings = {RECORD_KIND.name, RECORD_KIND.zh, *RECORD_KIND.headers}
+    cols = [c for c in raw.columns if isinstance(c, str) and c.strip() in spellings]
+    if not cols:
+        return np.full(len(raw), fallback, dtype=np.int64), None, names
+    values = raw[cols[0]]
+    codes, uniques = pd.factorize(values.astype("string").str.strip(), use_na_sentinel=True)
+    aliases = RECORD_KIND.aliases
+    table = []
+    for u in uniques:
+        k = aliases.get(u) or aliases.get(str(u).lower())
+        table.append(names.index(k) if k else (fallback if str(u) == "" else -1))
+    out = np.array(table + [fallback], dtype=np.int64)[codes]
+    return out, values.to_numpy(dtype=object), names
+
+
+def split_kinds(raw: pd.DataFrame, default_kind: str | None = None):
+    """Yield (schema, positions, sub-frame, reason-for-all-rows or None) per kind present."""
+    kind, values, names = kind_per_row(raw, default_kind)
+    present = np.unique(kind)
+    if len(present) == 1 and present[0] >= 0:
+        yield KINDS[names[present[0]]], np.arange(len(raw)), raw, None
+        return
+    for k in present:
+        pos = np.flatnonzero(kind == k)
+        sub = raw.take(pos).reset_index(drop=True)
+        if k < 0:
+            bad = sorted({str(v) for v in values[pos]})
+            yield UNKNOWN, pos, sub, (f"record_kind ({RECORD_KIND.zh}): unknown value(s) {', '.join(map(repr, bad))} "
+                                      f"(allowed: {', '.join(KINDS)} or 行政处罚/行政许可/依申请公开/投诉举报)")
+        else:
+            yield KINDS[names[k]], pos, sub, None
+
+
+def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCalendar,
+                 kind: str | None = None, catalogue=None, powers=None) -> BatchReview:
+    """Evaluate every row of ``raw`` with its kind's rules; ``catalogue`` is a CatalogueView, ``powers`` a PowerList."""
+    from engine.deadlines.evaluate import DeadlineEvaluation, evaluate_deadlines
+    from engine.evaluate import evaluate
+
+    if ROW not in raw.columns:
+        raw = raw.assign(**{ROW: np.arange(1, len(raw) + 1)})
+    parts = []
+    for schema, pos, sub, reject_all in split_kinds(raw, kind):
+        sources = sub[SOURCE].reset_index(drop=True) if SOURCE in sub.columns else None
+        records = normalize(sub.drop(columns=[SOURCE], errors="ignore"), schema,
+                            known_elsewhere=columns_of_other_kinds(schema.kind), check_duplicates=False)
+        if reject_all:
+            records.rejections.add(np.ones(len(sub), dtype=bool), reject_all)
+        parts.append((schema, pos, records, sources))
+    _reject_duplicates(parts, len(raw))
+
+    evaluations, positions = [], []
+    for schema, pos, records, sources in parts:
+        if schema.kind == "penalty":
+            ev = evaluate(records, ruleset, as_of, calendar)
+        else:
+            ev = DeadlineEvaluation(schema.kind, records, ruleset, as_of, calendar)
+            if schema.kind == "approval" and catalogue is not None:
+                from engine.checks.approval import catalogue_findings
+                for batch in catalogue_findings(ev, catalogue):
+                    ev.findings.add(batch)
+            if schema.kind in KINDS:
+                evaluate_deadlines(ev)
+        if powers is not None:
+            from engine.checks.powers import power_findings
+            for batch in power_findings(ev, powers):
+                ev.findings.add(batch)
+        ev.findings.drop_rows(ev.records.rejections.mask)
+        ev.sources = sources
+        evaluations.append(ev)
+        positions.append(pos)
+    return BatchReview(evaluations, positions, len(raw), as_of, ruleset)
+
+
+def _reject_duplicates(parts, n: int):
+    """Case ids are unique across the whole batch, whatever their kinds (a consumer keys on case_id)."""
+    if len(parts) == 1:
+        schema, pos, records, _ = parts[0]
+        reject_duplicate_ids(records.frame["case_id"], records.frame[ROW].to_numpy(), records.rejections)
+        return
+    ids = np.empty(n, dtype=object)
+    rows = np.zeros(n, dtype=np.int64)
+    for _, pos, records, _ in parts:
+        ids[pos] = records.frame["case_id"].to_numpy(dtype=object)
+        rows[pos] = records.frame[ROW].to_numpy()
+    rej = Rejections(n)
+    reject_duplicate_ids(pd.Series(ids, dtype=object), rows, rej)
+    if not rej.reasons:
+        return
+    for _, pos, records, _ in parts:
+        for p, reasons in rej.reasons.items():
+            i = int(np.searchsorted(pos, p))           # positions of a part are ascending
+            if i < len(pos) and pos[i] == p:
+                for r in reasons:
+                    records.rejections.reject(i, r)

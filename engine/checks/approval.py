@@ -1,0 +1,142 @@
+"""Licensing applications against the audited approval catalogue (review --catalog).
+
+Review audits the catalogue first (engine.catalog) and treats only retained
+rows as lawful: an item is listed for a department when a retained row of it
+is in force on the date the application was received; a precondition or a
+mandatory intermediary service may be demanded only if a retained row names
+it for the item.  The item's own attributes (statutory and committed limits,
+超时默认, fee basis) are attached to each application as derived columns, so
+the deadline rules can read them like any other field.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.checks.common import cites
+from engine.findings import FindingBatch, objects
+
+ITEM_ATTRIBUTES = ("statutory_limit_wd", "committed_limit_wd", "deemed_approval", "fee_basis")
+
+
+def _key(department, item) -> np.ndarray:
+    d = pd.Series(department, dtype=object).fillna("").astype(str).str.strip()
+    i = pd.Series(item, dtype=object).fillna("").astype(str).str.strip()
+    return (d + "\x1f" + i).to_numpy(dtype=object)
+
+
+class CatalogueView:
+    """The retained catalogue, indexed for the questions review asks of each application."""
+
+    def __init__(self, retained: pd.DataFrame, source: str):
+        self.source = source
+        r = retained.reset_index(drop=True)
+        self.rows = r
+        pre = r["precondition_code"].astype(object)
+        has_pre = pre.notna() & (pre.astype(str).str.strip() != "")
+        inter = r["is_intermediary"].astype(bool) if "is_intermediary" in r else pd.Series(False, index=r.index)
+        r = r.assign(__key=_key(r["department"], r["item_code"]), __own=~has_pre)
+        self.listing = r[["__key", "valid_from", "valid_to"]].drop_duplicates()
+        # item attributes: the item's own row first, else the first row that gives a value
+        ordered = r.sort_values("__own", ascending=False, kind="stable")
+        self.attributes = ordered.groupby("__key")[list(ITEM_ATTRIBUTES)].first()
+        mandatory = inter & (r["intermediary_mandatory"].astype(bool) | r["designated_intermediary"].astype(bool))
+        self.preconditions = set(zip(r["item_code"][has_pre & ~inter], pre[has_pre & ~inter].astype(str)))
+        self.intermediaries = set(zip(r["item_code"][has_pre & mandatory], pre[has_pre & mandatory].astype(str)))
+
+    def listed(self, department, item, dates) -> np.ndarray:
+        recs = pd.DataFrame({"i": np.arange(len(item)), "__key": _key(department, item), "date": dates})
+        hit = recs.merge(self.listing, on="__key", how="inner")
+        when = hit["date"].to_numpy().astype("datetime64[D]")
+        a = hit["valid_from"].to_numpy().astype("datetime64[D]")
+        b = hit["valid_to"].to_numpy().astype("datetime64[D]")
+        ok = (np.isnat(a) | (when >= a)) & (np.isnat(b) | (when <= b))
+        out = np.zeros(len(item), dtype=bool)
+        out[hit["i"].to_numpy()[ok]] = True
+        return out
+
+    def attach(self, frame: pd.DataFrame, listed: np.ndarray):
+        """Set the derived item columns on the applications (NaN/False/None where the item is unlisted)."""
+        attrs = self.attributes.reindex(_key(frame["department"], frame["item_code"]))
+        frame["item_listed"] = listed
+        for name in ("statutory_limit_wd", "committed_limit_wd"):
+            frame[name] = np.where(listed, attrs[name].to_numpy(dtype=float, na_value=np.nan), np.nan)
+        frame["deemed_approval"] = listed & attrs["deemed_approval"].fillna(False).to_numpy(dtype=bool)
+        basis = attrs["fee_basis"].to_numpy(dtype=object)
+        frame["fee_basis"] = np.where(listed, basis, None)
+
+
+def _code_lists(ev, column: str):
+    """Distinct (item_code, code list) pairs of the rows: sets are compared once per pair, not per row."""
+    items = ev.frame["item_code"].astype(object).fillna("").to_numpy(dtype=object)
+    lists = ev.frame[column].astype(str).to_numpy(dtype=object)
+    pair_codes, pairs = pd.factorize(pd.Series(items) + "\x1f" + pd.Series(lists))
+    return pair_codes, [p.split("\x1f", 1) for p in pairs]
+
+
+def catalogue_findings(ev, view: CatalogueView):
+    rs = ev.ruleset
+    ok = ev.evaluated
+    received = ev.column("received_date")
+    listed = view.listed(ev.frame["department"].to_numpy(dtype=object),
+                         ev.frame["item_code"].to_numpy(dtype=object), received)
+    view.attach(ev.frame, listed)
+    items = ev.frame["item_code"].to_numpy(dtype=object)
+    depts = ev.frame["department"].to_numpy(dtype=object)
+
+    if rs.value("unlisted_item_check"):
+        rows = np.flatnonzero(ok & ~listed)
+        if len(rows):
+            d = np.datetime_as_string(received[rows], unit="D").tolist()
+            yield FindingBatch(
+                "overreach.unlisted_item", rows, facts=("item_code", "department", "received_date"),
+                expected={"requirement": "an item the audited catalogue retains for the department on that date"},
+                actual={"item_code": items[rows], "catalogue": view.source},
+                message_zh=[f"“{i}”在{x}不在{dep or '(未填部门)'}经清理保留的审批目录内：清单之外不得实施行政许可"
+                            for i, x, dep in zip(items[rows].tolist(), d, depts[rows].tolist())],
+                message_en=[f"item '{i}' is not in the audited catalogue of {dep or '(no department)'} on {x}"
+                            for i, x, dep in zip(items[rows].tolist(), d, depts[rows].tolist())],
+                citations=cites(rs.param("unlisted_item_check").citation), event_date=received[rows])
+
+    judged = ok & listed
+    for column, allowed, code, param, zh_what, en_what in (
+            ("preconditions", view.preconditions, "overreach.unlisted_precondition", "unlisted_precondition_check",
+             "前置条件", "precondition"),
+            ("intermediaries", view.intermediaries, "overreach.mandatory_intermediary", "mandatory_intermediary_check",
+             "中介服务", "intermediary service")):
+        if not rs.value(param):
+            continue
+        pair_codes, pairs = _code_lists(ev, column)
+        extra_per_pair = [[c for c in lst.strip(";").split(";") if c and (item, c) not in allowed]
+                          for item, lst in pairs]
+        bad_pair = np.array([bool(e) for e in extra_per_pair] + [False], dtype=bool)
+        rows = np.flatnonzero(judged & bad_pair[pair_codes])
+        if not len(rows):
+            continue
+        extra = objects([extra_per_pair[p] for p in pair_codes[rows]])
+        yield FindingBatch(
+            code, rows, facts=("item_code", column),
+            expected={f"retained_{column}": objects([sorted(c for i, c in allowed if i == it) for it in items[rows]])},
+            actual={f"unlisted_{column}": extra},
+            message_zh=[f"办理“{it}”要求了审批目录未保留的{zh_what}：{'、'.join(e)}"
+                        for it, e in zip(items[rows].tolist(), extra)],
+            message_en=[f"'{it}' demanded {en_what}(s) the audited catalogue does not retain: {', '.join(e)}"
+                        for it, e in zip(items[rows].tolist(), extra)],
+            citations=cites(rs.param(param).citation), event_date=received[rows])
+
+    if rs.value("fee_without_basis_check"):
+        fee = np.nan_to_num(ev.column("fee_charged").astype(float))
+        basis = ev.frame["fee_basis"].astype(object)
+        text = basis.where(basis.notna(), "").astype(str).str.strip()
+        no_basis = text.isin(["", "无", "none", "nan"]).to_numpy()
+        rows = np.flatnonzero(judged & (fee > 0) & no_basis)
+        if len(rows):
+            yield FindingBatch(
+                "overreach.fee_without_basis", rows, facts=("item_code", "fee_charged"),
+                expected={"fee": 0, "requirement": "no fee unless a 法律 or 行政法规 provides one"},
+                actual={"fee_charged": fee[rows]},
+                message_zh=[f"“{it}”在审批目录中没有收费依据，却收取费用{f:,.2f}元".replace(".00元", "元")
+                            for it, f in zip(items[rows].tolist(), fee[rows].tolist())],
+                message_en=[f"'{it}' has no fee basis in the catalogue but {f:,.2f} yuan was charged"
+                            for it, f in zip(items[rows].tolist(), fee[rows].tolist())],
+                citations=cites(rs.param("fee_without_basis_check").citation), event_date=received[rows])

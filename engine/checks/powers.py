@@ -1,0 +1,79 @@
+"""目录之外无权力: every penalty and approval must be backed by a power of its own department in force.
+
+An approval is backed by the licensing power whose code is its item_code, a
+penalty by the penalty power covering its violation_code; disclosures and
+complaints are duties, not powers, and are not checked.  One merge of the
+records with the power list (on the key) decides every row at once.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.findings import FindingBatch, objects
+from engine.powers import PowerList
+
+# record kind → (parameter naming the key field, the date the power must be in force on, which powers back it)
+BACKING = {
+    "penalty": ("penalty_power_key", "decision_date", PowerList.penalties),
+    "approval": ("licensing_power_key", "received_date", PowerList.licensing),
+}
+
+
+def power_findings(ev, powers: PowerList):
+    if ev.kind not in BACKING:
+        return
+    param, date_field, table_of = BACKING[ev.kind]
+    key_field = ev.ruleset.value(param)
+    citation = [ev.ruleset.param(param).citation.as_json()]
+    table = table_of(powers)
+    rows = np.flatnonzero(ev.evaluated)
+    if not len(rows):
+        return
+    keys = ev.frame[key_field].to_numpy(dtype=object)[rows]
+    depts = ev.frame["department"].to_numpy(dtype=object)[rows]
+    dates = ev.column(date_field)[rows]
+    recs = pd.DataFrame({"i": np.arange(len(rows)), "key": keys, "date": dates})
+    hit = recs.merge(table, on="key", how="inner")
+    start = hit["valid_from"].to_numpy().astype("datetime64[D]")
+    end = hit["valid_to"].to_numpy().astype("datetime64[D]")
+    when = hit["date"].to_numpy().astype("datetime64[D]")
+    in_force = (np.isnat(start) | (when >= start)) & (np.isnat(end) | (when <= end))
+    hit = hit[in_force]
+    same = hit["department"].to_numpy(dtype=object) == depts[hit["i"].to_numpy()]
+    own = np.zeros(len(rows), dtype=bool)
+    own[hit["i"].to_numpy()[same]] = True
+    others = hit[~same]
+    holders = others.groupby("i")["department"].agg(lambda d: sorted(set(d))) if len(others) else pd.Series(dtype=object)
+    held_elsewhere = np.zeros(len(rows), dtype=bool)
+    held_elsewhere[holders.index.to_numpy(dtype=np.int64)] = True
+    what = {"penalty": ("处罚权", "penalty power"), "approval": ("许可权", "licensing power")}[ev.kind]
+
+    wrong = rows[~own & held_elsewhere]
+    if len(wrong):
+        pos = np.flatnonzero(~own & held_elsewhere)
+        who = [holders[int(p)] for p in pos]
+        k, d, w = keys[pos].tolist(), depts[pos].tolist(), dates[pos]
+        wd = np.datetime_as_string(w, unit="D").tolist()
+        yield FindingBatch(
+            "overreach.wrong_department", wrong, facts=(key_field, "department", date_field),
+            expected={"departments_holding": objects(who)}, actual={"department": depts[pos]},
+            message_zh=[f"“{a}”的{what[0]}在{c}列于{'、'.join(h)}的权力清单，不在{x or '(未填部门)'}的权力清单内"
+                        for a, c, h, x in zip(k, wd, who, d)],
+            message_en=[f"the {what[1]} for {a} on {c} is listed for {', '.join(h)}, not for {x or '(no department)'}"
+                        for a, c, h, x in zip(k, wd, who, d)],
+            citations=citation, event_date=w)
+    missing = rows[~own & ~held_elsewhere]
+    if len(missing):
+        pos = np.flatnonzero(~own & ~held_elsewhere)
+        k, d, w = keys[pos].tolist(), depts[pos].tolist(), dates[pos]
+        wd = np.datetime_as_string(w, unit="D").tolist()
+        yield FindingBatch(
+            "overreach.power_not_listed", missing, facts=(key_field, "department", date_field),
+            expected={"requirement": f"a {what[1]} of the department in force on {date_field} (目录之外无权力)"},
+            actual={"power_list": str(powers.source)},
+            message_zh=[f"{x or '(未填部门)'}的权力清单在{c}没有涵盖“{a}”的{what[0]}：目录之外无权力" for a, c, x in zip(k, wd, d)],
+            message_en=[f"no {what[1]} covering '{a}' is listed for {x or '(no department)'} on {c}"
+                        for a, c, x in zip(k, wd, d)],
+            citations=citation, event_date=w)
+

@@ -1,0 +1,1 @@
+"""Deadline-bound record kinds (approvals, disclosures, complaints): evaluation of deadline rules."""

@@ -37,7 +37,7 @@ def ensure_data(n: int) -> Path:
     return path
 
 
-def end_to_end(path: Path, out: Path, runs: int = 4) -> dict:
+def end_to_end(path: Path, out: Path, runs: int = 4, extra: tuple = (), as_of: dt.date = AS_OF) -> dict:
     """``runs`` fresh ``zhunsheng review`` processes, the first unsampled ones timed for wall clock;
     peak memory two ways: the largest single process (kernel ru_maxrss) and, in a last sampled run,
     the sum of RSS over the process and its forked report writer (shared copy-on-write pages
@@ -45,7 +45,7 @@ def end_to_end(path: Path, out: Path, runs: int = 4) -> dict:
     import psutil
 
     cmd = [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())", "review", str(path),
-           "--out", str(out), "--as-of", AS_OF.isoformat(), "--timings"]
+           "--out", str(out), "--as-of", as_of.isoformat(), "--timings", *extra]
     walls, tree_peak, phases = [], 0, []
     for run in range(runs):
         sampled = run == runs - 1

@@ -72,7 +72,10 @@ def split_kinds(raw: pd.DataFrame, default_kind: str | None = None):
         return
     for k in present:
         pos = np.flatnonzero(kind == k)
-        sub = raw.take(pos).reset_index(drop=True)
+        others = columns_of_other_kinds(names[k]) if k >= 0 else frozenset()
+        mine = KINDS[names[k]].header_aliases if k >= 0 else {}
+        keep = [c for c in raw.columns if c in mine or c not in others]   # another kind's columns: not copied
+        sub = raw[keep].take(pos).reset_index(drop=True)
         if k < 0:
             bad = sorted({str(v) for v in values[pos]})
             yield UNKNOWN, pos, sub, (f"record_kind ({RECORD_KIND.zh}): unknown value(s) {', '.join(map(repr, bad))} "

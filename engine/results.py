@@ -138,48 +138,48 @@ def _coded(codes: np.ndarray, values: list) -> pa.DictionaryArray:
 RAW_JSON = {b"json": b"raw"}   # field metadata: the column already holds JSON text
 
 
+def case_tables(review) -> list[pa.Table]:
+    """The cases.jsonl rows of each record kind, each table in input order (what the writer streams:
+    putting a mixed batch back into one input order would cost a full copy of every column)."""
+    return [_case_table_part(ev) for ev in parts(review)]
+
+
 def case_table(review) -> pa.Table:
-    """One row per input record (the cases.jsonl contract), in input order, built column-wise as Arrow."""
-    evs = parts(review)
-    tables = [_case_table_part(ev) for ev in evs]
+    """One row per input record (the cases.jsonl contract), in input order, as one Arrow table."""
+    tables = case_tables(review)
     if len(tables) == 1:
         return tables[0]
-    tables = [_plain(t) for t in tables]
     names = list(dict.fromkeys(n for t in tables for n in t.column_names))
     fields = {}
-    for t in tables:
-        for f in t.schema:
-            if f.name not in fields or pa.types.is_null(fields[f.name].type):
-                fields[f.name] = f
+    for n in names:   # one type per column: where parts disagree (e.g. all-null vs text), decode dictionaries
+        types = {t.schema.field(n).type for t in tables if n in t.column_names and
+                 not pa.types.is_null(t.schema.field(n).type)}
+        f = next(t.schema.field(n) for t in tables if n in t.column_names)
+        if len(types) > 1 or any(pa.types.is_dictionary(ty) and pa.types.is_list(ty.value_type) for ty in types):
+            types = {ty.value_type if pa.types.is_dictionary(ty) else ty for ty in types}
+        fields[n] = pa.field(n, types.pop() if types else f.type, metadata=f.metadata)
     schema = pa.schema([fields[n] for n in names])
-    tables = [pa.table({n: (t.column(n) if n in t.column_names else pa.nulls(t.num_rows, fields[n].type))
-                        for n in names}, schema=schema) for t in tables]
-    joined = pa.concat_tables(tables)
+    tables = [pa.table({n: _as_type(t.column(n), fields[n].type) if n in t.column_names
+                        else pa.nulls(t.num_rows, fields[n].type) for n in names}, schema=schema)
+              for t in tables]
+    joined = pa.concat_tables(tables).unify_dictionaries()
     order = np.argsort(np.concatenate(review.positions), kind="stable")
     return joined.take(pa.array(order))
 
 
-def _plain(table: pa.Table) -> pa.Table:
-    """Dictionary columns decoded, so tables of several kinds concatenate."""
-    cols, fields = [], []
-    for f, c in zip(table.schema, table.columns):
-        if pa.types.is_dictionary(f.type):
-            c = pa.chunked_array([ch.dictionary_decode() for ch in c.chunks], type=f.type.value_type)
-            f = pa.field(f.name, f.type.value_type, metadata=f.metadata)
-        cols.append(c)
-        fields.append(f)
-    return pa.table(cols, schema=pa.schema(fields))
+def _as_type(column, type_):
+    if column.type == type_:
+        return column
+    if pa.types.is_dictionary(column.type) and not pa.types.is_dictionary(type_):
+        return pa.chunked_array([c.dictionary_decode() for c in column.chunks], type=column.type.value_type) \
+            .cast(type_)
+    return column.cast(type_)
 
 
 def _case_table_part(ev) -> pa.Table:
     frame, n = ev.frame, ev.n
     ok = ev.evaluated
-    codes_per_row = ev.findings.codes_by_row()
-    combos: dict[tuple, int] = {}
-    code_idx = np.full(n, -1, dtype=np.int64)
-    for i, c in codes_per_row.items():
-        code_idx[i] = combos.setdefault(tuple(c), len(combos))
-    codes = list_array(code_idx, [list(c) for c in combos])
+    codes = _codes_per_row(ev)
     reasons = np.full(n, None, dtype=object)
     for i in ev.records.rejections.reasons:
         reasons[i] = ev.records.rejections.text(i)
@@ -207,6 +207,17 @@ def _case_table_part(ev) -> pa.Table:
                                  .astype(str).where(frame[extras].notna(), None).to_dict("records"))
     fields = [pa.field(k, v.type, metadata=RAW_JSON if k == "deadlines" else None) for k, v in cols.items()]
     return pa.table(list(cols.values()), schema=pa.schema(fields))
+
+
+def _codes_per_row(ev) -> pa.DictionaryArray:
+    """Each row's sorted finding codes: a bit per code set by array ops, each distinct set listed once."""
+    names = sorted({b.code for b in ev.findings.batches})
+    bits = np.zeros(ev.n, dtype=np.uint64)
+    for b in ev.findings.batches:
+        bits[b.rows] |= np.uint64(1) << np.uint64(names.index(b.code))
+    uniq, inverse = np.unique(bits, return_inverse=True)
+    lists = [[c for k, c in enumerate(names) if int(u) >> k & 1] for u in uniq.tolist()]
+    return list_array(inverse.reshape(-1), lists)
 
 
 def _penalty_columns(ev) -> dict:
@@ -239,37 +250,37 @@ def _deadline_columns(ev) -> dict:
 
 
 def deadline_lists(ev) -> pa.Array:
-    """Per row a JSON list of {id, code, version, due, closed, status}: flat entries encoded with Arrow,
-    then grouped by row (no per-row Python)."""
+    """Per row a JSON list of {id, code, version, due, closed, status}: one JSON object column per rule
+    (null where it does not apply), joined element-wise skipping nulls — no per-row Python, no sort."""
     ok = ev.evaluated
     as_of = np.datetime64(ev.as_of, "D")
-    rows, order, entries = [], [], []
-    for k, o in enumerate(getattr(ev, "outcomes", [])):
-        r = np.flatnonzero(o.applies & ok)
-        if not len(r):
+    lit = lambda t: pa.scalar(t, pa.large_string())  # noqa: E731
+    columns = []
+    for o in getattr(ev, "outcomes", []):
+        applies = o.applies & ok
+        if not applies.any():
             continue
         versions = [v.valid_from.isoformat() for v in o.rule.versions]
-        entries.append(obj([
+        entry = obj([
             ("id", constant(o.rule.id)),
             ("code", constant(o.rule.code)),
-            ("version", fragment(_coded(o.version[r], versions))),
-            ("due", fragment(_dates(o.due[r]))),
-            ("closed", fragment(_dates(o.closed[r]))),
-            ("status", fragment(pa.array(o.status(as_of)[r], type=pa.string()))),
-        ], len(r)))
-        rows.append(r)
-        order.append(np.full(len(r), k))
-    if not rows:
+            ("version", fragment(_coded(np.where(applies, o.version, -1), versions))),
+            ("due", fragment(_dates(o.due))),
+            ("closed", fragment(_dates(o.closed))),
+            ("status", fragment(_coded(_STATUS_CODE[o.status_codes(as_of)], list(_STATUSES)))),
+        ], ev.n)
+        with_comma = pc.binary_join_element_wise(entry.cast(pa.large_string()), lit(","), lit(""))
+        columns.append(pc.if_else(pa.array(applies), with_comma, lit("")))
+    if not columns:
         return pa.array(np.where(ok, "[]", None), type=pa.large_string())
-    r_all, k_all = np.concatenate(rows), np.concatenate(order)
-    sort = np.lexsort((k_all, r_all))
-    flat = pa.concat_arrays([e.cast(pa.large_string()) for e in entries]).take(pa.array(sort))
-    counts = np.bincount(r_all, minlength=ev.n)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    grouped = pa.LargeListArray.from_arrays(pa.array(offsets), flat)
-    lit = lambda t: pa.scalar(t, pa.large_string())  # noqa: E731
-    text = pc.binary_join_element_wise(lit("["), pc.binary_join(grouped, lit(",")), lit("]"), lit(""))
-    return pc.if_else(pa.array(ok), text, pa.scalar(None, pa.large_string()))
+    # (Arrow's null_handling="skip" drops all-null rows, so entries carry their own comma instead)
+    joined = pc.utf8_rtrim(pc.binary_join_element_wise(*columns, lit("")), characters=",")
+    text = pc.binary_join_element_wise(lit("["), joined, lit("]"), lit(""))
+    return pc.if_else(pa.array(ok), text, lit(None))
+
+
+_STATUSES = ("met", "overdue", "open")
+_STATUS_CODE = np.array([-1, 0, 1, 2])   # status_codes: 0 n/a, 1 met, 2 overdue, 3 open
 
 
 def rejected_frame(review) -> pd.DataFrame:

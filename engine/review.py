@@ -129,14 +129,14 @@ def _in_parallel(child_job, parent_job):
 def write_review(ev, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
-    from engine.results import case_table, finding_chunks, finding_rows, rejected_frame, summary
+    from engine.results import case_tables, finding_chunks, finding_rows, rejected_frame, summary
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     summ = summary(ev, ev.n)
 
     def write_cases():
-        reports.write_table_jsonl(out_dir / "cases.jsonl", case_table(ev))
+        reports.write_tables_jsonl(out_dir / "cases.jsonl", case_tables(ev))
 
     def write_findings():
         reports.write_chunks(out_dir / "findings.jsonl", finding_chunks(ev))

@@ -19,7 +19,7 @@ from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
 
 CASE_KEYS = {"name", "input", "output", "as_of", "note"}
 OUTPUT_KEYS = {"status", "provision", "provision_version", "tiers", "lawful_fine_min", "lawful_fine_max",
-               "statutory_min", "statutory_max", "codes"}
+               "statutory_min", "statutory_max", "codes", "deadlines"}
 FILE_KEYS = {"defaults", "cases", "as_of"}
 TOLERANCE = 0.005
 
@@ -104,6 +104,8 @@ def run_case(case: Case, ruleset, calendar) -> CaseResult:
     from engine.check import check_record
 
     record = {k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in case.record.items()}
+    if record.get("record_kind", "penalty") != "penalty":
+        return _run_deadline_case(case, record, ruleset, calendar)
     got = check_record(record, ruleset, case.as_of, calendar)
     res = CaseResult(case)
     sr = got.get("statutory_range") or {}
@@ -130,6 +132,37 @@ def run_case(case: Case, ruleset, calendar) -> CaseResult:
         if not same:
             res.differences.append(f"{key}: expected {want!r}, got {have!r}"
                                    + (f" ({got.get('reason')})" if got["status"] == "rejected" else ""))
+    return res
+
+
+def _run_deadline_case(case: Case, record: dict, ruleset, calendar) -> CaseResult:
+    """A record of a deadline kind: the batch path on one row; ``deadlines`` maps a rule id to
+    its due date, or to {due, status, version}."""
+    import pandas as pd
+    import orjson
+
+    from engine.batch import review_batch
+    from engine.results import case_table
+    raw = pd.DataFrame([{k: (None if v is None else str(v)) for k, v in record.items()}]).astype(object)
+    batch = review_batch(raw, ruleset, case.as_of, calendar)
+    row = case_table(batch).to_pylist()[0]
+    deadlines = {d["id"]: d for d in orjson.loads(row["deadlines"] or "[]")}
+    res = CaseResult(case)
+    for key, want in case.expected.items():
+        if key == "deadlines":
+            for rid, exp in (want or {}).items():
+                have = deadlines.get(rid)
+                exp = exp if isinstance(exp, dict) else {"due": exp}
+                for k, v in exp.items():
+                    if have is None or str(have.get(k)) != str(v):
+                        res.differences.append(f"deadlines.{rid}.{k}: expected {v!r}, got "
+                                               f"{None if have is None else have.get(k)!r}")
+            continue
+        have = row.get(key)
+        same = sorted(want or []) == sorted(have or []) if key == "codes" else str(want) == str(have)
+        if not same:
+            res.differences.append(f"{key}: expected {want!r}, got {have!r}"
+                                   + (f" ({row['reason']})" if row["status"] == "rejected" else ""))
     return res
 
 

@@ -19,10 +19,22 @@ from engine.findings import FindingBatch, objects
 ITEM_ATTRIBUTES = ("statutory_limit_wd", "committed_limit_wd", "deemed_approval", "fee_basis")
 
 
-def _key(department, item) -> np.ndarray:
-    d = pd.Series(department, dtype=object).fillna("").astype(str).str.strip()
-    i = pd.Series(item, dtype=object).fillna("").astype(str).str.strip()
-    return (d + "\x1f" + i).to_numpy(dtype=object)
+def _pairs(a, b) -> tuple[np.ndarray, list[tuple]]:
+    """Per row an index into the distinct (a, b) value pairs, and those pairs (stripped text, "" for none):
+    string work once per distinct pair, not per row."""
+    ac, au = pd.factorize(pd.Series(a, dtype=object), use_na_sentinel=True)
+    bc, bu = pd.factorize(pd.Series(b, dtype=object), use_na_sentinel=True)
+    width = len(bu) + 1
+    uniq, inverse = np.unique((ac.astype(np.int64) + 1) * width + (bc + 1), return_inverse=True)
+    pairs = [("" if i == 0 else str(au[i - 1]).strip(), "" if j == 0 else str(bu[j - 1]).strip())
+             for i, j in zip((uniq // width).tolist(), (uniq % width).tolist())]
+    return inverse.reshape(-1), pairs
+
+
+def _key(department, item) -> tuple[np.ndarray, list[str]]:
+    """Per row an index into the distinct "department\x1fitem" keys, and the keys."""
+    inverse, pairs = _pairs(department, item)
+    return inverse, [d + "\x1f" + i for d, i in pairs]
 
 
 class CatalogueView:
@@ -35,7 +47,8 @@ class CatalogueView:
         pre = r["precondition_code"].astype(object)
         has_pre = pre.notna() & (pre.astype(str).str.strip() != "")
         inter = r["is_intermediary"].astype(bool) if "is_intermediary" in r else pd.Series(False, index=r.index)
-        r = r.assign(__key=_key(r["department"], r["item_code"]), __own=~has_pre)
+        inv, keys = _key(r["department"], r["item_code"])
+        r = r.assign(__key=np.array(keys, dtype=object)[inv], __own=~has_pre)
         self.listing = r[["__key", "valid_from", "valid_to"]].drop_duplicates()
         # item attributes: the item's own row first, else the first row that gives a value
         ordered = r.sort_values("__own", ascending=False, kind="stable")
@@ -45,8 +58,10 @@ class CatalogueView:
         self.intermediaries = set(zip(r["item_code"][has_pre & mandatory], pre[has_pre & mandatory].astype(str)))
 
     def listed(self, department, item, dates) -> np.ndarray:
-        recs = pd.DataFrame({"i": np.arange(len(item)), "__key": _key(department, item), "date": dates})
-        hit = recs.merge(self.listing, on="__key", how="inner")
+        inverse, keys = _key(department, item)
+        listing = self.listing.assign(k=pd.Index(keys).get_indexer(self.listing["__key"]))
+        recs = pd.DataFrame({"i": np.arange(len(item)), "k": inverse, "date": dates})
+        hit = recs.merge(listing[listing["k"] >= 0][["k", "valid_from", "valid_to"]], on="k", how="inner")
         when = hit["date"].to_numpy().astype("datetime64[D]")
         a = hit["valid_from"].to_numpy().astype("datetime64[D]")
         b = hit["valid_to"].to_numpy().astype("datetime64[D]")
@@ -57,21 +72,18 @@ class CatalogueView:
 
     def attach(self, frame: pd.DataFrame, listed: np.ndarray):
         """Set the derived item columns on the applications (NaN/False/None where the item is unlisted)."""
-        attrs = self.attributes.reindex(_key(frame["department"], frame["item_code"]))
+        inverse, keys = _key(frame["department"], frame["item_code"])
+        attrs = self.attributes.reindex(keys)            # one row per distinct key, spread by index
         frame["item_listed"] = listed
         for name in ("statutory_limit_wd", "committed_limit_wd"):
-            frame[name] = np.where(listed, attrs[name].to_numpy(dtype=float, na_value=np.nan), np.nan)
-        frame["deemed_approval"] = listed & attrs["deemed_approval"].fillna(False).to_numpy(dtype=bool)
-        basis = attrs["fee_basis"].to_numpy(dtype=object)
-        frame["fee_basis"] = np.where(listed, basis, None)
+            frame[name] = np.where(listed, attrs[name].to_numpy(dtype=float, na_value=np.nan)[inverse], np.nan)
+        frame["deemed_approval"] = listed & attrs["deemed_approval"].fillna(False).to_numpy(dtype=bool)[inverse]
+        frame["fee_basis"] = np.where(listed, attrs["fee_basis"].to_numpy(dtype=object)[inverse], None)
 
 
 def _code_lists(ev, column: str):
     """Distinct (item_code, code list) pairs of the rows: sets are compared once per pair, not per row."""
-    items = ev.frame["item_code"].astype(object).fillna("").to_numpy(dtype=object)
-    lists = ev.frame[column].astype(str).to_numpy(dtype=object)
-    pair_codes, pairs = pd.factorize(pd.Series(items) + "\x1f" + pd.Series(lists))
-    return pair_codes, [p.split("\x1f", 1) for p in pairs]
+    return _pairs(ev.frame["item_code"], ev.frame[column])
 
 
 def catalogue_findings(ev, view: CatalogueView):

@@ -33,17 +33,23 @@ def power_findings(ev, powers: PowerList):
     keys = ev.frame[key_field].to_numpy(dtype=object)[rows]
     depts = ev.frame["department"].to_numpy(dtype=object)[rows]
     dates = ev.column(date_field)[rows]
-    recs = pd.DataFrame({"i": np.arange(len(rows)), "key": keys, "date": dates})
-    hit = recs.merge(table, on="key", how="inner")
+    # integer codes for keys and departments: the merge and the comparison run on ints, not strings
+    key_codes, key_names = pd.factorize(pd.Series(keys, dtype=object))
+    dept_codes, dept_names = pd.factorize(pd.concat([pd.Series(depts, dtype=object),
+                                                     table["department"].astype(object)], ignore_index=True))
+    table = table.assign(k=pd.Index(key_names).get_indexer(table["key"]), d=dept_codes[len(rows):])
+    table = table[table["k"] >= 0]
+    recs = pd.DataFrame({"i": np.arange(len(rows)), "k": key_codes, "date": dates})
+    hit = recs.merge(table[["k", "d", "department", "valid_from", "valid_to"]], on="k", how="inner")
     start = hit["valid_from"].to_numpy().astype("datetime64[D]")
     end = hit["valid_to"].to_numpy().astype("datetime64[D]")
     when = hit["date"].to_numpy().astype("datetime64[D]")
     in_force = (np.isnat(start) | (when >= start)) & (np.isnat(end) | (when <= end))
     hit = hit[in_force]
-    same = hit["department"].to_numpy(dtype=object) == depts[hit["i"].to_numpy()]
+    same = hit["d"].to_numpy() == dept_codes[:len(rows)][hit["i"].to_numpy()]
     own = np.zeros(len(rows), dtype=bool)
     own[hit["i"].to_numpy()[same]] = True
-    others = hit[~same]
+    others = hit[~same & ~own[hit["i"].to_numpy()]]
     holders = others.groupby("i")["department"].agg(lambda d: sorted(set(d))) if len(others) else pd.Series(dtype=object)
     held_elsewhere = np.zeros(len(rows), dtype=bool)
     held_elsewhere[holders.index.to_numpy(dtype=np.int64)] = True

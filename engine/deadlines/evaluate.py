@@ -41,13 +41,12 @@ class DeadlineOutcome:
     late: np.ndarray        # bool: the deadline itself was missed
     overdue: np.ndarray     # bool: ... and reported (not subsumed by another missed deadline)
 
-    def status(self, as_of: np.datetime64) -> np.ndarray:
-        """'met', 'overdue', 'open' (not yet due) or '' where the rule does not apply, per row."""
-        out = np.full(len(self.applies), "", dtype=object)
-        out[self.applies] = "open"
-        closed = self.applies & ~np.isnat(self.closed)
-        out[closed] = "met"
-        out[self.late] = "overdue"
+    def status_codes(self, as_of: np.datetime64) -> np.ndarray:
+        """Per row: 0 the rule does not apply, 1 met, 2 overdue, 3 open (not yet due)."""
+        out = np.zeros(len(self.applies), dtype=np.int64)
+        out[self.applies] = 3
+        out[self.applies & ~np.isnat(self.closed)] = 1
+        out[self.late] = 2
         return out
 
 

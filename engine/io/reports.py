@@ -47,6 +47,11 @@ def write_chunks(path: Path, chunks):
 
 
 def write_table_jsonl(path: Path, table, rows_per_slice: int = 131_072, threads: int = 2):
+    """One Arrow table (or a list of tables, written one after the other) as JSON Lines; see below."""
+    write_tables_jsonl(path, table if isinstance(table, list) else [table], rows_per_slice, threads)
+
+
+def write_tables_jsonl(path: Path, tables, rows_per_slice: int = 131_072, threads: int = 2):
     """An Arrow table as JSON Lines, encoded column-wise (``engine.io.jsonfrag``).
 
     Slices are encoded on ``threads`` threads (Arrow compute releases the GIL)
@@ -60,7 +65,7 @@ def write_table_jsonl(path: Path, table, rows_per_slice: int = 131_072, threads:
     def encode(t):
         return lines([(f.name, _raw(t.column(f.name)) if (f.metadata or {}).get(b"json") == b"raw"
                        else fragment(t.column(f.name))) for f in t.schema], t.num_rows)
-    slices = [table.slice(i, rows_per_slice) for i in range(0, table.num_rows, rows_per_slice)]
+    slices = [t.slice(i, rows_per_slice) for t in tables for i in range(0, t.num_rows, rows_per_slice)]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         write_chunks(path, pool.map(encode, slices))
 

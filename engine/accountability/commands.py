@@ -1,0 +1,84 @@
+"""``zhunsheng accountability``: a thin click command over ``engine.accountability.run``.
+
+Exit codes: 0 success (notices or none), 2 bad input (a missing review
+folder, an unreadable roster, rule-file errors), printed without a traceback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from engine.accountability import RECOMMENDATION_EN, RECOMMENDATION_ZH
+from engine.cli_support import UserError, guard
+
+_file = click.Path(dir_okay=False, path_type=Path)
+
+
+def _date(ctx, param, value):
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise click.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+@click.command()
+@click.argument("review_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--roster", required=True, type=_file,
+              help="人员名册 CSV/Excel: person_id 人员编号, name 姓名, department 部门, role 角色 (officer 执法人员 | leader 负责人).")
+@click.option("--as-of", "as_of", required=True, callback=_date, metavar="DATE",
+              help="Last day of the window (YYYY-MM-DD); the window is the 365 days ending here.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for notices.jsonl, summary.json, exemptions.csv, rejected.csv.")
+@click.option("--exemptions", type=_file, default=None,
+              help="容错免责 CSV/Excel: case_id 案件编号, code 问题代码, reason 免责理由, approved_by 批准人.")
+@click.option("--excel", type=_file, default=None, help="Also write the notices to this .xlsx (Chinese headers).")
+@click.option("--triggers", "triggers_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Accountability rules folder (default: accountability/ in the rules folder).")
+@click.pass_context
+@guard
+def accountability(ctx, review_dirs, roster, as_of, out, exemptions, excel, triggers_dir):
+    """问责建议：从审查结果生成问责建议（仅供法制部门审核，不自动产生处分）.
+
+    Reads one or more `zhunsheng review` output folders and recommends measures
+    (效能告诫, 诫勉谈话, 通报批评, 一案双查 领导责任, bottom-three 诫勉谈话, 从重) per the
+    cited rules in rules/accountability/. Recommendations only: never automatic sanctions.
+    """
+    from engine.accountability.run import accountability as run
+
+    if triggers_dir is None:
+        base = getattr(getattr(ctx, "obj", None), "rules_dir", None)
+        if base is not None:
+            triggers_dir = Path(base) / "accountability"
+            if not triggers_dir.is_dir():
+                raise UserError(f"{triggers_dir}: no accountability rules in --rules {base} "
+                                "(give --triggers DIR)")
+    s = run(review_dirs, roster, as_of, out, exemptions, excel, triggers_dir)
+    echo = click.echo
+    echo(f"{RECOMMENDATION_ZH}（{RECOMMENDATION_EN}）")
+    inp = s["inputs"]
+    echo(f"统计期间 window: {s['window_start']} 至 {s['window_end']}（含首尾 {s['window_days']} 天，as-of {s['as_of']}）")
+    echo(f"读取问题 findings: {inp['findings_read']}，合并重复 duplicates merged {inp['duplicates_merged']}，"
+         f"窗口期内 in window {s['findings_in_window']}，容错免责 exempted {s['findings_exempted']}；"
+         f"已审查案件 evaluated cases {inp['evaluated_cases']}（合并 merged {inp['case_duplicates_merged']}）")
+    echo(f"问责建议 notices: {s['notices']}")
+    names = {"officer": "执法人员 officer", "department": "部门 department", "leader": "部门负责人 leader"}
+    for k, v in s["by_subject_type"].items():
+        echo(f"  {names.get(k, k)}: {v}")
+    for k, v in s["by_measure"].items():
+        echo(f"  {k}: {v}")
+    ex = s["exemptions"]
+    if inp["exemptions"]:
+        echo(f"容错免责 exemptions: {ex['accepted']} 条采用 accepted（免除 {ex['findings_removed']} 个问题 "
+             f"findings removed），{ex['rejected']} 条拒收 rejected")
+    for r in s["rejected_rows"]:
+        echo(f"  拒收 rejected {r['kind']} {Path(r['file']).name} 第{r['row']}行 row {r['row']} {r['id']}: {r['reason']}")
+    nr = s["not_in_roster"]
+    if nr["officers"]:
+        echo(f"名册外人员 officers not in roster: {', '.join(nr['officers'])}")
+    if nr["departments"]:
+        echo(f"名册外部门 departments not in roster: {', '.join(nr['departments'])}")
+    for w in s["warnings"]:
+        echo(f"警告 warning: {w}", err=True)
+    echo(f"→ {out}" + (f", {excel}" if excel else ""))

@@ -200,7 +200,8 @@ def _case_table_part(ev) -> pa.Table:
         "reason": pa.array(reasons, type=pa.string()),
         "record_kind": _coded(np.zeros(n, dtype=np.int64), [ev.kind]),
     }
-    cols["deadlines"] = kind_cols.pop("deadlines")
+    if kind_cols.get("deadlines") is not None:   # deadline kinds only: penalty lines stay as they were
+        cols["deadlines"] = kind_cols.pop("deadlines")
     extras = ev.records.extra_columns
     if extras:  # unknown input columns are carried through, never dropped
         cols["extra"] = pa.array(frame[extras].astype(object).where(frame[extras].notna(), None)
@@ -215,9 +216,9 @@ def _codes_per_row(ev) -> pa.DictionaryArray:
     bits = np.zeros(ev.n, dtype=np.uint64)
     for b in ev.findings.batches:
         bits[b.rows] |= np.uint64(1) << np.uint64(names.index(b.code))
-    uniq, inverse = np.unique(bits, return_inverse=True)
-    lists = [[c for k, c in enumerate(names) if int(u) >> k & 1] for u in uniq.tolist()]
-    return list_array(inverse.reshape(-1), lists)
+    inverse, uniq = pd.factorize(bits)           # hashing, not sorting: most rows share a few sets
+    lists = [[c for k, c in enumerate(names) if int(u) >> k & 1] for u in np.asarray(uniq).tolist()]
+    return list_array(inverse, lists)
 
 
 def _penalty_columns(ev) -> dict:
@@ -232,7 +233,7 @@ def _penalty_columns(ev) -> dict:
                             [T.tier_names(b) for b in range(32)]),
         "lawful_fine_min": nullable(np.where(ok, ev.lawful_min, np.nan)),
         "lawful_fine_max": nullable(np.where(ok, ev.lawful_max, np.nan)),
-        "deadlines": pa.nulls(n, pa.large_string()),
+        "deadlines": None,
     }
 
 

@@ -246,14 +246,32 @@ def _officers(series: pd.Series):
     """Officer ids: separators normalized, the ids of each row as an Arrow list (what reports show),
     and the number of *distinct* ids per row (what Art. 42 counts).
 
-    Vectorized with Arrow for the common shapes (one or two ids); rows with
-    three or more ids are de-duplicated in Python.
+    Worked out once per distinct cell (a million rows hold far fewer distinct
+    officer pairs), then spread by index: the lists come back dictionary-encoded,
+    so the reports encode each distinct list once too.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
     arr = pa.array(series.astype("str"), type=pa.string(), from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    uniq = pa.concat_arrays([enc.dictionary.cast(pa.string()), pa.nulls(1, pa.string())])
+    idx = pc.fill_null(enc.indices, len(uniq) - 1).to_numpy(zero_copy_only=False).astype(np.int32)
+    canon_u, count_u, lists_u = _officer_values(uniq)
+    codes, names = pd.factorize(canon_u)
+    canon = pd.Categorical.from_codes(codes[idx], categories=names)
+    return canon, count_u[idx], pa.DictionaryArray.from_arrays(pa.array(idx), lists_u)
+
+
+def _officer_values(arr):
+    """The canonical ``;a;b;`` text, distinct-id count and id list of each officers cell in ``arr``.
+
+    Vectorized with Arrow for the common shapes (one or two ids); cells with
+    three or more ids are de-duplicated in Python.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
     arr = pc.replace_substring_regex(arr, _OTHER_SEPARATORS.pattern, ";")
     parts = pc.split_pattern(pc.utf8_trim(arr, ";  "), ";")
     if isinstance(parts, pa.ChunkedArray):
@@ -271,7 +289,7 @@ def _officers(series: pd.Series):
     for i in np.flatnonzero(count > 2):
         ids = [x for x in dict.fromkeys(parts[int(i)].as_py()) if x]
         count[i] = len(ids)
-    canon = pd.Series(canon, dtype="str").where(count > 0, "")
+    canon = np.where(count > 0, canon.to_numpy(zero_copy_only=False), "").astype(object)
     lengths = np.where(blank, 0, pc.fill_null(pc.list_value_length(parts), 0).to_numpy(zero_copy_only=False))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     lists = pa.ListArray.from_arrays(pa.array(offsets), pc.list_flatten(parts.filter(pa.array(~blank))))
@@ -349,7 +367,11 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
 
 def reject_duplicate_ids(ids: pd.Series, rows: np.ndarray, rej: Rejections):
     """Every row of a case id that appears twice is rejected, naming all its rows: never silently merged."""
-    dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    if len(uniques) == (codes >= 0).sum():          # the usual case: all distinct, decided by one hash pass
+        return
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    dup = (codes >= 0) & (np.append(counts, 0)[codes] > 1)
     if dup.any():
         groups = pd.Series(rows[dup]).groupby(ids[dup].to_numpy()).agg(lambda r: ", ".join(map(str, r)))
         rej.add(dup, lambda cid: f"case_id '{cid}' appears more than once (rows {groups[cid]}); "

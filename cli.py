@@ -275,13 +275,17 @@ def rules_test(c: Context, rules_dir):
 @pass_ctx
 @guard
 def rules_show(c: Context, provision_id):
-    """Print one provision with its versions, branches, tiers and citations."""
-    from engine.explain import show_provision
+    """Print one provision (or deadline rule) with its versions, branches, tiers and citations."""
+    from engine.explain import show_deadline, show_provision
     rs = c.ruleset
+    if provision_id in rs.deadlines:
+        click.echo(show_deadline(rs.deadlines[provision_id]))
+        return
     if provision_id not in rs.provisions and provision_id in rs.codes:
         provision_id = rs.codes[provision_id]
     if provision_id not in rs.provisions:
-        raise UserError(f"no provision '{provision_id}' (known: {', '.join(sorted(rs.provisions))})")
+        raise UserError(f"no provision or deadline '{provision_id}' "
+                        f"(known: {', '.join(sorted(rs.provisions) + sorted(rs.deadlines))})")
     click.echo(show_provision(rs, rs.provisions[provision_id]))
 
 

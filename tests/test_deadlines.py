@@ -265,3 +265,13 @@ def test_shifting_a_case_by_whole_weeks_in_a_year_without_holidays_changes_nothi
     assert codes_a == codes_b
     assert {i: (s, (dt.date.fromisoformat(d) + dt.timedelta(weeks=weeks)).isoformat()) for i, (s, d) in dl_a.items()} \
         == dl_b
+
+
+def test_rules_show_a_deadline():
+    from click.testing import CliRunner
+
+    from cli import main
+    res = CliRunner().invoke(main, ["rules", "show", "OGI-33"])
+    assert res.exit_code == 0
+    assert "2008-05-01–2019-05-14: 15 个工作日" in res.output and "2019-05-15–…: 20 个工作日" in res.output
+    assert "+20 个工作日 when extension_approved" in res.output

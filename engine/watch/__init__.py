@@ -1,0 +1,1 @@
+"""zhunsheng watch: the live monitor (docs/watch.md)."""

@@ -16,7 +16,6 @@ columns; cell parsing runs once per distinct value (``pd.factorize``).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,20 +23,15 @@ import numpy as np
 import pandas as pd
 
 from engine.catalog.rules import CleanupRules, load_cleanup
-from engine.catalog.schema import BY_NAME, COLUMNS, LIMITS, REQUIRED, ROW_KINDS, ZH, Column, header_name
+from engine.catalog.schema import CATALOG, COLUMNS, DERIVED, REQUIRED, ROW_KINDS, ZH
 from engine.errors import InputError
 from engine.io.readers import ROW, SOURCE, read_table
+from engine.io.reports import citation_text
+from engine.records.frame import Records, Rejections, canonical_headers, normalize
 from engine.types import FieldType as T
 
-JSON_ERROR = "__json_error__"
 KIND_ZH = {"item": "事项本身", "precondition": "前置条件", "intermediary": "中介服务"}
 VERDICT_ZH = {"retain": "保留", "cancel": "取消"}
-_TRUE = {"true", "t", "1", "1.0", "yes", "y", "是", "有", "√"}
-_FALSE = {"false", "f", "0", "0.0", "no", "n", "否", "无", ""}
-_DATE_FORMS = (
-    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-)
 
 
 @dataclass
@@ -76,202 +70,21 @@ def read_catalog(path) -> pd.DataFrame:
     return read_table(Path(path))
 
 
-# -- cell parsing (once per distinct value) -------------------------------------------------------
-class _Rejections:
-    def __init__(self, n: int):
-        self.mask = np.zeros(n, dtype=bool)
-        self.reasons: dict[int, list[str]] = {}
-
-    def add(self, mask: np.ndarray, reason, values=None):
-        idx = np.flatnonzero(mask)
-        self.mask[idx] = True
-        for i in idx:
-            self.reasons.setdefault(int(i), []).append(reason(values[i]) if callable(reason) else reason)
-
-    def text(self, i: int) -> str:
-        return "; ".join(self.reasons.get(int(i), []))
-
-
-def _distinct(series: pd.Series, parse):
-    """Parse each distinct non-missing value once; returns (codes, results, errors) with code -1 = missing."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    parsed = [parse(u) for u in np.asarray(uniques, dtype=object).tolist()]
-    return codes, [p[0] for p in parsed], [p[1] for p in parsed]
-
-
-def _report(rej: _Rejections, codes: np.ndarray, errors: list, col: Column):
-    bad_u = np.array([e is not None for e in errors] + [False], dtype=bool)
-    bad = bad_u[codes]
-    if bad.any():
-        rej.add(bad, lambda c: f"{col.name} ({col.zh}): {errors[c]}", codes)
-
-
-def _text_value(v):
-    if isinstance(v, float) and v.is_integer():   # Parquet/Excel numbers used as codes
-        v = int(v)
-    t = str(v).strip()
-    return (t or None), None
-
-
-def _text_column(series: pd.Series) -> np.ndarray:
-    codes, results, _ = _distinct(series, _text_value)
-    return np.array(results + [None], dtype=object)[codes]
-
-
-def _code_column(series: pd.Series, col: Column, rej: _Rejections) -> np.ndarray:
-    table = col.code_of()
-
-    def parse(v):
-        t = _text_value(v)[0]
-        if t is None:
-            return None, None
-        code = table.get(t) or table.get(t.lower())
-        if code is None:
-            return None, f"unknown value '{t}' (allowed: {', '.join(col.codes)})"
-        return code, None
-    codes, results, errors = _distinct(series, parse)
-    _report(rej, codes, errors, col)
-    return np.array(results + [None], dtype=object)[codes]
-
-
-def _bool_column(series: pd.Series, col: Column, rej: _Rejections) -> np.ndarray:
-    if pd.api.types.is_bool_dtype(series):
-        return series.to_numpy(dtype=bool, na_value=False)
-
-    def parse(v):
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v), None
-        t = str(v).strip().lower()
-        if t in _TRUE:
-            return True, None
-        if t in _FALSE:
-            return False, None
-        return False, f"not yes/no: '{v}' (use true/false, 是/否, 1/0 or Y/N)"
-    codes, results, errors = _distinct(series, parse)
-    _report(rej, codes, errors, col)
-    return np.array(results + [False], dtype=bool)[codes]
-
-
-def _parse_date(v):
-    if isinstance(v, (pd.Timestamp, dt.datetime)):
-        return np.datetime64(v.date(), "D"), None
-    if isinstance(v, dt.date):
-        return np.datetime64(v, "D"), None
-    t = str(v).strip()
-    if not t:
-        return np.datetime64("NaT", "D"), None
-    for rx in _DATE_FORMS:
-        m = rx.match(t)
-        if m:
-            try:
-                return np.datetime64(dt.date(int(m[1]), int(m[2]), int(m[3])), "D"), None
-            except ValueError:
-                return np.datetime64("NaT", "D"), f"not a calendar date: '{t}'"
-    return np.datetime64("NaT", "D"), f"not a date: '{t}' (use 2024-03-05 or 2024年3月5日)"
-
-
-def _date_column(series: pd.Series, col: Column, rej: _Rejections) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return series.to_numpy().astype("datetime64[D]")
-    codes, results, errors = _distinct(series, _parse_date)
-    _report(rej, codes, errors, col)
-    return np.array(results + [np.datetime64("NaT", "D")], dtype="datetime64[D]")[codes]
-
-
-def _limit_column(series: pd.Series, col: Column, rej: _Rejections) -> np.ndarray:
-    """Working days: a whole number ≥ 0 (``20``, ``20.0``, ``20天``/``20个工作日`` read too); empty = NaN."""
-    def parse(v):
-        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            x = float(v)
-        else:
-            t = re.sub(r"\s+", "", str(v)).removesuffix("个工作日").removesuffix("工作日").removesuffix("天")
-            if not t:
-                return np.nan, None
-            try:
-                x = float(t)
-            except ValueError:
-                return np.nan, f"not a number of working days: '{v}'"
-        if np.isnan(x):
-            return np.nan, None
-        if x < 0 or not float(x).is_integer():
-            return np.nan, f"working days must be a whole number ≥ 0, not {v}"
-        return x, None
-    codes, results, errors = _distinct(series, parse)
-    _report(rej, codes, errors, col)
-    return np.array(results + [np.nan], dtype=float)[codes]
-
-
-def _absent(col: Column, n: int):
-    if col.type == T.DATE:
-        return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    if col.type == T.NUMBER:
-        return np.full(n, np.nan)
-    if col.type == T.BOOL:
-        return np.zeros(n, dtype=bool)
-    return np.full(n, None, dtype=object)
-
-
-# -- normalizing -----------------------------------------------------------------------------------
-def _canonical_columns(raw: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
-    """input column -> canonical name for known headers (English or Chinese), and the extra columns."""
-    mapping, seen, extras = {}, {}, []
-    for c in raw.columns:
-        if c in (ROW, SOURCE, JSON_ERROR):
-            continue
-        name = header_name(c)
-        if name is None:
-            extras.append(c)
-            continue
-        if name in seen:
-            raise InputError(f"columns '{seen[name]}' and '{c}' both give {name} ({ZH[name]})")
-        seen[name], mapping[c] = c, name
-    missing = [n for n in REQUIRED if n not in seen]
+def _normalize(raw: pd.DataFrame) -> Records:
+    """The shared column-wise validation (``engine.records.frame.normalize``) over ``CATALOG``;
+    a catalogue without a column for every required field is an InputError."""
+    frame = canonical_headers(raw.reset_index(drop=True), CATALOG)
+    missing = [n for n in REQUIRED if n not in frame.columns]
     if missing:
         raise InputError("the catalogue has no column for " + ", ".join(f"{n} ({ZH[n]})" for n in missing)
-                         + f"; columns found: {', '.join(map(str, (c for c in raw.columns if c not in (ROW, SOURCE))))}")
-    return mapping, extras
+                         + f"; columns found: {', '.join(map(str, _input_columns(raw)))}")
+    # duplicates are (item_code, precondition_code) pairs, checked below
+    return normalize(frame, CATALOG, check_duplicates=False)
 
 
-def _normalize(raw: pd.DataFrame) -> tuple[pd.DataFrame, _Rejections, list[str]]:
-    raw = raw.reset_index(drop=True)
-    mapping, extras = _canonical_columns(raw)
-    by_name = {v: k for k, v in mapping.items()}
-    n = len(raw)
-    rej = _Rejections(n)
-    out = {}
-    for col in COLUMNS:
-        if col.name not in by_name:
-            out[col.name] = _absent(col, n)
-            continue
-        s = raw[by_name[col.name]]
-        if col.codes:
-            out[col.name] = _code_column(s, col, rej)
-        elif col.type == T.STRING:
-            out[col.name] = _text_column(s)
-        elif col.type == T.BOOL:
-            out[col.name] = _bool_column(s, col, rej)
-        elif col.type == T.DATE:
-            out[col.name] = _date_column(s, col, rej)
-        elif col.name in LIMITS:
-            out[col.name] = _limit_column(s, col, rej)
-        else:  # pragma: no cover - every column type is handled above
-            raise AssertionError(col)
-    typed = pd.DataFrame({k: (_object_text(v) if v.dtype == object else v) for k, v in out.items()})
-    for c in extras:
-        typed[c] = raw[c].to_numpy()
-    typed[ROW] = raw[ROW].to_numpy() if ROW in raw.columns else np.arange(1, n + 1)
-    if JSON_ERROR in raw.columns:
-        err = raw[JSON_ERROR].to_numpy(dtype=object)
-        rej.add(pd.notna(err), lambda e: e, err)
-    return typed, rej, extras
-
-
-def _missing(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind == "M":
-        return np.isnat(values)
-    if values.dtype.kind == "f":
-        return np.isnan(values)
-    return pd.isna(values)
+def _input_columns(raw: pd.DataFrame) -> list:
+    """The file's own columns (not the reader's row number, source and JSON error)."""
+    return [c for c in raw.columns if c not in (ROW, SOURCE, "__json_error__")]
 
 
 # -- the audit ---------------------------------------------------------------------------------------
@@ -279,21 +92,13 @@ def audit_catalog(raw: pd.DataFrame, as_of: dt.date, rules_dir: Path | None = No
                   rules: CleanupRules | None = None) -> CatalogAudit:
     """Judge every catalogue row against the clean-up rules in force (``rules_dir``/catalog/cleanup.yaml)."""
     rules = rules or load_cleanup(rules_dir)
-    typed, rej, extras = _normalize(raw)
+    records = _normalize(raw)        # unreadable cells, missing required facts, valid_to before valid_from
+    rej = records.rejections
+    typed = records.frame.drop(columns=[c.name for c in DERIVED])
     n = len(typed)
     cols = {c.name: typed[c.name].to_numpy() for c in COLUMNS}
 
-    # required facts: a cell already reported unreadable is not also "missing"
-    for name in REQUIRED:
-        miss = _missing(cols[name])
-        already = np.array([any(r.startswith(name + " (") for r in rej.reasons.get(int(i), []))
-                            for i in np.flatnonzero(miss)], dtype=bool)
-        idx = np.flatnonzero(miss)
-        mask = np.zeros(n, dtype=bool)
-        mask[idx[~already] if len(idx) else idx] = True
-        rej.add(mask, f"{name} ({ZH[name]}) is missing")
-
-    item_row = _missing(cols["precondition_code"])
+    item_row = pd.isna(cols["precondition_code"])
     kind = np.where(item_row, "item", np.where(cols["is_intermediary"], "intermediary", "precondition"))
     rej.add(item_row & cols["is_intermediary"],
             "an item row (no precondition_code 前置条件编码) cannot be an intermediary service (是否中介服务)")
@@ -302,11 +107,9 @@ def audit_catalog(raw: pd.DataFrame, as_of: dt.date, rules_dir: Path | None = No
         over = cm > st
     rej.add(over, lambda i: (f"committed_limit_wd (承诺时限) {cm[i]:g} is longer than statutory_limit_wd "
                              f"(法定时限) {st[i]:g} working days"), np.arange(n))
-    vf, vt = cols["valid_from"], cols["valid_to"]
-    rej.add(vt < vf, "valid_to (有效期止) is before valid_from (有效期起)")
     _reject_duplicates(typed, cols, rej)
 
-    frame = _expression_frame(typed, cols, rules, as_of)
+    frame = _expression_frame(typed, rules, as_of)
     masks = {k: kind == k for k in ROW_KINDS}
     for t in rules.triggers:
         if t.requires is None:
@@ -314,7 +117,7 @@ def audit_catalog(raw: pd.DataFrame, as_of: dt.date, rules_dir: Path | None = No
         fields, cond = t.requires
         scope = masks[t.kind] & cond.evaluate(frame)
         for f in fields:
-            rej.add(scope & _missing(cols[f]),
+            rej.add(scope & pd.isna(cols[f]),
                     f"{f} ({ZH[f]}) is missing: {t.code} needs it ({'; '.join(c.short() for c in t.citations)})")
 
     ok = ~rej.mask
@@ -350,9 +153,8 @@ def audit_catalog(raw: pd.DataFrame, as_of: dt.date, rules_dir: Path | None = No
                              "reason": [rej.text(i) for i in bad]})
     retained = rows[rows["verdict"] == "retain"].reset_index(drop=True)
     summary = _summary(rows, rejected, cols["department"][bad], rules, as_of, n)
-    input_columns = [c for c in raw.columns if c not in (ROW, SOURCE, JSON_ERROR)]
     return CatalogAudit(rows, retained, rejected, summary, as_of, rules, raw.reset_index(drop=True),
-                        input_columns, keep)
+                        _input_columns(raw), keep)
 
 
 def _object_text(values: np.ndarray) -> pd.Series:
@@ -360,10 +162,11 @@ def _object_text(values: np.ndarray) -> pd.Series:
     return pd.Series(np.where(pd.isna(arr), None, arr), dtype=object)
 
 
-def _reject_duplicates(typed: pd.DataFrame, cols: dict, rej: _Rejections):
+def _reject_duplicates(typed: pd.DataFrame, cols: dict, rej: Rejections):
+    """Every row of an (item_code, precondition_code) pair given twice, naming all its rows."""
     code, pre = cols["item_code"], cols["precondition_code"]
-    key = pd.DataFrame({"i": code, "p": np.where(_missing(pre), "", pre.astype(object))})
-    dup = key.duplicated(keep=False).to_numpy() & ~_missing(code)
+    key = pd.DataFrame({"i": code, "p": np.where(pd.isna(pre), "", pre.astype(object))})
+    dup = key.duplicated(keep=False).to_numpy() & ~pd.isna(code)
     if not dup.any():
         return
     rows = typed[ROW].to_numpy()
@@ -378,15 +181,13 @@ def _reject_duplicates(typed: pd.DataFrame, cols: dict, rej: _Rejections):
     rej.add(dup, reason, np.arange(len(keys)))
 
 
-def _expression_frame(typed: pd.DataFrame, cols: dict, rules: CleanupRules, as_of: dt.date) -> pd.DataFrame:
-    """The columns the conditions read, typed as the pandas compiler expects, plus the derived fields."""
-    data = {c.name: (pd.Series(cols[c.name], dtype=object) if c.type == T.STRING else cols[c.name])
-            for c in COLUMNS}
-    data["statutory_basis"] = pd.Series(cols["basis_level"], dtype=object).isin(rules.statutory_levels).to_numpy()
-    data["as_of"] = np.full(len(typed), np.datetime64(as_of, "D"))
-    basis = pd.Series(cols["basis_date"].astype("datetime64[s]"))
-    data["temporary_period_end"] = (basis + pd.DateOffset(years=rules.period_years)).to_numpy().astype("datetime64[D]")
-    return pd.DataFrame(data)
+def _expression_frame(typed: pd.DataFrame, rules: CleanupRules, as_of: dt.date) -> pd.DataFrame:
+    """The typed columns plus the derived fields the conditions may name (``DERIVED``)."""
+    basis = pd.Series(typed["basis_date"].to_numpy().astype("datetime64[s]"))
+    return typed.assign(
+        statutory_basis=typed["basis_level"].isin(rules.statutory_levels).to_numpy(dtype=bool),
+        as_of=np.full(len(typed), np.datetime64(as_of, "D")),
+        temporary_period_end=(basis + pd.DateOffset(years=rules.period_years)).to_numpy().astype("datetime64[D]"))
 
 
 def _combination(rules: CleanupRules, bits: int) -> tuple[list[str], list[dict], str]:
@@ -463,23 +264,8 @@ def audit_table_zh(result: CatalogAudit) -> pd.DataFrame:
     out["verdict"] = out["verdict"].map(lambda v: f"{VERDICT_ZH[v]} ({v})")
     out["item_cancelled"] = np.where(r["item_cancelled"].to_numpy(), "是", "")
     out["reasons"] = ["；".join(f"{rules.reason(c).zh} ({c})" for c in rs) for rs in r["reasons"]]
-    out["citations"] = [_citation_text(cs) for cs in r["citations"]]
+    out["citations"] = [citation_text(cs) for cs in r["citations"]]
     return out[list(AUDIT_FIELDS)].rename(columns=AUDIT_HEADERS_ZH)
-
-
-def _citation_text(cs: list[dict]) -> str:
-    parts = []
-    for c in cs:
-        if c.get("document"):
-            parts.append(f"{c['law']}（{c['document']}）{c.get('section', '')}")
-            continue
-        s = f"{c['law']}第{c['article']}条"
-        if c.get("paragraph"):
-            s += f"第{c['paragraph']}款"
-        if c.get("item"):
-            s += f"第{c['item']}项"
-        parts.append(s)
-    return "；".join(parts)
 
 
 def write_audit(result: CatalogAudit, out_dir: Path, excel: Path | None = None) -> dict:

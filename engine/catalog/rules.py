@@ -3,7 +3,7 @@
 Strict like the penalty rules: duplicate keys and unknown keys are errors, and
 every mistake (YAML, model, expression) is reported as ``file:line: reason``,
 all at once.  Conditions are compiled against the catalogue schema
-(``engine.catalog.schema.expression_schema``) so a misspelt field or a basis
+(``engine.catalog.schema.CATALOG``) so a misspelt field or a basis
 level that does not exist is caught when the file is loaded, not on row 80,000.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from engine.catalog.schema import BASIS_LEVELS, BY_NAME, ROW_KINDS, expression_choices, expression_schema
+from engine.catalog.schema import BASIS_LEVELS, BY_NAME, CATALOG, ROW_KINDS
 from engine.errors import ExprError, Problem, RuleFileError
 from engine.expr import Expression
 from engine.ruleset.models import Citation, Strict
@@ -180,7 +180,7 @@ def load_cleanup_file(path: Path) -> CleanupRules:
         raise RuleFileError(sorted((_pydantic_problem(path, data, err) for err in e.errors()),
                                    key=Problem.sort_key)) from None
     problems: list[Problem] = []
-    schema, choices = expression_schema(), expression_choices()
+    schema, choices = CATALOG.expression_schema(), CATALOG.expression_choices()
 
     def compile_expr(text: str, loc: tuple) -> Expression | None:
         try:

@@ -91,8 +91,13 @@ def write_json(path: Path, obj):
 
 
 def citation_text(cs: list[dict]) -> str:
+    """Citations as one line of text.  A policy document cited by its printed section (or one with
+    no numbered articles) reads ``title（document number）section``."""
     parts = []
     for c in cs:
+        if c.get("document") and (c.get("section") or c.get("article") is None):
+            parts.append(f"{c['law']}（{c['document']}）{c.get('section') or ''}")
+            continue
         s = f"{c['law']}第{c['article']}条"
         if c.get("paragraph"):
             s += f"第{c['paragraph']}款"

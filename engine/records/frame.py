@@ -17,7 +17,7 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.io.readers import ROW, SOURCE
-from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema
+from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema, header_key
 from engine.types import FieldType as T
 
 _LIST_SPLIT = re.compile(r"[;；、,，|]")
@@ -70,11 +70,15 @@ class Records:
 
 
 def canonical_headers(frame: pd.DataFrame, schema: Schema = PENALTY) -> pd.DataFrame:
-    """Rename Chinese (or English) headers to canonical names; two headers for one field is an error."""
+    """Rename Chinese (or English) headers to canonical names; two headers for one field is an error.
+
+    Headers match ignoring spaces and case, with full-width brackets as ASCII
+    ones (``法定时限（工作日）`` is ``法定时限(工作日)``).
+    """
     mapping, seen = {}, {}
-    aliases = schema.header_aliases
+    aliases, keys = schema.header_aliases, schema.header_keys
     for col in frame.columns:
-        key = aliases.get(col) or aliases.get(col.strip().lower() if isinstance(col, str) else col)
+        key = aliases.get(col) or (keys.get(header_key(col)) if isinstance(col, str) else None)
         if key:
             if key in seen:
                 raise InputError(f"columns '{seen[key]}' and '{col}' both give {key} ({schema.names_zh[key]})")
@@ -150,12 +154,20 @@ def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarra
     else:
         text = series.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
         text = text.str.removesuffix("元")
+        for unit in col.units:
+            text = text.str.removesuffix(unit).str.strip()
         num = pd.to_numeric(text, errors="coerce")
         out = num.to_numpy(dtype=float, na_value=np.nan)
         bad = text.notna().to_numpy() & (text.str.len() > 0).to_numpy(dtype=bool, na_value=False) & np.isnan(out)
         if bad.any():
             raw = series.to_numpy(dtype=object)
             rej.add(bad, lambda v: f"{col.name} ({col.zh}): not a number: '{v}'", raw)
+    if col.whole:
+        with np.errstate(invalid="ignore"):
+            bad = (out < 0) | ((np.floor(out) != out) & ~np.isnan(out))
+        if bad.any():
+            rej.add(bad, lambda v: f"{col.name} ({col.zh}): not a whole number ≥ 0: {v:g}", out)
+        return out
     neg = out < 0
     if neg.any():
         rej.add(neg, lambda v: f"{col.name} ({col.zh}): negative amount {v:g}", out)
@@ -186,7 +198,7 @@ def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Categori
     aliases = col.aliases
 
     def parse(v):
-        t = str(v).strip()
+        t = _code_text(v)
         if t == "":
             return None, None
         code = aliases.get(t) or aliases.get(t.lower())
@@ -197,6 +209,24 @@ def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Categori
     p = Parsed(series, parse)
     p.report(rej)
     return p.categorical()
+
+
+def _code_text(v) -> str:
+    """A cell used as a code, stripped; a whole float (Excel/Parquet/JSON ``1.0``) reads as ``1``."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _text_column(series: pd.Series) -> pd.Series:
+    """Stripped text, None for missing or blank; numbers read as codes (``1.0`` → ``1``)."""
+    if pd.api.types.infer_dtype(series, skipna=True) in ("floating", "mixed-integer-float", "mixed"):
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        text = [_code_text(u) for u in np.asarray(uniques, dtype=object).tolist()]
+        series = pd.Series(np.array(text + [None], dtype=object)[codes], index=series.index)
+    s = series.astype("str") if len(series) else series
+    s = s.where(series.notna(), None).str.strip()
+    return s.where(s.str.len() > 0, None)
 
 
 def _list_column(series: pd.Series, col: Column, rej: Rejections):
@@ -336,9 +366,7 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
         elif col.codes:
             out[col.name] = _code_column(series, col, rej)
         else:
-            s = series.astype("str") if len(series) else series
-            s = s.where(series.notna(), None).str.strip()
-            out[col.name] = s.where(s.str.len() > 0, None)
+            out[col.name] = _text_column(series)
     typed = pd.DataFrame(out, copy=False)
     extras = [c for c in frame.columns if c not in schema.by_name and c not in known_elsewhere
               and not (isinstance(c, str) and c.startswith("__"))]

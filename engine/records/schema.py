@@ -6,6 +6,7 @@ condition may name exactly these fields, with these types).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,6 +24,8 @@ class Column:
     en: str = ""
     headers: tuple[str, ...] = ()   # further header spellings besides ``zh`` (办件编号 for 案件编号 ...)
     derived: bool = False           # filled by the engine (e.g. from the catalogue), never read from input
+    units: tuple[str, ...] = ()     # NUMBER: unit words a value may be written with (``20个工作日``)
+    whole: bool = False             # NUMBER: a whole number ≥ 0 (working days, counts), not only ≥ 0
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -114,6 +117,11 @@ COLUMNS: tuple[Column, ...] = (
 
 
 
+def header_key(text) -> str:
+    """Headers compare without spaces, with full-width brackets as ASCII ones and English in lower case."""
+    return re.sub(r"\s+", "", str(text)).replace("（", "(").replace("）", ")").lower()
+
+
 @dataclass(frozen=True)
 class Schema:
     """One record kind's contract: its columns, what evaluation needs, and which dates must be in order.
@@ -142,6 +150,11 @@ class Schema:
             for spelling in (c.name, c.zh, *c.headers):
                 out[spelling] = c.name
         return out
+
+    @cached_property
+    def header_keys(self) -> dict[str, str]:
+        """``header_aliases`` by ``header_key``: 法定时限（工作日） and 法定时限 (工作日) find one column."""
+        return {header_key(spelling): name for spelling, name in self.header_aliases.items()}
 
     @cached_property
     def names_zh(self) -> dict[str, str]:

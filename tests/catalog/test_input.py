@@ -135,3 +135,26 @@ def test_typed_columns_of_rows():
     assert r["precondition_code"].tolist() == [None, "QZ-1"]
     assert r["deemed_approval"].tolist() == [True, False]
     assert res.retained["__row__"].tolist() == [2, 3]
+
+
+def test_working_days_written_with_units_and_spaced_headers():
+    raw = pd.DataFrame([item(statutory_limit_wd="20个工作日", committed_limit_wd=" 15 天"),
+                        item(item_code="B", statutory_limit_wd="20 工作日", committed_limit_wd="")]).astype(object)
+    raw = raw.rename(columns={"statutory_limit_wd": "法定 时限（工作日）", "committed_limit_wd": "承诺时限 (工作日)"})
+    res = audit_catalog(raw, AS_OF)
+    assert res.summary["rejected"] == 0
+    assert row_of(res)["statutory_limit_wd"] == 20.0 and row_of(res)["committed_limit_wd"] == 15.0
+    assert row_of(res, None, "B")["statutory_limit_wd"] == 20.0
+    assert pd.isna(row_of(res, None, "B")["committed_limit_wd"])
+
+
+def test_whole_float_codes_read_as_integers(tmp_path):
+    # Parquet (and Excel) keep numeric codes as floats once a column has a gap: 1.0 is code "1"
+    frame = pd.DataFrame([item(item_code=1.0), pre(None, item_code=1.0, precondition_code=7.0),
+                          item(item_code=2.5, precondition_code=None)])
+    frame.to_parquet(tmp_path / "c.parquet")
+    res = audit_catalog(read_catalog(tmp_path / "c.parquet"), AS_OF)
+    assert res.summary["rejected"] == 0
+    assert res.rows["item_code"].tolist() == ["1", "1", "2.5"]
+    assert res.rows["precondition_code"].tolist() == [None, "7", None]
+    assert row_of(res, "7", "1")["row_kind"] == "precondition"

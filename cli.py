@@ -12,26 +12,13 @@ from pathlib import Path
 
 import click
 
-from engine.cli_support import UserError, guard
+from engine.cli_support import DATE, UserError, guard
 
 
 def _today() -> dt.date:
     return dt.date.today()
 
 
-class DateType(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"not a date: {value!r} (use YYYY-MM-DD)", param, ctx)
-
-
-DATE = DateType()
 
 
 class Context:

@@ -1,6 +1,7 @@
 """What every command shares: domain errors shown as one clear line (no traceback) with exit code 2."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import click
@@ -28,3 +29,19 @@ def guard(fn):
         except ZhunshengError as e:
             raise UserError(str(e), getattr(e, "exit_code", 2)) from None
     return wrapper
+
+
+class DateType(click.ParamType):
+    """A YYYY-MM-DD option (``--as-of``); a bad date fails like any bad option, exit 2."""
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"not a date: {value!r} (use YYYY-MM-DD)", param, ctx)
+
+
+DATE = DateType()

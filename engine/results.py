@@ -222,7 +222,7 @@ def _codes_per_row(ev) -> pa.DictionaryArray:
 
 
 def _penalty_columns(ev) -> dict:
-    ok, n = ev.evaluated, ev.n
+    ok = ev.evaluated
     tier_bits = np.where(ok & (ev.branch_key >= 0) | (ok & (ev.tiers == T.NONE)), ev.tiers, -1)
     tier_bits = np.where(ok & ev.no_provision, -1, tier_bits)
     return {

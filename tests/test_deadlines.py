@@ -12,7 +12,6 @@ import json
 import numpy as np
 import orjson
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -5,29 +5,21 @@ folder, an unreadable roster, rule-file errors), printed without a traceback.
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
 from engine.accountability import RECOMMENDATION_EN, RECOMMENDATION_ZH
-from engine.cli_support import UserError, guard
+from engine.cli_support import DATE, UserError, guard
 
 _file = click.Path(dir_okay=False, path_type=Path)
-
-
-def _date(ctx, param, value):
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise click.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)") from None
 
 
 @click.command()
 @click.argument("review_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--roster", required=True, type=_file,
               help="人员名册 CSV/Excel: person_id 人员编号, name 姓名, department 部门, role 角色 (officer 执法人员 | leader 负责人).")
-@click.option("--as-of", "as_of", required=True, callback=_date, metavar="DATE",
+@click.option("--as-of", "as_of", required=True, type=DATE,
               help="Last day of the window (YYYY-MM-DD); the window is the 365 days ending here.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for notices.jsonl, summary.json, exemptions.csv, rejected.csv.")

@@ -240,7 +240,7 @@ class _Builder:
         if hit.empty:
             return
         steps = self.rules.ladder.steps
-        esc_rows, esc_links, esc_ex, details = [], [], [], []
+        esc_rows, details = [], []
         notice_of = pd.Series(hit["subject_key"].to_numpy(), index=hit["_i"].to_numpy())
         l = links[links["notice"].isin(hit["_i"])]
         l = l.assign(subject=l["notice"].map(notice_of)).drop_duplicates(["subject", "finding"])

@@ -11,19 +11,7 @@ from pathlib import Path
 
 import click
 
-from engine.cli_support import guard
-
-
-class _Date(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"not a date: {value!r} (use YYYY-MM-DD)", param, ctx)
+from engine.cli_support import DATE, guard
 
 
 @click.group()
@@ -35,7 +23,7 @@ def catalog():
 @click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for audit.jsonl, audit.csv, retained.csv, rejected.csv, summary.json.")
-@click.option("--as-of", type=_Date(), default=None,
+@click.option("--as-of", type=DATE, default=None,
               help="Date the catalogue is judged at (default: today); the one-year limit of 行政许可法 Art. 15 runs to it.")
 @click.option("--excel", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the audit, the retained list and the summaries to this .xlsx (Chinese headers).")

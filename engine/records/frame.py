@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
-from engine.io.readers import ROW, SOURCE
+from engine.io.readers import ROW
 from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema, header_key
 from engine.types import FieldType as T
 

@@ -1,5 +1,4 @@
 """Reading the catalogue: rejected rows with row numbers and reasons, encodings, Chinese headers, formats."""
-import datetime as dt
 import json
 
 import pandas as pd

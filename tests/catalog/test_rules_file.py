@@ -1,6 +1,5 @@
 """rules/catalog/cleanup.yaml: the rules come from the file, and a mistake names file, line and problem."""
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest

@@ -276,5 +276,27 @@ def rules_show(c: Context, provision_id):
     click.echo(show_provision(rs, rs.provisions[provision_id]))
 
 
+def entry():
+    """The ``zhunsheng`` console script: ``main`` in a process that ends without tearing down its heap.
+
+    A review of a million records leaves over a gigabyte of arrays behind; freeing
+    them object by object at interpreter exit takes a quarter of a second and
+    changes nothing, since every report is already written and renamed into place
+    (writes are atomic) and every database transaction committed.  So once the
+    command has finished, the output streams are flushed and the process exits.
+    """
+    import os
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

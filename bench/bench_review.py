@@ -44,7 +44,7 @@ def end_to_end(path: Path, out: Path, runs: int = 4, extra: tuple = (), as_of: d
     counted twice: an upper bound)."""
     import psutil
 
-    cmd = [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())", "review", str(path),
+    cmd = [sys.executable, "-c", "from cli import entry; entry()", "review", str(path),
            "--out", str(out), "--as-of", as_of.isoformat(), "--timings", *extra]
     walls, tree_peak, phases = [], 0, []
     for run in range(runs):

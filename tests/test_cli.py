@@ -79,3 +79,19 @@ def test_rules_test_command():
     res = CliRunner().invoke(main, ["rules", "test"])
     assert res.exit_code == 0, res.output
     assert " 0 failed" in res.output
+
+
+def test_console_entry_keeps_exit_codes_and_flushes_output():
+    """The console script ends with os._exit after the command: output must be flushed, codes kept."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    run = lambda *a: subprocess.run([sys.executable, "-c", "from cli import entry; entry()", *a],  # noqa: E731
+                                    cwd=root, capture_output=True, text=True)
+    ok = run("rules", "show", "OGI-33")
+    assert ok.returncode == 0 and "OGI-33" in ok.stdout
+    bad = run("rules", "show", "NOPE")
+    assert bad.returncode == 2 and "no provision or deadline 'NOPE'" in bad.stderr
+    usage = run("review")
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr

@@ -229,6 +229,15 @@ def _text_column(series: pd.Series) -> pd.Series:
     return s.where(s.str.len() > 0, None)
 
 
+def _few_text_column(series: pd.Series) -> pd.Categorical:
+    """Stripped text as a Categorical, worked out once per distinct value: later groupings by
+    department or code (evaluation, summaries, reports) then read integer codes, not strings."""
+    def parse(v):
+        t = _code_text(v)
+        return (t or None), None
+    return Parsed(series, parse).categorical()
+
+
 def _list_column(series: pd.Series, col: Column, rej: Rejections):
     """Code lists become one canonical ``;a;b;`` string per row ("" for none) and a count of distinct items."""
     aliases = col.aliases
@@ -365,6 +374,8 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
                 officer_count = counts
         elif col.codes:
             out[col.name] = _code_column(series, col, rej)
+        elif col.few:
+            out[col.name] = _few_text_column(series)
         else:
             out[col.name] = _text_column(series)
     typed = pd.DataFrame(out, copy=False)

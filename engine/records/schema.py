@@ -26,6 +26,7 @@ class Column:
     derived: bool = False           # filled by the engine (e.g. from the catalogue), never read from input
     units: tuple[str, ...] = ()     # NUMBER: unit words a value may be written with (``20个工作日``)
     whole: bool = False             # NUMBER: a whole number ≥ 0 (working days, counts), not only ≥ 0
+    few: bool = False               # STRING with few distinct values (departments, violation codes): a Categorical
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -83,13 +84,13 @@ FALSE_WORDS = ("false", "0", "no", "n", "f", "否", "无", "未", "", "0.0")
 
 COLUMNS: tuple[Column, ...] = (
     Column("case_id", "案件编号", T.STRING, required=True),
-    Column("department", "执法部门", T.STRING),
+    Column("department", "执法部门", T.STRING, few=True),
     Column("officers", "执法人员", T.LIST),
     Column("party_type", "当事人类型", T.STRING, codes=PARTY_TYPES),
     Column("party_id", "当事人证件号", T.STRING),
     Column("party_name", "当事人", T.STRING),
     Column("act_id", "违法行为标识", T.STRING),
-    Column("violation_code", "违法行为编码", T.STRING),
+    Column("violation_code", "违法行为编码", T.STRING, few=True),
     Column("violation_date", "违法行为发生日期", T.DATE),
     Column("violation_end_date", "违法行为终了日期", T.DATE),
     Column("discovered_date", "发现日期", T.DATE),

@@ -72,9 +72,9 @@ def objects(values) -> np.ndarray:
 class FindingBatch:
     """Findings of one code on ``rows``; every per-finding value is aligned with ``rows``.
 
-    Messages are given as ``message_zh``/``message_en`` lists, or deferred as a
-    ``texts`` function returning both, so that building a hundred thousand
-    sentences runs in the parallel write phase rather than before it.
+    Messages are given as ``message_zh``/``message_en`` lists (or Arrow string
+    arrays), or deferred as a ``texts`` function returning both, so that building
+    a hundred thousand sentences runs in the parallel write phase rather than before it.
 
     ``expected`` and ``actual`` map a key to a numpy array (one value per
     finding) or to any other value, shared by the whole batch.  ``category`` overrides the code's default
@@ -107,7 +107,7 @@ class FindingBatch:
         """The findings where ``mask`` is true (mask aligned with rows)."""
         def cut(v):
             return v[mask] if isinstance(v, np.ndarray) else v
-        zh, en = self.messages()
+        zh, en = (list(m.to_pylist()) if hasattr(m, "to_pylist") else m for m in self.messages())
         return replace(self, rows=self.rows[mask],
                        expected={k: cut(v) for k, v in self.expected.items()},
                        actual={k: cut(v) for k, v in self.actual.items()},

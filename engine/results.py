@@ -83,6 +83,14 @@ def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
     return _arrow_column(ev, name).take(pa.array(rows))
 
 
+def _prefixed(prefix: str, messages) -> pa.Array:
+    """The code's label before each message; messages built with Arrow stay in Arrow."""
+    if isinstance(messages, (pa.Array, pa.ChunkedArray)):
+        return pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), messages.cast(pa.large_string()),
+                                           pa.scalar("", pa.large_string()))
+    return pa.array([prefix + m for m in messages], type=pa.string())
+
+
 def finding_lines(ev, b) -> bytes:
     """One batch of findings as JSON Lines in the findings.jsonl contract (order of keys included)."""
     code = CODES[b.code]
@@ -96,8 +104,8 @@ def finding_lines(ev, b) -> bytes:
         ("code", constant(b.code)),
         ("category", category),
         ("severity", constant(code.severity)),
-        ("message_zh", fragment(pa.array([f"【{code.zh}】{m}" for m in zh], type=pa.string()))),
-        ("message_en", fragment(pa.array([f"[{code.en}] {m}" for m in en], type=pa.string()))),
+        ("message_zh", fragment(_prefixed(f"【{code.zh}】", zh))),
+        ("message_en", fragment(_prefixed(f"[{code.en}] ", en))),
         ("citations", constant(b.citations)),
         ("facts", facts),
         ("expected", obj([(k, _values(v, n)) for k, v in b.expected.items()], n)),
@@ -146,7 +154,7 @@ def case_tables(review) -> list[pa.Table]:
 
 def case_table(review) -> pa.Table:
     """One row per input record (the cases.jsonl contract), in input order, as one Arrow table."""
-    tables = case_tables(review)
+    tables = [_joined(t) for t in case_tables(review)]
     if len(tables) == 1:
         return tables[0]
     names = list(dict.fromkeys(n for t in tables for n in t.column_names))
@@ -165,6 +173,14 @@ def case_table(review) -> pa.Table:
     joined = pa.concat_tables(tables).unify_dictionaries()
     order = np.argsort(np.concatenate(review.positions), kind="stable")
     return joined.take(pa.array(order))
+
+
+def _joined(table: pa.Table) -> pa.Table:
+    if "deadlines" not in table.column_names:
+        return table
+    i = table.column_names.index("deadlines")
+    return table.set_column(i, table.schema.field(i).with_type(pa.large_string()),
+                            joined_deadlines(table.column(i)))
 
 
 def _as_type(column, type_):
@@ -250,34 +266,69 @@ def _deadline_columns(ev) -> dict:
     }
 
 
-def deadline_lists(ev) -> pa.Array:
-    """Per row a JSON list of {id, code, version, due, closed, status}: one JSON object column per rule
-    (null where it does not apply), joined element-wise skipping nulls — no per-row Python, no sort."""
+def deadline_lists(ev) -> pa.StructArray:
+    """Per row a JSON list of {id, code, version, due, closed, status}, as raw JSON text in pieces.
+
+    Per rule, the JSON objects of the rows it applies to (with a leading comma where
+    an earlier rule of the row already wrote one) are spread to full length by their
+    offsets alone (rows ascend, so the text is already in row order; other rows get "").
+    The pieces — "[", one column per rule, "]" ("null" for rejected rows) — are kept
+    apart as the children of a struct: the line writer joins them straight into each
+    line, so the lists are never assembled as a column of their own (at a million
+    rows that copy costs as much as all the rest).  ``joined_deadlines`` assembles
+    them for callers that want the text.
+    """
     ok = ev.evaluated
     as_of = np.datetime64(ev.as_of, "D")
     lit = lambda t: pa.scalar(t, pa.large_string())  # noqa: E731
-    columns = []
+    pieces = [pc.if_else(pa.array(ok), lit("["), lit("null"))]
+    written = np.zeros(ev.n, dtype=bool)
     for o in getattr(ev, "outcomes", []):
-        applies = o.applies & ok
-        if not applies.any():
+        rows = np.flatnonzero(o.applies & ok)
+        if not len(rows):
             continue
         versions = [v.valid_from.isoformat() for v in o.rule.versions]
         entry = obj([
             ("id", constant(o.rule.id)),
             ("code", constant(o.rule.code)),
-            ("version", fragment(_coded(np.where(applies, o.version, -1), versions))),
-            ("due", fragment(_dates(o.due))),
-            ("closed", fragment(_dates(o.closed))),
-            ("status", fragment(_coded(_STATUS_CODE[o.status_codes(as_of)], list(_STATUSES)))),
-        ], ev.n)
-        with_comma = pc.binary_join_element_wise(entry.cast(pa.large_string()), lit(","), lit(""))
-        columns.append(pc.if_else(pa.array(applies), with_comma, lit("")))
-    if not columns:
-        return pa.array(np.where(ok, "[]", None), type=pa.large_string())
-    # (Arrow's null_handling="skip" drops all-null rows, so entries carry their own comma instead)
-    joined = pc.utf8_rtrim(pc.binary_join_element_wise(*columns, lit("")), characters=",")
-    text = pc.binary_join_element_wise(lit("["), joined, lit("]"), lit(""))
-    return pc.if_else(pa.array(ok), text, lit(None))
+            ("version", fragment(_coded(o.version[rows], versions))),
+            ("due", fragment(_dates(o.due[rows]))),
+            ("closed", fragment(_dates(o.closed[rows]))),
+            ("status", fragment(_coded(_STATUS_CODE[o.status_codes(as_of)[rows]], list(_STATUSES)))),
+        ], len(rows))
+        if written[rows].any():
+            entry = pc.binary_join_element_wise(pc.if_else(pa.array(written[rows]), lit(","), lit("")), entry,
+                                                lit(""))
+        pieces.append(_spread_text(entry, rows, ev.n))
+        written[rows] = True
+    pieces.append(pc.if_else(pa.array(ok), lit("]"), lit("")))
+    return pa.StructArray.from_arrays(pieces, names=[f"p{i}" for i in range(len(pieces))])
+
+
+def joined_deadlines(column) -> pa.Array:
+    """The ``deadlines`` pieces of ``deadline_lists`` as one JSON text per row (null for rejected rows)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not pa.types.is_struct(column.type):
+        return column
+    lit = lambda t: pa.scalar(t, pa.large_string())  # noqa: E731
+    text = pc.binary_join_element_wise(*[p.cast(pa.large_string()) for p in column.flatten()], lit(""))
+    return pc.if_else(pc.or_(pc.equal(text, lit("null")), column.is_null()), lit(None), text)
+
+
+def _spread_text(text: pa.Array, rows: np.ndarray, n: int) -> pa.Array:
+    """A text array for ascending ``rows`` as a length-``n`` array ("" elsewhere), sharing its data."""
+    text = text.cast(pa.large_string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
+    lengths = np.zeros(n, dtype=np.int64)
+    lengths[rows] = np.diff(offsets)
+    full = np.empty(n + 1, dtype=np.int64)
+    full[0] = offsets[0]
+    np.cumsum(lengths, out=full[1:])
+    full[1:] += offsets[0]
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(full), text.buffers()[2]])
 
 
 _STATUSES = ("met", "overdue", "open")

@@ -221,29 +221,8 @@ def _batch(ev, o: DeadlineOutcome, v, rows, used, hits) -> FindingBatch:
     start_zh = ev.records.schema.names_zh.get(m.start, "") if m.start else ""
 
     def texts():
-        s, d, c = iso(start), iso(due), iso(closed)
-        lt = ["?" if x != x else str(int(x)) for x in late.tolist()]
-        per = [f"{t:g}" for t in total.tolist()]
-        zh, en = [], []
-        for i in range(len(s)):
-            if m.start:
-                head_zh = (f"未受理也未告知补正，依法视为自{s[i]}受理；" if deemed[i] else "") + \
-                          f"自{start_zh}{s[i]}起{per[i]}{unit_zh}内（至{d[i]}）应当{m.action_zh}"
-                head_en = (f"neither accepted nor told what is missing, so deemed accepted on {s[i]}; "
-                           if deemed[i] else "") + \
-                          f"due to {m.action_en} within {per[i]} {unit_en} of {m.start} {s[i]} (by {d[i]})"
-            else:
-                head_zh = f"各项处理期限最迟于{d[i]}届满，应当{m.action_zh}"
-                head_en = f"its last deadline passed on {d[i]}; due to {m.action_en}"
-            if is_open[i]:
-                tail_zh = f"，截至{as_of}仍未办理，已逾期{lt[i]}{unit_zh}"
-                tail_en = f"; still not done as of {as_of}, {lt[i]} {unit_en} late"
-            else:
-                tail_zh = f"，实际于{c[i]}办理，逾期{lt[i]}{unit_zh}"
-                tail_en = f"; done on {c[i]}, {lt[i]} {unit_en} late"
-            zh.append(head_zh + tail_zh + "".join(f"；{cc.zh}" for cc, h in flags if h[i]))
-            en.append(head_en + tail_en + "".join(f"; {cc.en}" for cc, h in flags if h[i]))
-        return zh, en
+        return _messages(m, start, due, closed, deemed, is_open, late, total, flags, start_zh, unit_zh, unit_en,
+                         as_of)
     return FindingBatch(rule.code, rows, facts=facts, expected=expected, actual=actual,
                         citations=citations, texts=texts, event_date=due)
 
@@ -258,3 +237,53 @@ def evaluate_deadlines(ev: DeadlineEvaluation) -> DeadlineEvaluation:
         for batch in deadline_findings(ev, o):
             ev.findings.add(batch)
     return ev
+
+
+def _messages(m, start, due, closed, deemed, is_open, late, total, flags, start_zh, unit_zh, unit_en, as_of):
+    """The Chinese and English sentence of each finding, assembled with Arrow string kernels
+    (a hundred thousand late applications are explained without a Python loop)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def lit(t):
+        return pa.scalar(t, pa.large_string())
+
+    def text(a):
+        return a.cast(pa.large_string())
+
+    def dates(d):
+        return text(pc.cast(pa.array(d.astype("datetime64[D]"), type=pa.date32()), pa.string()))
+
+    def numbers(x):
+        ints = np.round(x).astype(np.int64)
+        out = text(pc.cast(pa.array(ints), pa.string()))
+        exact = np.isclose(x, ints)
+        if not exact.all():                                # fractional days: written as given
+            out = pc.if_else(pa.array(exact), out, text(pa.array([f"{v:g}" for v in x.tolist()])))
+        return pc.if_else(pa.array(np.isnan(x)), lit("?"), out)
+
+    def join(*parts):
+        return pc.binary_join_element_wise(*parts, lit(""))
+
+    def either(mask, yes, no):
+        return pc.if_else(pa.array(mask), yes, no)
+    s, d, c, lt, per = dates(start), dates(due), dates(closed), numbers(late), numbers(total)
+    if m.start:
+        head_zh = join(either(deemed, join(lit("未受理也未告知补正，依法视为自"), s, lit("受理；")), lit("")),
+                       lit(f"自{start_zh}"), s, lit("起"), per, lit(f"{unit_zh}内（至"), d, lit(f"）应当{m.action_zh}"))
+        head_en = join(either(deemed, join(lit("neither accepted nor told what is missing, so deemed accepted on "),
+                                           s, lit("; ")), lit("")),
+                       lit(f"due to {m.action_en} within "), per, lit(f" {unit_en} of {m.start} "), s, lit(" (by "), d,
+                       lit(")"))
+    else:
+        head_zh = join(lit("各项处理期限最迟于"), d, lit(f"届满，应当{m.action_zh}"))
+        head_en = join(lit("its last deadline passed on "), d, lit(f"; due to {m.action_en}"))
+    tail_zh = either(is_open, join(lit(f"，截至{as_of}仍未办理，已逾期"), lt, lit(unit_zh)),
+                     join(lit("，实际于"), pc.fill_null(c, lit("")), lit("办理，逾期"), lt, lit(unit_zh)))
+    tail_en = either(is_open, join(lit(f"; still not done as of {as_of}, "), lt, lit(f" {unit_en} late")),
+                     join(lit("; done on "), pc.fill_null(c, lit("")), lit(", "), lt, lit(f" {unit_en} late")))
+    zh, en = [head_zh, tail_zh], [head_en, tail_en]
+    for cc, hit in flags:
+        zh.append(either(hit, lit(f"；{cc.zh}"), lit("")))
+        en.append(either(hit, lit(f"; {cc.en}"), lit("")))
+    return join(*zh), join(*en)

@@ -92,7 +92,8 @@ def constant(value) -> str:
 
 
 def obj(fields: list[tuple[str, object]], n: int, end: str = "}") -> pa.Array:
-    """A JSON object per row; each field is (key, fragment array or constant JSON text)."""
+    """A JSON object per row; each field is (key, fragment array or constant JSON text, or a tuple
+    of arrays whose texts together make the value)."""
     parts: list = []
     for k, (key, frag) in enumerate(fields):
         head = ("{" if k == 0 else ",") + orjson.dumps(key).decode("utf-8") + ":"
@@ -102,7 +103,9 @@ def obj(fields: list[tuple[str, object]], n: int, end: str = "}") -> pa.Array:
             parts[-1] += head
         else:
             parts.append(head)
-        if not isinstance(frag, str):
+        if isinstance(frag, tuple):
+            parts.extend(frag)
+        elif not isinstance(frag, str):
             parts.append(frag)
     if not fields:
         parts.append("{")

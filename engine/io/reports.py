@@ -71,10 +71,13 @@ def write_tables_jsonl(path: Path, tables, rows_per_slice: int = 131_072, thread
 
 
 def _raw(column):
-    """A column that already holds JSON text (null → null)."""
+    """A column that already holds JSON text (null → null); a struct column holds it in pieces,
+    returned as a tuple for the line writer to join in place."""
     import pyarrow as pa
     import pyarrow.compute as pc
     arr = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    if pa.types.is_struct(arr.type):
+        return tuple(p.cast(pa.large_string()) for p in arr.flatten())
     if pa.types.is_null(arr.type):
         arr = arr.cast(pa.large_string())
     return pc.fill_null(arr.cast(pa.large_string()), pa.scalar("null", pa.large_string()))

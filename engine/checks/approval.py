@@ -22,8 +22,8 @@ ITEM_ATTRIBUTES = ("statutory_limit_wd", "committed_limit_wd", "deemed_approval"
 def _pairs(a, b) -> tuple[np.ndarray, list[tuple]]:
     """Per row an index into the distinct (a, b) value pairs, and those pairs (stripped text, "" for none):
     string work once per distinct pair, not per row."""
-    ac, au = pd.factorize(pd.Series(a, dtype=object), use_na_sentinel=True)
-    bc, bu = pd.factorize(pd.Series(b, dtype=object), use_na_sentinel=True)
+    ac, au = pd.factorize(a if isinstance(a, pd.Series) else pd.Series(a, dtype=object), use_na_sentinel=True)
+    bc, bu = pd.factorize(b if isinstance(b, pd.Series) else pd.Series(b, dtype=object), use_na_sentinel=True)
     width = len(bu) + 1
     uniq, inverse = np.unique((ac.astype(np.int64) + 1) * width + (bc + 1), return_inverse=True)
     pairs = [("" if i == 0 else str(au[i - 1]).strip(), "" if j == 0 else str(bu[j - 1]).strip())
@@ -90,24 +90,22 @@ def catalogue_findings(ev, view: CatalogueView):
     rs = ev.ruleset
     ok = ev.evaluated
     received = ev.column("received_date")
-    listed = view.listed(ev.frame["department"].to_numpy(dtype=object),
-                         ev.frame["item_code"].to_numpy(dtype=object), received)
+    listed = view.listed(ev.frame["department"], ev.frame["item_code"], received)
     view.attach(ev.frame, listed)
-    items = ev.frame["item_code"].to_numpy(dtype=object)
-    depts = ev.frame["department"].to_numpy(dtype=object)
 
     if rs.value("unlisted_item_check"):
         rows = np.flatnonzero(ok & ~listed)
         if len(rows):
             d = np.datetime_as_string(received[rows], unit="D").tolist()
+            items, depts = ev._take("item_code", rows), ev._take("department", rows)
             yield FindingBatch(
                 "overreach.unlisted_item", rows, facts=("item_code", "department", "received_date"),
                 expected={"requirement": "an item the audited catalogue retains for the department on that date"},
-                actual={"item_code": items[rows], "catalogue": view.source},
+                actual={"item_code": items, "catalogue": view.source},
                 message_zh=[f"“{i}”在{x}不在{dep or '(未填部门)'}经清理保留的审批目录内：清单之外不得实施行政许可"
-                            for i, x, dep in zip(items[rows].tolist(), d, depts[rows].tolist())],
+                            for i, x, dep in zip(items.tolist(), d, depts.tolist())],
                 message_en=[f"item '{i}' is not in the audited catalogue of {dep or '(no department)'} on {x}"
-                            for i, x, dep in zip(items[rows].tolist(), d, depts[rows].tolist())],
+                            for i, x, dep in zip(items.tolist(), d, depts.tolist())],
                 citations=cites(rs.param("unlisted_item_check").citation), event_date=received[rows])
 
     judged = ok & listed
@@ -126,14 +124,15 @@ def catalogue_findings(ev, view: CatalogueView):
         if not len(rows):
             continue
         extra = objects([extra_per_pair[p] for p in pair_codes[rows]])
+        items = ev._take("item_code", rows)
         yield FindingBatch(
             code, rows, facts=("item_code", column),
-            expected={f"retained_{column}": objects([sorted(c for i, c in allowed if i == it) for it in items[rows]])},
+            expected={f"retained_{column}": objects([sorted(c for i, c in allowed if i == it) for it in items])},
             actual={f"unlisted_{column}": extra},
             message_zh=[f"办理“{it}”要求了审批目录未保留的{zh_what}：{'、'.join(e)}"
-                        for it, e in zip(items[rows].tolist(), extra)],
+                        for it, e in zip(items.tolist(), extra)],
             message_en=[f"'{it}' demanded {en_what}(s) the audited catalogue does not retain: {', '.join(e)}"
-                        for it, e in zip(items[rows].tolist(), extra)],
+                        for it, e in zip(items.tolist(), extra)],
             citations=cites(rs.param(param).citation), event_date=received[rows])
 
     if rs.value("fee_without_basis_check"):
@@ -143,12 +142,13 @@ def catalogue_findings(ev, view: CatalogueView):
         no_basis = text.isin(["", "无", "none", "nan"]).to_numpy()
         rows = np.flatnonzero(judged & (fee > 0) & no_basis)
         if len(rows):
+            items = ev._take("item_code", rows)
             yield FindingBatch(
                 "overreach.fee_without_basis", rows, facts=("item_code", "fee_charged"),
                 expected={"fee": 0, "requirement": "no fee unless a 法律 or 行政法规 provides one"},
                 actual={"fee_charged": fee[rows]},
                 message_zh=[f"“{it}”在审批目录中没有收费依据，却收取费用{f:,.2f}元".replace(".00元", "元")
-                            for it, f in zip(items[rows].tolist(), fee[rows].tolist())],
+                            for it, f in zip(items.tolist(), fee[rows].tolist())],
                 message_en=[f"'{it}' has no fee basis in the catalogue but {f:,.2f} yuan was charged"
-                            for it, f in zip(items[rows].tolist(), fee[rows].tolist())],
+                            for it, f in zip(items.tolist(), fee[rows].tolist())],
                 citations=cites(rs.param("fee_without_basis_check").citation), event_date=received[rows])

@@ -30,14 +30,13 @@ def power_findings(ev, powers: PowerList):
     rows = np.flatnonzero(ev.evaluated)
     if not len(rows):
         return
-    keys = ev.frame[key_field].to_numpy(dtype=object)[rows]
-    depts = ev.frame["department"].to_numpy(dtype=object)[rows]
     dates = ev.column(date_field)[rows]
     # integer codes for keys and departments: the merge and the comparison run on ints, not strings
-    key_codes, key_names = pd.factorize(pd.Series(keys, dtype=object))
-    dept_codes, dept_names = pd.factorize(pd.concat([pd.Series(depts, dtype=object),
-                                                     table["department"].astype(object)], ignore_index=True))
-    table = table.assign(k=pd.Index(key_names).get_indexer(table["key"]), d=dept_codes[len(rows):])
+    all_keys, key_names = pd.factorize(ev.frame[key_field], use_na_sentinel=True)
+    all_depts, dept_names = pd.factorize(ev.frame["department"], use_na_sentinel=True)
+    key_codes, rec_depts = all_keys[rows], all_depts[rows]
+    table = table.assign(k=pd.Index(key_names).get_indexer(table["key"]),
+                         d=pd.Index(dept_names).get_indexer(table["department"]))
     table = table[table["k"] >= 0]
     recs = pd.DataFrame({"i": np.arange(len(rows)), "k": key_codes, "date": dates})
     hit = recs.merge(table[["k", "d", "department", "valid_from", "valid_to"]], on="k", how="inner")
@@ -46,7 +45,8 @@ def power_findings(ev, powers: PowerList):
     when = hit["date"].to_numpy().astype("datetime64[D]")
     in_force = (np.isnat(start) | (when >= start)) & (np.isnat(end) | (when <= end))
     hit = hit[in_force]
-    same = hit["d"].to_numpy() == dept_codes[:len(rows)][hit["i"].to_numpy()]
+    hit_dept = rec_depts[hit["i"].to_numpy()]
+    same = (hit["d"].to_numpy() == hit_dept) & (hit_dept >= 0)
     own = np.zeros(len(rows), dtype=bool)
     own[hit["i"].to_numpy()[same]] = True
     others = hit[~same & ~own[hit["i"].to_numpy()]]
@@ -59,11 +59,12 @@ def power_findings(ev, powers: PowerList):
     if len(wrong):
         pos = np.flatnonzero(~own & held_elsewhere)
         who = [holders[int(p)] for p in pos]
-        k, d, w = keys[pos].tolist(), depts[pos].tolist(), dates[pos]
+        depts = ev._take("department", wrong)
+        k, d, w = ev._take(key_field, wrong).tolist(), depts.tolist(), dates[pos]
         wd = np.datetime_as_string(w, unit="D").tolist()
         yield FindingBatch(
             "overreach.wrong_department", wrong, facts=(key_field, "department", date_field),
-            expected={"departments_holding": objects(who)}, actual={"department": depts[pos]},
+            expected={"departments_holding": objects(who)}, actual={"department": depts},
             message_zh=[f"“{a}”的{what[0]}在{c}列于{'、'.join(h)}的权力清单，不在{x or '(未填部门)'}的权力清单内"
                         for a, c, h, x in zip(k, wd, who, d)],
             message_en=[f"the {what[1]} for {a} on {c} is listed for {', '.join(h)}, not for {x or '(no department)'}"
@@ -72,7 +73,7 @@ def power_findings(ev, powers: PowerList):
     missing = rows[~own & ~held_elsewhere]
     if len(missing):
         pos = np.flatnonzero(~own & ~held_elsewhere)
-        k, d, w = keys[pos].tolist(), depts[pos].tolist(), dates[pos]
+        k, d, w = ev._take(key_field, missing).tolist(), ev._take("department", missing).tolist(), dates[pos]
         wd = np.datetime_as_string(w, unit="D").tolist()
         yield FindingBatch(
             "overreach.power_not_listed", missing, facts=(key_field, "department", date_field),

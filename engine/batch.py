@@ -19,15 +19,11 @@ from engine.calendar import WorkingDayCalendar
 from engine.io.readers import ROW, SOURCE
 from engine.records.frame import Rejections, normalize, reject_duplicate_ids
 from engine.records.kinds import KINDS, RECORD_KIND, columns_of_other_kinds
-from engine.records.schema import Column, Schema
+from engine.records.schema import PENALTY, Schema
 from engine.ruleset.loader import RuleSet
-from engine.types import FieldType as T
 
-UNKNOWN = Schema("unknown", "未知类型", (
-    Column("case_id", "案件编号", T.STRING, headers=("办件编号", "申请编号", "编号")),
-    Column("department", "执法部门", T.STRING, headers=("实施部门", "办理部门", "承办部门", "部门")),
-    Column("officers", "执法人员", T.LIST, headers=("承办人", "经办人", "承办人员")),
-), required=())
+UNKNOWN = Schema("unknown", "未知类型", tuple(PENALTY.by_name[n] for n in ("case_id", "department", "officers")),
+                 required=())
 
 
 @dataclass

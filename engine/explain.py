@@ -33,7 +33,7 @@ def show_provision(rs, cp) -> str:
     if m.financial_safety:
         flags.append("涉及金融安全")
     if m.samr_publication:
-        flags.append("市场监管处罚信息公示 (20 working days)")
+        flags.append(f"市场监管处罚信息公示 ({rs.value('publication_working_days')} working days)")
     if m.min_officers is not None:
         flags.append(f"执法人员 ≥ {m.min_officers} ({m.min_officers_citation.short()})")
     if flags:

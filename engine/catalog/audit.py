@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from engine.catalog.rules import CleanupRules, load_cleanup
-from engine.catalog.schema import CATALOG, COLUMNS, DERIVED, REQUIRED, ROW_KINDS, ZH
+from engine.catalog.schema import CATALOG, COLUMNS, DECISION_COLUMNS, DERIVED, REQUIRED, ROW_KINDS, ZH
 from engine.errors import InputError
 from engine.io.readers import ROW, SOURCE, read_table
 from engine.io.reports import citation_text
@@ -74,9 +74,10 @@ def _normalize(raw: pd.DataFrame) -> Records:
     """The shared column-wise validation (``engine.records.frame.normalize``) over ``CATALOG``;
     a catalogue without a column for every required field is an InputError."""
     frame = canonical_headers(raw.reset_index(drop=True), CATALOG)
-    missing = [n for n in REQUIRED if n not in frame.columns]
+    missing = [n for n in (*REQUIRED, *DECISION_COLUMNS) if n not in frame.columns]
     if missing:
         raise InputError("the catalogue has no column for " + ", ".join(f"{n} ({ZH[n]})" for n in missing)
+                         + " (a blank cell reads 否, a missing column is not assumed)"
                          + f"; columns found: {', '.join(map(str, _input_columns(raw)))}")
     # duplicates are (item_code, precondition_code) pairs, checked below
     return normalize(frame, CATALOG, check_duplicates=False)

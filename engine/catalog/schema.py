@@ -57,4 +57,8 @@ CATALOG = Schema("catalog", "审批事项目录", COLUMNS + DERIVED,
 BY_NAME = {c.name: c for c in COLUMNS}        # the input columns (what ``requires.fields`` may name)
 ZH = CATALOG.names_zh
 REQUIRED = CATALOG.required
+# yes/no facts a clean-up reason turns on: a blank cell reads 否, but a missing column is never assumed
+# to be all 否 (dropping 强制中介 would otherwise publish every mandatory intermediary as retained)
+DECISION_COLUMNS = ("enterprise_autonomy", "resolvable_by_consultation", "is_intermediary",
+                    "intermediary_mandatory", "designated_intermediary", "special_need")
 ROW_KINDS = ("item", "precondition", "intermediary")

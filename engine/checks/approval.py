@@ -106,7 +106,7 @@ def catalogue_findings(ev, view: CatalogueView):
                             for i, x, dep in zip(items.tolist(), d, depts.tolist())],
                 message_en=[f"item '{i}' is not in the audited catalogue of {dep or '(no department)'} on {x}"
                             for i, x, dep in zip(items.tolist(), d, depts.tolist())],
-                citations=cites(rs.param("unlisted_item_check").citation), event_date=received[rows])
+                citations=cites(rs.param("unlisted_item_check").citation))
 
     judged = ok & listed
     for column, allowed, code, param, zh_what, en_what in (
@@ -133,7 +133,7 @@ def catalogue_findings(ev, view: CatalogueView):
                         for it, e in zip(items.tolist(), extra)],
             message_en=[f"'{it}' demanded {en_what}(s) the audited catalogue does not retain: {', '.join(e)}"
                         for it, e in zip(items.tolist(), extra)],
-            citations=cites(rs.param(param).citation), event_date=received[rows])
+            citations=cites(rs.param(param).citation))
 
     if rs.value("fee_without_basis_check"):
         fee = np.nan_to_num(ev.column("fee_charged").astype(float))
@@ -151,4 +151,4 @@ def catalogue_findings(ev, view: CatalogueView):
                             for it, f in zip(items.tolist(), fee[rows].tolist())],
                 message_en=[f"'{it}' has no fee basis in the catalogue but {f:,.2f} yuan was charged"
                             for it, f in zip(items.tolist(), fee[rows].tolist())],
-                citations=cites(rs.param("fee_without_basis_check").citation), event_date=received[rows])
+                citations=cites(rs.param("fee_without_basis_check").citation))

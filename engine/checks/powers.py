@@ -69,7 +69,7 @@ def power_findings(ev, powers: PowerList):
                         for a, c, h, x in zip(k, wd, who, d)],
             message_en=[f"the {what[1]} for {a} on {c} is listed for {', '.join(h)}, not for {x or '(no department)'}"
                         for a, c, h, x in zip(k, wd, who, d)],
-            citations=citation, event_date=w)
+            citations=citation)
     missing = rows[~own & ~held_elsewhere]
     if len(missing):
         pos = np.flatnonzero(~own & ~held_elsewhere)
@@ -82,5 +82,5 @@ def power_findings(ev, powers: PowerList):
             message_zh=[f"{x or '(未填部门)'}的权力清单在{c}没有涵盖“{a}”的{what[0]}：目录之外无权力" for a, c, x in zip(k, wd, d)],
             message_en=[f"no {what[1]} covering '{a}' is listed for {x or '(no department)'} on {c}"
                         for a, c, x in zip(k, wd, d)],
-            citations=citation, event_date=w)
+            citations=citation)
 

@@ -38,8 +38,9 @@ class DeadlineOutcome:
     extra: list             # per extension: float array of days added
     due: np.ndarray         # datetime64[D]
     closed: np.ndarray      # datetime64[D]: earliest closing date, NaT while open
-    late: np.ndarray        # bool: the deadline itself was missed
-    overdue: np.ndarray     # bool: ... and reported (not subsumed by another missed deadline)
+    late: np.ndarray        # bool: the deadline itself was missed (closed after it, or open past it)
+    overdue: np.ndarray     # bool: ... and reported (still open where the rule says open_only; not
+                            #       subsumed by another missed deadline)
 
     def status_codes(self, as_of: np.datetime64) -> np.ndarray:
         """Per row: 0 the rule does not apply, 1 met, 2 overdue, 3 open (not yet due)."""
@@ -159,9 +160,7 @@ def evaluate_deadline(ev: DeadlineEvaluation, rule: CompiledDeadline,
     closed = _earliest(ev, m.closed_by)
     as_of = np.datetime64(ev.as_of, "D")
     late = usable & np.where(np.isnat(closed), as_of > due, closed > due)
-    if m.open_only:
-        late &= np.isnat(closed)
-    overdue = late.copy()
+    overdue = late & np.isnat(closed) if m.open_only else late.copy()
     if m.unless_overdue:
         overdue &= ~done[m.unless_overdue].late
     return DeadlineOutcome(rule, usable, version, starts, deemed & usable, base, extra, due, closed, late, overdue)
@@ -207,7 +206,7 @@ def _batch(ev, o: DeadlineOutcome, v, rows, used, hits) -> FindingBatch:
     calendar_days = v.model.days is not None
     unit_zh, unit_en = ("日", "day(s)") if calendar_days else ("个工作日", "working day(s)")
     expected = {"deadline": iso(due), "period": total, "unit": "calendar_days" if calendar_days else "working_days",
-                "statutory_period": base}
+                "base_period": base}
     for (e, _), x in zip(v.extensions, extras):
         expected[e.field or "extension_days"] = x
     actual = {"closed": iso(closed), "as_of": str(as_of), "late": late}

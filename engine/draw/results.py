@@ -24,10 +24,16 @@ from engine.errors import InputError
 from engine.io.readers import ROW, read_table
 
 CODE = "inaction.results_not_publicized"
-DEADLINE_WORKING_DAYS = 20
-BASIS = {"law": "企业信息公示暂行条例", "article": 6, "clause": 2,
-         "text": "前款规定的企业信息应当自产生之日起20个工作日内予以公示。",
-         "see_also": "企业信息公示暂行条例 第十四条（抽查结果通过企业信用信息公示系统公示）"}
+DEADLINE_PARAMETER = "draw_results_publication_working_days"   # rules/draw/results.yaml
+
+
+def _deadline(ruleset=None) -> tuple[int, dict]:
+    """The publication period and its cited basis, from the rule file (not a constant here)."""
+    if ruleset is None:
+        from engine.ruleset.loader import load_rules
+        ruleset = load_rules()
+    p = ruleset.param(DEADLINE_PARAMETER)
+    return int(p.value), {**p.citation.as_json(), "text": p.note}
 ALIASES = {"统一社会信用代码": "entity_id", "检查对象": "entity_id", "事项编号": "item_id",
            "抽查事项编号": "item_id", "检查结果": "result", "结果": "result", "检查日期": "date",
            "结果日期": "date", "日期": "date", "公示日期": "publicized", "publicized_date": "publicized",
@@ -49,8 +55,9 @@ def _dates(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return d, bad
 
 
-def review(frame: pd.DataFrame, source: str, as_of: dt.date, calendar=None) -> dict:
+def review(frame: pd.DataFrame, source: str, as_of: dt.date, calendar=None, ruleset=None) -> dict:
     cal = calendar or default_calendar()
+    days, basis = _deadline(ruleset)
     rejected = Rejected()
     total = len(frame)
     date, bad_date = _dates(frame["date"])
@@ -65,7 +72,7 @@ def review(frame: pd.DataFrame, source: str, as_of: dt.date, calendar=None) -> d
     reason = np.where((reason == "") & bad_pub, "公示日期无法识别，应为 YYYY-MM-DD (publicized unreadable)", reason)
     reason = np.where((reason == "") & ~np.isnat(pub) & (pub < date),
                       "公示日期早于检查日期 (publicized before the result date)", reason)
-    deadline, ok = cal.add_working_days_safe(date, DEADLINE_WORKING_DAYS)
+    deadline, ok = cal.add_working_days_safe(date, days)
     reason = np.where((reason == "") & ~ok,
                       f"检查日期超出工作日历覆盖范围（{cal.describe_coverage()}），无法计算期限 "
                       "(date outside the working-day calendar)", reason)
@@ -93,7 +100,7 @@ def review(frame: pd.DataFrame, source: str, as_of: dt.date, calendar=None) -> d
             p = None
         findings.append({"code": CODE, "row": int(rows[i]), "entity_id": ent.iloc[i], "item_id": item.iloc[i],
                          "result": results[i], "date": d, "deadline": dl, "publicized": p,
-                         "working_days_late": late, "as_of": as_of.isoformat(), "basis": BASIS, "message": msg})
+                         "working_days_late": late, "as_of": as_of.isoformat(), "basis": basis, "message": msg})
     keep = ~bad
     stored = [{"row": int(rows[i]), "entity_id": ent.iloc[i], "item_id": item.iloc[i], "result": results[i],
                "inspected_on": str(date[i]), "publicized_on": None if np.isnat(pub[i]) else str(pub[i])}

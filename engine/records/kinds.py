@@ -16,9 +16,7 @@ RECORD_KIND = Column("record_kind", "记录类型", T.STRING, headers=("业务�
     "complaint": ("投诉举报", "投诉", "举报"),
 })
 
-_CASE = Column("case_id", "案件编号", T.STRING, required=True, headers=("办件编号", "申请编号", "编号"))
-_DEPARTMENT = Column("department", "执法部门", T.STRING, few=True, headers=("实施部门", "办理部门", "承办部门", "部门"))
-_OFFICERS = Column("officers", "执法人员", T.LIST, headers=("承办人", "经办人", "承办人员"))
+_CASE, _DEPARTMENT, _OFFICERS = (PENALTY.by_name[n] for n in ("case_id", "department", "officers"))
 _RECEIVED = Column("received_date", "收件日期", T.DATE, headers=("申请日期", "收到申请日期", "收到日期", "接收日期"))
 _EXTENSION = Column("extension_approved", "延期批准", T.BOOL, headers=("经批准延期", "延长期限"))
 

@@ -82,10 +82,15 @@ FACTORS = {
 TRUE_WORDS = ("true", "1", "yes", "y", "t", "是", "有", "已", "√", "1.0")
 FALSE_WORDS = ("false", "0", "no", "n", "f", "否", "无", "未", "", "0.0")
 
+# spellings every record kind accepts for the fields they share (a mixed file has one header row)
+CASE_HEADERS = ("办件编号", "申请编号", "编号")
+DEPARTMENT_HEADERS = ("实施部门", "办理部门", "承办部门", "部门")
+OFFICER_HEADERS = ("承办人", "经办人", "承办人员")
+
 COLUMNS: tuple[Column, ...] = (
-    Column("case_id", "案件编号", T.STRING, required=True),
-    Column("department", "执法部门", T.STRING, few=True),
-    Column("officers", "执法人员", T.LIST),
+    Column("case_id", "案件编号", T.STRING, required=True, headers=CASE_HEADERS),
+    Column("department", "执法部门", T.STRING, few=True, headers=DEPARTMENT_HEADERS),
+    Column("officers", "执法人员", T.LIST, headers=OFFICER_HEADERS),
     Column("party_type", "当事人类型", T.STRING, codes=PARTY_TYPES),
     Column("party_id", "当事人证件号", T.STRING),
     Column("party_name", "当事人", T.STRING),

@@ -7,7 +7,10 @@ from engine.catalog.audit import audit_catalog
 
 AS_OF = dt.date(2024, 12, 31)
 BASE = {"item_code": "XK-1", "item_name": "测试许可", "item_type": "行政许可", "department": "市场监管局",
-        "basis_level": "法律", "basis_citation": "某法第一条", "basis_date": "2015-10-01"}
+        "basis_level": "法律", "basis_citation": "某法第一条", "basis_date": "2015-10-01",
+        # the yes/no columns must be present (blank cells read 否)
+        "enterprise_autonomy": "", "resolvable_by_consultation": "", "is_intermediary": "",
+        "intermediary_mandatory": "", "designated_intermediary": "", "special_need": ""}
 
 
 def item(**kw):

@@ -8,8 +8,13 @@ from engine.catalog.audit import audit_catalog, read_catalog, write_audit
 from engine.errors import InputError
 from .helpers import AS_OF, item, judge, pre, row_of
 
+from pathlib import Path
+
+CASES = Path(__file__).resolve().parents[2] / "cases"
+
 ZH_HEADER = ("事项编码,事项名称,事项类型,实施部门,前置条件编码,前置条件名称,设定依据层级,设定依据,依据施行日期,"
-             "企业自主权事项,法定时限（工作日）,承诺时限(工作日),备注")
+             "企业自主权事项,可通过征求部门意见解决,是否中介服务,强制中介,指定中介机构,特殊需要,"
+             "法定时限（工作日）,承诺时限(工作日),备注")
 
 
 def rejected(res) -> dict:
@@ -85,9 +90,9 @@ def test_missing_required_column_is_an_input_error():
 
 def _write_zh_csv(path, encoding):
     text = ZH_HEADER + "\n" + "\n".join([
-        "XK-1,食品经营许可,行政许可,市场监管局,,,法律,食品安全法,2015年10月1日,否,20,14,保留备注",
-        "XK-1,食品经营许可,行政许可,市场监管局,QZ-1,卫生证明,规范性文件,某通知,2016-05-01,否,,,取消备注",
-        "XK-2,某审批,非行政许可审批,住建局,,,规范性文件,某规定,2008-01-01,否,15,10,",
+        "XK-1,食品经营许可,行政许可,市场监管局,,,法律,食品安全法,2015年10月1日,否,否,否,否,否,否,20,14,保留备注",
+        "XK-1,食品经营许可,行政许可,市场监管局,QZ-1,卫生证明,规范性文件,某通知,2016-05-01,否,,,,,,,,取消备注",
+        "XK-2,某审批,非行政许可审批,住建局,,,规范性文件,某规定,2008-01-01,否,否,否,否,否,否,15,10,",
     ]) + "\n"
     path.write_bytes(text.encode(encoding))
 
@@ -109,6 +114,17 @@ def test_chinese_headers_in_gbk_and_utf8_csv(tmp_path, encoding):
     assert list(kept.columns) == ZH_HEADER.split(",")          # same columns as the input
     assert kept["备注"].tolist() == ["保留备注"]                 # extra column carried through unchanged
     assert kept["依据施行日期"].tolist() == ["2015年10月1日"]
+
+
+def test_a_missing_yes_no_column_is_an_error_not_all_no(tmp_path):
+    """Dropping 强制中介 must not silently publish a mandatory intermediary (ZJ-001) as retained."""
+    import shutil
+    src = tmp_path / "catalog.csv"
+    shutil.copy(CASES / "catalog.csv", src)
+    frame = pd.read_csv(src, dtype=str, keep_default_na=False).drop(columns=["强制中介"])
+    frame.to_csv(src, index=False)
+    with pytest.raises(InputError, match=r"no column for intermediary_mandatory \(强制中介\)"):
+        audit_catalog(read_catalog(src), AS_OF)
 
 
 def test_excel_parquet_and_jsonl_inputs(tmp_path):

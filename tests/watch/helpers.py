@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.watch.deadlines import DueDates
 from engine.watch.events import LOCAL
 from engine.watch.monitor import Monitor
 from engine.watch.run import run
@@ -53,9 +52,41 @@ def records_from(store_url: str) -> dict[str, dict]:
     return {r[0]: json.loads(r[1]) for r in rows}
 
 
-def review_inaction(ruleset, calendar, records: dict[str, dict], as_of: dt.date) -> set[tuple[str, str]]:
-    """(case_id, code) of review's inaction findings with a deadline on the same cases (one record each)."""
+STEP_FIELD = {"received": "received_date", "accepted": "accepted_date", "decided": "decided_date",
+              "replied": "replied_date", "verified": "verified_date", "handled": "handled_date"}
+
+
+def records_from_log(lines) -> dict[str, dict]:
+    """Review records folded straight from an event log, without the monitor's code: the first date of
+    each step (the log is in time order, local +08:00 dates), an extension flag and the excluded days
+    summed, and the descriptive keys as given."""
+    recs: dict[str, dict] = {}
+    for line in lines:
+        e = json.loads(line) if isinstance(line, str) else dict(line)
+        if e["event"] == "clock.tick":
+            continue
+        kind, step = e["event"].split(".")
+        if kind not in DEADLINE_KINDS:
+            continue
+        rec = recs.setdefault(e["case_id"], {"record_kind": kind})
+        day = dt.datetime.fromisoformat(e["time"]).astimezone(LOCAL).date().isoformat()
+        if step == "extended":
+            rec["extension_approved"] = True
+            if "excluded_days" in e:
+                rec["excluded_days"] = rec.get("excluded_days", 0) + int(e["excluded_days"])
+        elif step in STEP_FIELD:
+            rec.setdefault(STEP_FIELD[step], day)
+        for k in ("kind", "department", "item_code"):
+            if k in e:
+                rec[k] = e[k]
+    return recs
+
+
+def review_cases(ruleset, calendar, records: dict[str, dict], as_of: dt.date):
+    """Review the deadline kinds of ``records`` in batch: the (case_id, code) of its deadline findings,
+    and each case's deadlines as the batch evaluator computed them ({code: entry})."""
     from engine.batch import review_batch
+    from engine.results import case_table
     deadline_codes = {r.code for r in ruleset.deadlines.values()}
     rows = []
     for cid, rec in records.items():
@@ -67,41 +98,47 @@ def review_inaction(ruleset, calendar, records: dict[str, dict], as_of: dt.date)
                     and k not in ("statutory_limit_wd", "committed_limit_wd", "deemed_approval")})
         rows.append(row)
     if not rows:
-        return set()
+        return set(), {}
     raw = pd.DataFrame(rows).astype(object)
     batch = review_batch(raw, ruleset, as_of, calendar)
-    out = set()
+    found = set()
     for ev in batch.parts:
         ids = ev.frame["case_id"].to_numpy(dtype=object)
         rejected = ev.records.rejections.mask
         assert not np.any(rejected), ev.records.rejections.reasons
         for b in ev.findings.batches:
             if b.code in deadline_codes:
-                out.update((ids[i], b.code) for i in b.rows)
-    return out
+                found.update((ids[i], b.code) for i in b.rows)
+    deadlines = {r["case_id"]: {d["code"]: d for d in json.loads(r["deadlines"] or "[]")}
+                 for r in case_table(batch).to_pylist()}
+    return found, deadlines
+
+
+def review_inaction(ruleset, calendar, records: dict[str, dict], as_of: dt.date) -> set[tuple[str, str]]:
+    """(case_id, code) of review's inaction findings with a deadline on the same cases (one record each)."""
+    return review_cases(ruleset, calendar, records, as_of)[0]
 
 
 def explained(ruleset, calendar, records, cards, as_of: dt.date) -> set[tuple[str, str]]:
-    """Red cards review does not report on the final records, each for a stated reason:
-    the deadline moved later after the card (late acceptance, extension, excluded days), an
-    open_only deadline was closed afterwards, or an unless_overdue deadline subsumes it."""
-    dues = DueDates(ruleset, calendar)
+    """Red cards review does not report on the final records, each for a reason read from the batch
+    evaluator's own deadlines for the case (never from the monitor's code): the deadline now falls
+    later than the card said (late acceptance, extension, excluded days), an open_only deadline was
+    closed afterwards, or the deadline is subsumed by a missed ``unless_overdue`` deadline."""
+    _, deadlines = review_cases(ruleset, calendar, records, as_of)
+    by_code = {r.code: r for r in ruleset.deadlines.values()}
     out = set()
     for c in cards:
-        if c["card"] != "red":
+        if c["card"] != "red" or c["code"] not in by_code:
             continue
-        rec = records[c["case_id"]]
-        sched = {d.code: d for d in dues.schedule(rec["record_kind"], rec)}
-        d = sched.get(c["code"])
-        rule = next((r for r in ruleset.deadlines.values() if r.code == c["code"]), None)
-        card_due = dt.date.fromisoformat(c["deadline"]).toordinal()
-        if d is None or d.due is None or d.due != card_due:
+        rule = by_code[c["code"]]
+        entry = deadlines.get(c["case_id"], {}).get(c["code"])
+        if entry is None or entry["due"] > c["deadline"]:
             out.add((c["case_id"], c["code"]))
-        elif rule is not None and rule.model.open_only and d.closed is not None:
+        elif rule.model.open_only and entry["closed"] is not None:
             out.add((c["case_id"], c["code"]))
-        elif rule is not None and rule.model.unless_overdue:
-            other = next(x for x in sched.values() if x.rule_id == rule.model.unless_overdue)
-            if other.due is not None and ((other.closed or as_of.toordinal()) > other.due):
+        elif rule.model.unless_overdue:
+            other = ruleset.deadlines[rule.model.unless_overdue].code
+            if deadlines[c["case_id"]].get(other, {}).get("status") == "overdue":
                 out.add((c["case_id"], c["code"]))
     return out
 

@@ -5,7 +5,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import ROOT, explained, local_date, read_jsonl, records_from, replay, review_inaction
+from .helpers import (ROOT, explained, local_date, read_jsonl, records_from, records_from_log, replay,
+                      review_inaction)
 
 SAMPLE = ROOT / "cases" / "events.jsonl"
 
@@ -36,7 +37,8 @@ def test_sample_log_across_national_day_2024(ruleset, calendar, tmp_path):
 
 def test_sample_red_cards_match_review(ruleset, calendar, tmp_path):
     m, cards = replay(ruleset, calendar, sample_lines(), tmp_path)
-    recs = records_from(f"sqlite:///{tmp_path / 'watch.sqlite'}")
+    recs = records_from_log(sample_lines())
+    assert_monitor_records_agree(recs, records_from(f"sqlite:///{tmp_path / 'watch.sqlite'}"))
     as_of = dt.date(2024, 12, 31)
     review = review_inaction(ruleset, calendar, recs, as_of)
     red = {(c["case_id"], c["code"]) for c in cards if c["card"] == "red" and c["code"].startswith("inaction.")}
@@ -44,6 +46,7 @@ def test_sample_red_cards_match_review(ruleset, calendar, tmp_path):
     assert red - review <= explained(ruleset, calendar, recs, cards, as_of)
     assert red - review == {("示诉〔2024〕088号", "inaction.complaint_unhandled"),
                             ("示诉〔2024〕090号", "inaction.complaint_unhandled")}
+    assert assert_each_red_card_justified(ruleset, calendar, sample_lines(), cards) == len(red)
 
 
 def test_closing_event_before_the_deadline_stops_cards(ruleset, calendar, tmp_path):
@@ -129,16 +132,43 @@ def event_log(draw, timely=False):
     return [json.dumps({**e, "time": t.replace(tzinfo=tz).isoformat()}, ensure_ascii=False) for t, e in timed]
 
 
+def assert_monitor_records_agree(from_log: dict, from_monitor: dict):
+    """The monitor's persisted case records hold every fact the log gives (merging is checked too)."""
+    for cid, rec in from_log.items():
+        for k, v in rec.items():
+            assert from_monitor[cid].get(k) == v, (cid, k, v, from_monitor[cid].get(k))
+
+
+def assert_each_red_card_justified(ruleset, calendar, lines, cards) -> int:
+    """Exactly, card by card: every red card is a finding of review on what the log had said by the time
+    the card was raised (events before it, or up to and including it), judged as of that day."""
+    checked = 0
+    for c in cards:
+        if c["card"] != "red" or not c["code"].startswith("inaction."):
+            continue
+        at = dt.datetime.fromisoformat(c["at"])
+        when = local_date(c["at"])
+        before = [x for x in lines if dt.datetime.fromisoformat(json.loads(x)["time"]) < at]
+        upto = [x for x in lines if dt.datetime.fromisoformat(json.loads(x)["time"]) <= at]
+        key = (c["case_id"], c["code"])
+        assert key in review_inaction(ruleset, calendar, records_from_log(before), when) or \
+            key in review_inaction(ruleset, calendar, records_from_log(upto), when), c
+        checked += 1
+    return checked
+
+
 def _check(ruleset, calendar, tmp_path, lines, strict):
     import shutil
     shutil.rmtree(tmp_path / "p", ignore_errors=True)
     _, cards = replay(ruleset, calendar, lines, tmp_path / "p")
-    recs = records_from(f"sqlite:///{tmp_path / 'p' / 'watch.sqlite'}")
+    recs = records_from_log(lines)                         # review's records: folded from the log itself
+    assert_monitor_records_agree(recs, records_from(f"sqlite:///{tmp_path / 'p' / 'watch.sqlite'}"))
     as_of = local_date(json.loads(lines[-1])["time"])
     review = review_inaction(ruleset, calendar, recs, as_of)
     red = {(c["case_id"], c["code"]) for c in cards if c["card"] == "red"}
     assert review <= red
     assert red - review <= explained(ruleset, calendar, recs, cards, as_of)
+    assert_each_red_card_justified(ruleset, calendar, lines, cards)
     if strict:
         assert red == review
     return red, review
@@ -148,7 +178,8 @@ def _check(ruleset, calendar, tmp_path, lines, strict):
                                                                   HealthCheck.function_scoped_fixture])
 @given(event_log())
 def test_replay_red_cards_equal_review_findings(ruleset, calendar, tmp_path, lines):
-    """Red cards = review's inaction findings on the final records as of the log's last local date, except
-    the red cards the later record no longer supports (each one explained: moved deadline, open_only
-    deadline closed afterwards, subsumed by unless_overdue)."""
+    """Red cards = review's inaction findings on the final records (folded from the log by the test) as of
+    the log's last local date, except the red cards the later record no longer supports (each explained
+    by the batch evaluator: moved deadline, open_only deadline closed afterwards, subsumed by
+    unless_overdue); and every red card is a review finding on the log as it stood when it was raised."""
     _check(ruleset, calendar, tmp_path, lines, strict=False)

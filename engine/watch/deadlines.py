@@ -65,10 +65,12 @@ class DueDates:
         return self.workdays[max(pos, 0)]
 
     def yellow_day(self, due: int, n: int) -> int:
-        """First day on which ``n`` working days or fewer remain to ``due`` (working days in (day, due])."""
+        """First day at whose start (00:00) ``n`` working days or fewer remain to ``due``: the whole day
+        still remains at 00:00, so the count is of working days in [day, due] — the day after the
+        (n+1)-th last working day up to the due date."""
         k = bisect_right(self.workdays, due)
         i = k - n - 1
-        return self.workdays[i] if i >= 0 else due - 10_000
+        return self.workdays[i] + 1 if i >= 0 else due - 10_000
 
     # -- one case ---------------------------------------------------------------------------------------
     def schedule(self, kind: str, record: dict) -> list[Due]:

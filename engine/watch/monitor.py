@@ -1,8 +1,8 @@
 """The live monitor: a clock, a heap of upcoming thresholds, yellow and red cards.
 
 For every open deadline of a case (engine.watch.deadlines) two thresholds are
-scheduled: yellow (预警) at 00:00 +08:00 of the first day on which
-``watch_yellow_working_days`` working days or fewer remain, red (超时) at 24:00
+scheduled: yellow (预警) at 00:00 +08:00 of the first day at whose start
+``watch_yellow_working_days`` working days or fewer remain (that day included), red (超时) at 24:00
 +08:00 of the due date.  The clock is the event time in replay (the latest
 time seen; ``clock.tick`` only moves it) and the wall clock live.  Before an
 event is applied the clock moves to it and every threshold it passes fires in

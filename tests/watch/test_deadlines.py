@@ -83,9 +83,11 @@ def test_rule_file_examples(ruleset, calendar):
 def test_yellow_day_counts_working_days(ruleset, calendar):
     dues = DueDates(ruleset, calendar)
     due = dt.date(2024, 10, 10).toordinal()
-    # working days in (day, 10 Oct]: 8, 9, 10 Oct → 3 from 30 Sep (1–7 Oct is the National Day break)
-    assert dt.date.fromordinal(dues.yellow_day(due, 3)) == dt.date(2024, 9, 30)
-    assert dt.date.fromordinal(dues.yellow_day(due, 0)) == dt.date(2024, 10, 10)
+    # at 00:00 of a day the whole day remains: working days in [day, 10 Oct]. At the start of 30 Sep four
+    # remain (30 Sep, 8, 9, 10 Oct); from 1 Oct (the National Day break, 1–7 Oct) three: 8, 9, 10 Oct
+    assert dt.date.fromordinal(dues.yellow_day(due, 3)) == dt.date(2024, 10, 1)
+    # none remain once 10 Oct has ended: 00:00 of 11 Oct, the red threshold
+    assert dt.date.fromordinal(dues.yellow_day(due, 0)) == dt.date(2024, 10, 11)
 
 
 def test_penalty_deadlines(ruleset, calendar):

@@ -21,10 +21,12 @@ def test_sample_log_across_national_day_2024(ruleset, calendar, tmp_path):
     # 投诉 received Fri 27 Sep: 7 working days with the 29 Sep make-up day and 12 Oct (Sat) → 12 Oct
     assert got[("示诉〔2024〕090号", "red", "inaction.complaint_acceptance_overdue")] == \
         ("2024-10-12", "2024-10-13T00:00:00+08:00")
+    # yellow when 3 working days remain, the day itself included: 10, 11, 12 Oct from 00:00 of 10 Oct
     assert got[("示诉〔2024〕090号", "yellow", "inaction.complaint_acceptance_overdue")] == \
-        ("2024-10-12", "2024-10-09T00:00:00+08:00")
-    # accepted 30 Sep → 20 working days → 1 Nov; decided 29 Oct: a yellow card, no red
-    assert ("示许〔2024〕001号", "yellow", "inaction.approval_overdue") in got
+        ("2024-10-12", "2024-10-10T00:00:00+08:00")
+    # accepted 30 Sep → 20 working days → 1 Nov; decided 29 Oct 10:00, when four working days still
+    # remained (29, 30, 31 Oct, 1 Nov): no yellow card (due from 00:00 of 30 Oct) and no red
+    assert ("示许〔2024〕001号", "yellow", "inaction.approval_overdue") not in got
     assert ("示许〔2024〕001号", "red", "inaction.approval_overdue") not in got
     # never decided: red at 24:00 of 2 Dec
     assert got[("示许〔2024〕002号", "red", "inaction.approval_overdue")] == ("2024-12-02", "2024-12-03T00:00:00+08:00")
@@ -62,7 +64,7 @@ def test_yellow_window_is_a_parameter(ruleset, calendar, tmp_path):
              {"event": "clock.tick", "time": "2024-11-06T12:00:00+08:00"}]
     _, cards = replay(ruleset, calendar, lines, tmp_path / "a", yellow_working_days=10)
     yellow = [c for c in cards if c["card"] == "yellow"]
-    assert yellow[0]["deadline"] == "2024-11-04" and yellow[0]["at"] == "2024-10-21T00:00:00+08:00"   # 10 working days: 22 Oct … 4 Nov
+    assert yellow[0]["deadline"] == "2024-11-04" and yellow[0]["at"] == "2024-10-22T00:00:00+08:00"   # 10 working days: 22 Oct … 4 Nov
     assert [c["card"] for c in cards] == ["yellow", "red"]
 
 

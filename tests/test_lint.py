@@ -80,7 +80,7 @@ def test_missing_citation(tmp_path):
 
 def test_citation_without_article(tmp_path):
     msg = one(tmp_path, GOOD.replace("{law: 测试法, article: 1}", "{law: 测试法}"))
-    assert "TEST-1.yaml:4:" in msg and "citation.article" in msg
+    assert "TEST-1.yaml:4:" in msg and "a citation needs 'article'" in msg
 
 
 def test_mistyped_key(tmp_path):

@@ -35,16 +35,8 @@ class CatalogCitation(Citation):
     numbered parts.  ``note`` quotes the words relied on; ``basis`` is the
     law_facts tag (P primary text, C commentary, U unverified).
     """
-    article: Optional[int] = Field(default=None, gt=0)
-    section: Optional[str] = None
     note: Optional[str] = None
     basis: Literal["P", "C", "U"] = "P"
-
-    @model_validator(mode="after")
-    def _article_or_document(self):
-        if self.article is None and not self.document:
-            raise ValueError("a citation needs 'article' (or 'document' for an unnumbered policy document)")
-        return self
 
     def short(self) -> str:
         if self.document:

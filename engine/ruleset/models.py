@@ -19,14 +19,26 @@ class Strict(BaseModel):
 
 
 class Citation(Strict):
+    """A statute by article (paragraph, item), or a policy document (a local 实施方案, a 国办发 notice)
+    by its numbered part: ``document`` names it, ``section``/``item`` the part; only a document may go
+    without an article."""
     law: str
-    article: int = Field(gt=0)
+    article: Optional[int] = Field(default=None, gt=0)
     paragraph: Optional[int] = Field(default=None, gt=0)
     item: Optional[int] = Field(default=None, gt=0)
     version: Optional[str] = None     # the text's version, e.g. "2014年修正"
-    document: Optional[str] = None    # for benchmarks: the document that set the tiers
+    document: Optional[str] = None    # for benchmarks: the document that set the tiers; a policy document
+    section: Optional[str] = None     # a policy document's numbered part as printed, e.g. 二(五)
+
+    @model_validator(mode="after")
+    def _article_or_document(self):
+        if self.article is None and not self.document:
+            raise ValueError("a citation needs 'article' (or 'document' for a policy document)")
+        return self
 
     def short(self) -> str:
+        if self.article is None:
+            return self.law + (self.section or "") + (f"第{self.item}项" if self.item else "")
         s = f"{self.law}第{self.article}条"
         if self.paragraph:
             s += f"第{self.paragraph}款"
@@ -37,7 +49,11 @@ class Citation(Strict):
         return s
 
     def as_json(self) -> dict:
-        d = {"law": self.law, "article": self.article}
+        d = {"law": self.law}
+        if self.article is not None:
+            d["article"] = self.article
+        if self.section:
+            d["section"] = self.section
         if self.paragraph:
             d["paragraph"] = self.paragraph
         if self.item:

@@ -10,6 +10,7 @@ from typing import Iterable
 import pandas as pd
 
 from engine.calendar import WorkingDayCalendar
+from engine.errors import InputError
 from engine.evaluate import Evaluation, evaluate
 from engine.io.readers import ROW, SOURCE, read_table
 from engine.records.frame import normalize
@@ -58,7 +59,10 @@ def load_references(catalog: Path | None, powers: Path | None, as_of: dt.date,
     if catalog is not None:
         from engine.catalog.audit import audit_catalog, read_catalog
         from engine.checks.approval import CatalogueView
-        audit = audit_catalog(read_catalog(Path(catalog)), as_of, rules_dir)
+        try:
+            audit = audit_catalog(read_catalog(Path(catalog)), as_of, rules_dir)
+        except InputError as e:
+            raise InputError(f"--catalog {catalog}: {e}") from None
         refs.catalogue = CatalogueView(audit.retained, str(catalog))
         verdicts = audit.rows["verdict"].value_counts()
         refs.summary["catalog"] = {"file": str(catalog), "rows": int(len(audit.rows) + len(audit.rejected)),

@@ -102,8 +102,9 @@ def main(ctx, rules_dir, calendars):
 def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers):
     """Review a batch of records: penalty decisions, licensing applications, disclosure requests and
     complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
-    from engine.review import load_references, read_inputs, review_records, write_review
+    from engine.review import load_references, read_inputs, review_records, use_batch_memory_pool, write_review
 
+    use_batch_memory_pool()
     as_of = as_of or _today()
     show = sys.stderr.isatty()
     steps = ["read", "evaluate", "write"]

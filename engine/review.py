@@ -17,6 +17,23 @@ from engine.records.frame import normalize
 from engine.ruleset.loader import RuleSet
 
 
+def use_batch_memory_pool():
+    """Arrow's jemalloc pool for a batch review, unless the user chose one (ARROW_DEFAULT_MEMORY_POOL).
+
+    A review allocates and frees gigabytes of short-lived Arrow buffers; measured on
+    this project's 2-core VM, jemalloc's reuse of freed pages beat the default
+    mimalloc pool by about 7% of wall time and 0.1 GiB of peak memory
+    (bench/README.md).  Where jemalloc is not built in, the default stays.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except (NotImplementedError, AttributeError, pa.ArrowNotImplementedError):
+        pass
+
+
 def read_inputs(paths: Iterable[Path]) -> pd.DataFrame:
     """Read every file; several files are joined on canonical column names (files of different
     kinds may spell one field differently: 案件编号 / 办件编号)."""

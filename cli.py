@@ -77,7 +77,11 @@ def main(ctx, rules_dir, calendars):
     """准绳 Zhunsheng — 以事实为根据，以法律为准绳。
 
     Checks administrative penalty decisions against discretion benchmarks
-    (行政处罚裁量基准) and the procedure of the 行政处罚法.
+    (行政处罚裁量基准) and the procedure of the 行政处罚法; licensing applications,
+    disclosure requests and complaints against their deadlines (限时办结), the
+    power list (权力清单) and the audited approval catalogue; follows findings to
+    accountability (问责), watches live deadlines (预警纠错) and draws double-random
+    inspections (双随机、一公开).
     """
     ctx.obj = Context(rules_dir, calendars)
 

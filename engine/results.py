@@ -1,4 +1,5 @@
-"""Turn an Evaluation into the output contract: case rows, finding dicts, rejected rows, summary.
+"""Turn evaluations into the output contract: case rows (cases.jsonl), finding lines (findings.jsonl),
+rejected rows; the counts are engine.summary.
 
 Field names here are a contract (see the README): other tools read them.
 """
@@ -12,18 +13,12 @@ import pyarrow.compute as pc
 
 from engine import tiers as T
 from engine.findings import CODES
+from engine.deadlines.output import deadline_lists, joined_deadlines
+from engine.io.arrowcols import coded as _coded
+from engine.io.arrowcols import dates as _dates
 from engine.io.arrowcols import list_array, nullable, split_lists
 from engine.io.jsonfrag import constant, fragment, lines, obj
 from engine.io.readers import ROW
-
-CASE_FIELDS = ("case_id", "status", "provision", "provision_version", "tiers", "lawful_fine_min",
-               "lawful_fine_max", "codes", "department", "officers", "event_date")
-
-
-def _nullable_floats(a: np.ndarray) -> np.ndarray:
-    out = a.astype(object)
-    out[np.isnan(a)] = None
-    return out
 
 
 def _objects(series: pd.Series) -> np.ndarray:
@@ -31,12 +26,6 @@ def _objects(series: pd.Series) -> np.ndarray:
     out = series.to_numpy(dtype=object, copy=True)
     out[pd.isna(out)] = None
     return out
-
-
-def _dates(a: np.ndarray) -> pa.Array:
-    """ISO date strings (null for NaT), formatted by Arrow in native code."""
-    a = a.astype("datetime64[D]")
-    return pa.array(a, type=pa.date32(), mask=np.isnat(a)).cast(pa.string())
 
 
 def _values(v, n: int):
@@ -134,13 +123,6 @@ def finding_rows(review) -> list[dict]:
     out = [orjson.loads(line) for chunk in finding_chunks(review) for line in bytes(chunk).splitlines()]
     out.sort(key=lambda r: (r["row"], r["code"]))
     return out
-
-
-def _coded(codes: np.ndarray, values: list) -> pa.DictionaryArray:
-    """A column of few distinct values as a dictionary array (code -1: null), built without a row loop."""
-    codes = np.asarray(codes)
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
-                                          pa.array(list(values), type=pa.string()))
 
 
 RAW_JSON = {b"json": b"raw"}   # field metadata: the column already holds JSON text
@@ -266,75 +248,6 @@ def _deadline_columns(ev) -> dict:
     }
 
 
-def deadline_lists(ev) -> pa.StructArray:
-    """Per row a JSON list of {id, code, version, due, closed, status}, as raw JSON text in pieces.
-
-    Per rule, the JSON objects of the rows it applies to (with a leading comma where
-    an earlier rule of the row already wrote one) are spread to full length by their
-    offsets alone (rows ascend, so the text is already in row order; other rows get "").
-    The pieces — "[", one column per rule, "]" ("null" for rejected rows) — are kept
-    apart as the children of a struct: the line writer joins them straight into each
-    line, so the lists are never assembled as a column of their own (at a million
-    rows that copy costs as much as all the rest).  ``joined_deadlines`` assembles
-    them for callers that want the text.
-    """
-    ok = ev.evaluated
-    as_of = np.datetime64(ev.as_of, "D")
-    lit = lambda t: pa.scalar(t, pa.large_string())  # noqa: E731
-    pieces = [pc.if_else(pa.array(ok), lit("["), lit("null"))]
-    written = np.zeros(ev.n, dtype=bool)
-    for o in getattr(ev, "outcomes", []):
-        rows = np.flatnonzero(o.applies & ok)
-        if not len(rows):
-            continue
-        versions = [v.valid_from.isoformat() for v in o.rule.versions]
-        entry = obj([
-            ("id", constant(o.rule.id)),
-            ("code", constant(o.rule.code)),
-            ("version", fragment(_coded(o.version[rows], versions))),
-            ("due", fragment(_dates(o.due[rows]))),
-            ("closed", fragment(_dates(o.closed[rows]))),
-            ("status", fragment(_coded(_STATUS_CODE[o.status_codes(as_of)[rows]], list(_STATUSES)))),
-        ], len(rows))
-        if written[rows].any():
-            entry = pc.binary_join_element_wise(pc.if_else(pa.array(written[rows]), lit(","), lit("")), entry,
-                                                lit(""))
-        pieces.append(_spread_text(entry, rows, ev.n))
-        written[rows] = True
-    pieces.append(pc.if_else(pa.array(ok), lit("]"), lit("")))
-    return pa.StructArray.from_arrays(pieces, names=[f"p{i}" for i in range(len(pieces))])
-
-
-def joined_deadlines(column) -> pa.Array:
-    """The ``deadlines`` pieces of ``deadline_lists`` as one JSON text per row (null for rejected rows)."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if not pa.types.is_struct(column.type):
-        return column
-    lit = lambda t: pa.scalar(t, pa.large_string())  # noqa: E731
-    text = pc.binary_join_element_wise(*[p.cast(pa.large_string()) for p in column.flatten()], lit(""))
-    return pc.if_else(pc.or_(pc.equal(text, lit("null")), column.is_null()), lit(None), text)
-
-
-def _spread_text(text: pa.Array, rows: np.ndarray, n: int) -> pa.Array:
-    """A text array for ascending ``rows`` as a length-``n`` array ("" elsewhere), sharing its data."""
-    text = text.cast(pa.large_string())
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
-    lengths = np.zeros(n, dtype=np.int64)
-    lengths[rows] = np.diff(offsets)
-    full = np.empty(n + 1, dtype=np.int64)
-    full[0] = offsets[0]
-    np.cumsum(lengths, out=full[1:])
-    full[1:] += offsets[0]
-    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(full), text.buffers()[2]])
-
-
-_STATUSES = ("met", "overdue", "open")
-_STATUS_CODE = np.array([-1, 0, 1, 2])   # status_codes: 0 n/a, 1 met, 2 overdue, 3 open
-
-
 def rejected_frame(review) -> pd.DataFrame:
     """Rejected rows of every part, in input order: row number, case id, reason (and file, kind)."""
     frames, order = [], []
@@ -359,83 +272,3 @@ def rejected_frame(review) -> pd.DataFrame:
     return out
 
 
-def _empty_dept() -> dict:
-    return {"evaluated": 0, "rejected": 0, "findings": 0, "cases_with_findings": 0, "by_code": {}, "by_category": {}}
-
-
-def _add(counter: dict, key, n: int):
-    counter[key] = counter.get(key, 0) + int(n)
-
-
-def summary(review, input_rows: int) -> dict:
-    """Counts by code, category, severity, department and record kind; evaluated + rejected == input rows."""
-    by_code: dict[str, int] = {}
-    by_cat: dict[str, int] = {}
-    by_sev: dict[str, int] = {}
-    by_kind: dict[str, dict] = {}
-    per_dept: dict[str, dict] = {}
-    evaluated = rejected = with_findings = findings = 0
-    for ev in parts(review):
-        ok = ev.evaluated
-        dept_codes, dept_names = pd.factorize(ev.frame["department"], use_na_sentinel=True)
-        names = [str(d) for d in dept_names]
-        if (dept_codes < 0).any():           # no department recorded
-            dept_codes = np.where(dept_codes < 0, len(names), dept_codes)
-            names.append("(未填)")
-        for d in names:
-            per_dept.setdefault(d, _empty_dept())
-        for d, e, r in zip(names, np.bincount(dept_codes[ok], minlength=len(names)).tolist(),
-                           np.bincount(dept_codes[~ok], minlength=len(names)).tolist()):
-            per_dept[d]["evaluated"] += e
-            per_dept[d]["rejected"] += r
-        all_rows = []
-        for b in ev.findings.batches:
-            code = CODES[b.code]
-            cats = b.category if b.category is not None else np.full(len(b), code.category)
-            _add(by_code, b.code, len(b))
-            _add(by_sev, code.severity, len(b))
-            d = dept_codes[b.rows]
-            for cat in np.unique(cats):
-                m = cats == cat
-                _add(by_cat, str(cat), m.sum())
-                for di, cnt in zip(*np.unique(d[m], return_counts=True)):
-                    _add(per_dept[names[di]]["by_category"], str(cat), cnt)
-            for di, cnt in zip(*np.unique(d, return_counts=True)):
-                e = per_dept[names[di]]
-                e["findings"] += int(cnt)
-                _add(e["by_code"], b.code, cnt)
-            all_rows.append(b.rows)
-        rows_with = np.unique(np.concatenate(all_rows)) if all_rows else np.array([], dtype=np.int64)
-        for di, cnt in zip(*np.unique(dept_codes[rows_with], return_counts=True)):
-            per_dept[names[di]]["cases_with_findings"] += int(cnt)
-        e, r, f = int(ok.sum()), int((~ok).sum()), ev.findings.count()
-        k = by_kind.setdefault(ev.kind, {"input_rows": 0, "evaluated": 0, "rejected": 0, "findings": 0,
-                                         "cases_with_findings": 0})
-        k["input_rows"] += ev.n
-        k["evaluated"] += e
-        k["rejected"] += r
-        k["findings"] += f
-        k["cases_with_findings"] += int(len(rows_with))
-        evaluated, rejected, findings = evaluated + e, rejected + r, findings + f
-        with_findings += int(len(rows_with))
-    assert evaluated + rejected == input_rows, "every input row is evaluated or rejected"
-    for d in per_dept.values():
-        d["by_code"] = dict(sorted(d["by_code"].items()))
-    out = {
-        "input_rows": input_rows,
-        "evaluated": evaluated,
-        "rejected": rejected,
-        "cases_with_findings": with_findings,
-        "findings": findings,
-        "by_code": dict(sorted(by_code.items())),
-        "by_category": dict(sorted(by_cat.items())),
-        "by_severity": dict(sorted(by_sev.items())),
-        "by_department": per_dept,
-        "by_kind": by_kind,
-        "as_of": parts(review)[0].as_of.isoformat(),
-        "rules": str(parts(review)[0].ruleset.root),
-    }
-    inputs = getattr(review, "inputs", None)
-    if inputs:
-        out["inputs"] = inputs
-    return out

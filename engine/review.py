@@ -150,7 +150,8 @@ def _in_parallel(child_job, parent_job):
 def write_review(ev, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
-    from engine.results import case_tables, finding_chunks, finding_rows, rejected_frame, summary
+    from engine.results import case_tables, finding_chunks, finding_rows, rejected_frame
+    from engine.summary import summary
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

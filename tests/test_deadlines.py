@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from engine.batch import review_batch
 from engine.calendar import WorkingDayCalendar
-from engine.results import case_table, finding_rows, summary
+from engine.results import case_table, finding_rows
+from engine.summary import summary
 
 from conftest import ROOT
 

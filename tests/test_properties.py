@@ -66,7 +66,8 @@ def test_every_row_is_evaluated_or_rejected(ruleset, calendar, recs):
     assert (ev.evaluated ^ rejected).all()
     for i in np.flatnonzero(rejected):
         assert ev.records.rejections.text(int(i))          # every rejection says why
-    from engine.results import case_table, summary, finding_rows
+    from engine.results import case_table, finding_rows
+    from engine.summary import summary
     findings = finding_rows(ev)
     s = summary(ev, len(recs))
     assert s["findings"] == len(findings)

@@ -34,3 +34,16 @@ def nullable(values: np.ndarray, type_=None) -> pa.Array:
     if values.dtype.kind == "f":
         return pa.array(values, type=type_ or pa.float64(), mask=np.isnan(values))
     return pa.array(values, type=type_, from_pandas=True)
+
+
+def dates(a: np.ndarray) -> pa.Array:
+    """ISO date strings (null for NaT), formatted by Arrow in native code."""
+    a = a.astype("datetime64[D]")
+    return pa.array(a, type=pa.date32(), mask=np.isnat(a)).cast(pa.string())
+
+
+def coded(codes: np.ndarray, values: list) -> pa.DictionaryArray:
+    """A column of few distinct values as a dictionary array (code -1: null), built without a row loop."""
+    codes = np.asarray(codes)
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
+                                          pa.array(list(values), type=pa.string()))

@@ -1,0 +1,96 @@
+"""summary.json: counts by code, category, severity, department and record kind.
+
+The one invariant every review keeps is checked here: evaluated + rejected == input rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.findings import CODES
+
+
+def _parts(review) -> list:
+    return review.parts if hasattr(review, "parts") else [review]
+
+
+def _empty_dept() -> dict:
+    return {"evaluated": 0, "rejected": 0, "findings": 0, "cases_with_findings": 0, "by_code": {}, "by_category": {}}
+
+
+def _add(counter: dict, key, n: int):
+    counter[key] = counter.get(key, 0) + int(n)
+
+
+def summary(review, input_rows: int) -> dict:
+    """Counts by code, category, severity, department and record kind; evaluated + rejected == input rows."""
+    by_code: dict[str, int] = {}
+    by_cat: dict[str, int] = {}
+    by_sev: dict[str, int] = {}
+    by_kind: dict[str, dict] = {}
+    per_dept: dict[str, dict] = {}
+    evaluated = rejected = with_findings = findings = 0
+    for ev in _parts(review):
+        ok = ev.evaluated
+        dept_codes, dept_names = pd.factorize(ev.frame["department"], use_na_sentinel=True)
+        names = [str(d) for d in dept_names]
+        if (dept_codes < 0).any():           # no department recorded
+            dept_codes = np.where(dept_codes < 0, len(names), dept_codes)
+            names.append("(未填)")
+        for d in names:
+            per_dept.setdefault(d, _empty_dept())
+        for d, e, r in zip(names, np.bincount(dept_codes[ok], minlength=len(names)).tolist(),
+                           np.bincount(dept_codes[~ok], minlength=len(names)).tolist()):
+            per_dept[d]["evaluated"] += e
+            per_dept[d]["rejected"] += r
+        all_rows = []
+        for b in ev.findings.batches:
+            code = CODES[b.code]
+            cats = b.category if b.category is not None else np.full(len(b), code.category)
+            _add(by_code, b.code, len(b))
+            _add(by_sev, code.severity, len(b))
+            d = dept_codes[b.rows]
+            for cat in np.unique(cats):
+                m = cats == cat
+                _add(by_cat, str(cat), m.sum())
+                for di, cnt in zip(*np.unique(d[m], return_counts=True)):
+                    _add(per_dept[names[di]]["by_category"], str(cat), cnt)
+            for di, cnt in zip(*np.unique(d, return_counts=True)):
+                e = per_dept[names[di]]
+                e["findings"] += int(cnt)
+                _add(e["by_code"], b.code, cnt)
+            all_rows.append(b.rows)
+        rows_with = np.unique(np.concatenate(all_rows)) if all_rows else np.array([], dtype=np.int64)
+        for di, cnt in zip(*np.unique(dept_codes[rows_with], return_counts=True)):
+            per_dept[names[di]]["cases_with_findings"] += int(cnt)
+        e, r, f = int(ok.sum()), int((~ok).sum()), ev.findings.count()
+        k = by_kind.setdefault(ev.kind, {"input_rows": 0, "evaluated": 0, "rejected": 0, "findings": 0,
+                                         "cases_with_findings": 0})
+        k["input_rows"] += ev.n
+        k["evaluated"] += e
+        k["rejected"] += r
+        k["findings"] += f
+        k["cases_with_findings"] += int(len(rows_with))
+        evaluated, rejected, findings = evaluated + e, rejected + r, findings + f
+        with_findings += int(len(rows_with))
+    assert evaluated + rejected == input_rows, "every input row is evaluated or rejected"
+    for d in per_dept.values():
+        d["by_code"] = dict(sorted(d["by_code"].items()))
+    out = {
+        "input_rows": input_rows,
+        "evaluated": evaluated,
+        "rejected": rejected,
+        "cases_with_findings": with_findings,
+        "findings": findings,
+        "by_code": dict(sorted(by_code.items())),
+        "by_category": dict(sorted(by_cat.items())),
+        "by_severity": dict(sorted(by_sev.items())),
+        "by_department": per_dept,
+        "by_kind": by_kind,
+        "as_of": _parts(review)[0].as_of.isoformat(),
+        "rules": str(_parts(review)[0].ruleset.root),
+    }
+    inputs = getattr(review, "inputs", None)
+    if inputs:
+        out["inputs"] = inputs
+    return out

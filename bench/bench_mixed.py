@@ -18,21 +18,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_review import end_to_end  # noqa: E402
-
-
-def ensure_data(n: int) -> Path:
-    path = HERE / "data" / f"mixed_{n}.parquet"
-    if not path.exists():
-        from gen_mixed import generate
-        path.parent.mkdir(parents=True, exist_ok=True)
-        generate(n).to_parquet(path, index=False)
-    return path
+from bench_review import end_to_end, ensure_data  # noqa: E402
 
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    path = ensure_data(n)
+    path = ensure_data(n, "mixed")
     cases = HERE.parent / "cases"
     result = end_to_end(path, HERE / "data" / "out_mixed", runs=4, as_of=dt.date(2025, 12, 31),
                         extra=("--catalog", str(cases / "catalog.csv"), "--powers", str(cases / "powers.csv")))

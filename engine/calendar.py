@@ -108,6 +108,15 @@ class WorkingDayCalendar:
         out[~ok | np.isnat(d)] = np.datetime64("NaT")
         return out, ok
 
+    def working_days_between_safe(self, start, end) -> np.ndarray:
+        """Like working_days_between, but per row: NaN where either date is outside the calendar."""
+        s = np.asarray(start, dtype="datetime64[D]")
+        e = np.asarray(end, dtype="datetime64[D]")
+        out = (np.searchsorted(self.workdays, e, side="right")
+               - np.searchsorted(self.workdays, s, side="right")).astype(float)
+        out[~(self.covers(s) & self.covers(e))] = np.nan
+        return out
+
     def working_days_between(self, start, end) -> np.ndarray:
         """Working days in (start, end]: how many working days after start ``end`` is."""
         s = np.asarray(start, dtype="datetime64[D]")

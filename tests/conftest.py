@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,27 @@ BASE = {
 @pytest.fixture
 def base_record():
     return dict(BASE)
+
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def pg_url():
+    """A private schema in the local PostgreSQL (dropped afterwards); skips, saying why, if none is reachable."""
+    import sqlalchemy as sa
+    try:
+        eng = sa.create_engine(PG_URL)
+        with eng.connect() as cx:
+            cx.execute(sa.text("select 1"))
+    except Exception as e:  # pragma: no cover - depends on the machine
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {e.__class__.__name__}")
+    schema = f"zs_test_{uuid.uuid4().hex[:8]}"
+    with eng.begin() as cx:
+        cx.execute(sa.text(f"create schema {schema}"))
+    eng.dispose()
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    eng = sa.create_engine(PG_URL)
+    with eng.begin() as cx:
+        cx.execute(sa.text(f"drop schema {schema} cascade"))
+    eng.dispose()

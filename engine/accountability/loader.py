@@ -17,7 +17,7 @@ from engine.accountability.model import (KINDS, TYPES, CountTrigger, DoubleCheck
                                          LadderFile, Param, ParametersFile, RankingTrigger, RuleFile, Step)
 from engine.errors import ExprError, Problem, RuleFileError
 from engine.expr import Expression, compile_filter
-from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
+from engine.ruleset.yamlload import ProblemError, line_of, load_yaml, pydantic_problem
 from engine.types import FieldType as T
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "rules" / "accountability"
@@ -182,7 +182,7 @@ def _pydantic_problem(path: Path, data, err: dict) -> Problem:
         loc = loc[2:]
     elif loc and loc[0] in KINDS:
         loc = loc[1:]
-    msg = err["msg"]
+    msg = None
     if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
         ctx = err.get("ctx") or {}
         key = str(ctx.get("discriminator", "")).strip("'\"")
@@ -190,9 +190,4 @@ def _pydantic_problem(path: Path, data, err: dict) -> Problem:
         allowed = ", ".join(KINDS if key == "kind" else TYPES)
         msg = (f"'{ctx.get('tag')}' is not one of {allowed}" if err["type"] == "union_tag_invalid"
                else f"required key is missing (one of {allowed})")
-    elif err["type"] == "extra_forbidden":
-        msg = "unknown key (mistyped?)"
-    elif err["type"] == "missing":
-        msg = "required key is missing"
-    where = ".".join(str(p) for p in loc) or "(file)"
-    return Problem(str(path), line_of(data, loc), f"{where}: {msg}")
+    return pydantic_problem(path, data, err, loc, msg)

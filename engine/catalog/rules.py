@@ -19,7 +19,7 @@ from engine.catalog.schema import BASIS_LEVELS, BY_NAME, CATALOG, ROW_KINDS
 from engine.errors import ExprError, Problem, RuleFileError
 from engine.expr import Expression
 from engine.ruleset.models import Citation, Strict
-from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
+from engine.ruleset.yamlload import ProblemError, line_of, load_yaml, pydantic_problem
 
 RULE_FILE = Path("catalog") / "cleanup.yaml"
 _CODE = re.compile(r"^cancel\.[a-z][a-z0-9_]*$")
@@ -169,7 +169,7 @@ def load_cleanup_file(path: Path) -> CleanupRules:
     try:
         model = CleanupFile.model_validate(data)
     except ValidationError as e:
-        raise RuleFileError(sorted((_pydantic_problem(path, data, err) for err in e.errors()),
+        raise RuleFileError(sorted((pydantic_problem(path, data, err) for err in e.errors()),
                                    key=Problem.sort_key)) from None
     problems: list[Problem] = []
     schema, choices = CATALOG.expression_schema(), CATALOG.expression_choices()
@@ -207,13 +207,3 @@ def load_cleanup_file(path: Path) -> CleanupRules:
 def _unique(citations: list[CatalogCitation]) -> list[CatalogCitation]:
     return list(dict.fromkeys(citations))
 
-
-def _pydantic_problem(path: Path, data, err: dict) -> Problem:
-    loc = tuple(err["loc"])
-    where = ".".join(str(p) for p in loc) or "(file)"
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key (mistyped?)"
-    elif err["type"] == "missing":
-        msg = "required key is missing"
-    return Problem(str(path), line_of(data, loc), f"{where}: {msg}")

@@ -124,10 +124,13 @@ def catalogue_findings(ev, view: CatalogueView):
         if not len(rows):
             continue
         extra = objects([extra_per_pair[p] for p in pair_codes[rows]])
+        retained: dict[str, list] = {}
+        for i, c in sorted(allowed):
+            retained.setdefault(i, []).append(c)
         items = ev._take("item_code", rows)
         yield FindingBatch(
             code, rows, facts=("item_code", column),
-            expected={f"retained_{column}": objects([sorted(c for i, c in allowed if i == it) for it in items])},
+            expected={f"retained_{column}": objects([retained.get(it, []) for it in items])},
             actual={f"unlisted_{column}": extra},
             message_zh=[f"办理“{it}”要求了审批目录未保留的{zh_what}：{'、'.join(e)}"
                         for it, e in zip(items.tolist(), extra)],

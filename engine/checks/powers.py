@@ -50,7 +50,8 @@ def power_findings(ev, powers: PowerList):
     own = np.zeros(len(rows), dtype=bool)
     own[hit["i"].to_numpy()[same]] = True
     others = hit[~same & ~own[hit["i"].to_numpy()]]
-    holders = others.groupby("i")["department"].agg(lambda d: sorted(set(d))) if len(others) else pd.Series(dtype=object)
+    holders = (others.drop_duplicates(["i", "department"]).sort_values(["i", "department"])
+               .groupby("i")["department"].agg(list)) if len(others) else pd.Series(dtype=object)
     held_elsewhere = np.zeros(len(rows), dtype=bool)
     held_elsewhere[holders.index.to_numpy(dtype=np.int64)] = True
     what = {"penalty": ("处罚权", "penalty power"), "approval": ("许可权", "licensing power")}[ev.kind]

@@ -22,6 +22,7 @@ from engine.record_columns import RecordColumns
 from engine.records.frame import Records
 from engine.ruleset.deadlines import CompiledDeadline
 from engine.ruleset.loader import RuleSet
+from engine.ruleset.versions import in_force
 
 NAT = np.datetime64("NaT")
 
@@ -84,20 +85,8 @@ def _earliest(ev, names) -> np.ndarray:
 def _versions(rule: CompiledDeadline, when: np.ndarray) -> np.ndarray:
     out = np.full(len(when), -1, dtype=np.int64)
     for i, v in enumerate(rule.versions):
-        m = ~np.isnat(when) & (when >= np.datetime64(v.valid_from, "D"))
-        if v.valid_to is not None:
-            m &= when <= np.datetime64(v.valid_to, "D")
-        out[m] = i
+        out[in_force(v, when)] = i
     return out
-
-
-def working_days_late(calendar: WorkingDayCalendar, due: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Working days in (due, end]; NaN where either date is outside the calendar (never a guess)."""
-    ok = calendar.covers(due) & calendar.covers(end)
-    wd = calendar.workdays
-    late = (np.searchsorted(wd, end, side="right") - np.searchsorted(wd, due, side="right")).astype(float)
-    late[~ok] = np.nan
-    return late
 
 
 def evaluate_deadline(ev: DeadlineEvaluation, rule: CompiledDeadline,
@@ -199,7 +188,7 @@ def _batch(ev, o: DeadlineOutcome, v, rows, used, hits) -> FindingBatch:
         + [f for _, c in v.consequences for f in c.fields]))
     start, due, closed, deemed = o.start[rows], o.due[rows], o.closed[rows], o.deemed[rows]
     is_open = np.isnat(closed)
-    late = working_days_late(ev.calendar, due, np.where(is_open, as_of, closed))
+    late = ev.calendar.working_days_between_safe(due, np.where(is_open, as_of, closed))
     base = o.base[rows]
     extras = [x[rows] for x in o.extra[:len(v.extensions)]]
     total = base + sum(extras, np.zeros(len(rows)))
@@ -244,14 +233,16 @@ def _messages(m, start, due, closed, deemed, is_open, late, total, flags, start_
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from engine.io.arrowcols import dates as arrow_dates
+
     def lit(t):
         return pa.scalar(t, pa.large_string())
 
     def text(a):
         return a.cast(pa.large_string())
 
-    def dates(d):
-        return text(pc.cast(pa.array(d.astype("datetime64[D]"), type=pa.date32()), pa.string()))
+    def iso_dates(d):
+        return text(arrow_dates(d))
 
     def numbers(x):
         ints = np.round(x).astype(np.int64)
@@ -266,7 +257,7 @@ def _messages(m, start, due, closed, deemed, is_open, late, total, flags, start_
 
     def either(mask, yes, no):
         return pc.if_else(pa.array(mask), yes, no)
-    s, d, c, lt, per = dates(start), dates(due), dates(closed), numbers(late), numbers(total)
+    s, d, c, lt, per = iso_dates(start), iso_dates(due), iso_dates(closed), numbers(late), numbers(total)
     if m.start:
         head_zh = join(either(deemed, join(lit("未受理也未告知补正，依法视为自"), s, lit("受理；")), lit("")),
                        lit(f"自{start_zh}"), s, lit("起"), per, lit(f"{unit_zh}内（至"), d, lit(f"）应当{m.action_zh}"))

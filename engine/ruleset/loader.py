@@ -19,7 +19,7 @@ from engine.records.schema import expression_choices, expression_schema
 from engine.ruleset.deadlines import CompiledDeadline, compile_deadline, order_deadlines
 from engine.ruleset.models import (Branch, Citation, Deadline, Parameter, ParameterSet, Provision, RuleFile,
                                    Version)
-from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
+from engine.ruleset.yamlload import ProblemError, line_of, load_yaml, pydantic_problem
 from engine.types import FieldType
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
@@ -167,15 +167,10 @@ def _load_one(path: Path, data, ruleset: RuleSet) -> list[Problem]:
 
 
 def _pydantic_problem(path: Path, data, err: dict) -> Problem:
+    """The union's tag (provision / parameters / deadline) is not a key of the file: drop it."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("provision", "parameters", "deadline")
                                                 and err["loc"] and err["loc"][0] == p))
-    where = ".".join(str(p) for p in loc) or "(file)"
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key (mistyped?)"
-    elif err["type"] == "missing":
-        msg = "required key is missing"
-    return Problem(str(path), line_of(data, loc), f"{where}: {msg}")
+    return pydantic_problem(path, data, err, loc)
 
 
 def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> list[Problem]:

@@ -34,7 +34,8 @@ class BranchTable:
         return self._index[k]
 
 
-def _in_force(v: CompiledVersion, dates: np.ndarray) -> np.ndarray:
+def in_force(v, dates: np.ndarray) -> np.ndarray:
+    """Which dates fall in a dated version's validity (provision or deadline versions alike; NaT: none)."""
     lo = np.datetime64(v.valid_from, "D")
     ok = dates >= lo
     if v.valid_to is not None:
@@ -90,8 +91,8 @@ def select(prov: CompiledProvision, sub: pd.DataFrame, act_dates: np.ndarray,
     dec_v = np.full(n, -1)
     per_version = []
     for vi, v in enumerate(prov.versions):
-        act_v[_in_force(v, act_dates) & (act_v == -1)] = vi
-        dec_v[_in_force(v, decision_dates) & (dec_v == -1)] = vi
+        act_v[in_force(v, act_dates) & (act_v == -1)] = vi
+        dec_v[in_force(v, decision_dates) & (dec_v == -1)] = vi
         per_version.append(branch_ranges(v, sub, table, prov))
     no_provision = (act_v == -1) | (dec_v == -1)
     chosen = act_v.copy()

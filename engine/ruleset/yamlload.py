@@ -100,6 +100,22 @@ def line_of(data, loc: tuple) -> int:
     return line
 
 
+_MESSAGES = {"extra_forbidden": "unknown key (mistyped?)", "missing": "required key is missing"}
+
+
+def pydantic_problem(path, data, err: dict, loc: tuple | None = None, msg: str | None = None) -> Problem:
+    """One pydantic validation error as ``file:line: key.path: message``.
+
+    ``loc`` and ``msg`` let a loader drop a discriminator tag from the key path or
+    word a union error its own way; otherwise pydantic's location and message are
+    used, with mistyped and missing keys said plainly.
+    """
+    loc = tuple(err["loc"]) if loc is None else tuple(loc)
+    msg = msg if msg is not None else _MESSAGES.get(err["type"], err["msg"])
+    where = ".".join(str(p) for p in loc) or "(file)"
+    return Problem(str(path), line_of(data, loc), f"{where}: {msg}")
+
+
 class ProblemError(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem

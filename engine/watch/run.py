@@ -30,15 +30,20 @@ def _slow() -> float:
         return 0.0
 
 
+def _feed(monitor: Monitor, line, lineno: int, skip: int, slow: float):
+    """One input line: skipped if an earlier run already committed it (restart), else handled."""
+    if lineno <= skip:
+        return
+    monitor.handle_line(line, lineno)
+    if slow:
+        monitor.commit()
+        time.sleep(slow)
+
+
 def feed_replay(monitor: Monitor, stream, skip: int):
     slow = _slow()
     for lineno, line in enumerate(stream, 1):
-        if lineno <= skip:
-            continue
-        monitor.handle_line(line, lineno)
-        if slow:
-            monitor.commit()
-            time.sleep(slow)
+        _feed(monitor, line, lineno, skip, slow)
 
 
 def feed_live(monitor: Monitor, fd: int, skip: int, max_wait: float = 1.0):
@@ -66,16 +71,9 @@ def feed_live(monitor: Monitor, fd: int, skip: int, max_wait: float = 1.0):
         *lines, buf = buf.split(b"\n")
         for line in lines:
             lineno += 1
-            if lineno <= skip:
-                continue
-            monitor.handle_line(line, lineno)
-            if slow:
-                monitor.commit()
-                time.sleep(slow)
+            _feed(monitor, line, lineno, skip, slow)
     if buf.strip():
-        lineno += 1
-        if lineno > skip:
-            monitor.handle_line(buf, lineno)
+        _feed(monitor, buf, lineno + 1, skip, 0.0)
 
 
 def feed_redis(monitor: Monitor, url: str, stream: str, live: bool, max_wait: float = 1.0):

@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import random
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -256,28 +255,6 @@ def test_db_from_environment(runner, sample, tmp_path, monkeypatch):
 def test_unreachable_ledger_is_a_clear_error(cli, sample):
     r = cli("prepare", sample["plan"], *input_args(sample), "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x")
     assert r.exit_code == 2 and "cannot open the draw ledger" in r.output
-
-
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def pg_url():
-    try:
-        eng = sa.create_engine(PG_URL)
-        with eng.connect() as cx:
-            cx.execute(sa.text("select 1"))
-    except Exception as e:  # pragma: no cover - depends on the machine
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {e.__class__.__name__}")
-    schema = f"draw_test_{uuid.uuid4().hex[:8]}"
-    with eng.begin() as cx:
-        cx.execute(sa.text(f"create schema {schema}"))
-    eng.dispose()
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    eng = sa.create_engine(PG_URL)
-    with eng.begin() as cx:
-        cx.execute(sa.text(f"drop schema {schema} cascade"))
-    eng.dispose()
 
 
 def test_postgresql_ledger(cli, sample, tmp_path, pg_url):

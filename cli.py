@@ -101,9 +101,12 @@ def main(ctx, rules_dir, calendars):
               help="Approval catalogue (审批目录); it is audited first and only retained rows count as lawful.")
 @click.option("--powers", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Power list (权力清单, CSV/Excel/YAML): penalties and approvals must be backed by it.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads to validate and evaluate with (default: one per CPU core for batches of 200,000 "
+                   "records or more of one kind). The reports are the same whatever the number.")
 @pass_ctx
 @guard
-def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers):
+def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers, threads):
     """Review a batch of records: penalty decisions, licensing applications, disclosure requests and
     complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
     from engine.review import load_references, read_inputs, review_records, use_batch_memory_pool, write_review
@@ -122,7 +125,7 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
         times["read"] = time.perf_counter() - t
         bar.update(1)
         t = time.perf_counter()
-        ev = review_records(raw, c.ruleset, as_of, c.calendar, kind, refs)
+        ev = review_records(raw, c.ruleset, as_of, c.calendar, kind, refs, threads)
         times["evaluate"] = time.perf_counter() - t
         bar.update(1)
         t = time.perf_counter()

@@ -10,6 +10,7 @@ with an unknown kind is a rejected row like any other; counts always add up.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,10 +35,6 @@ class BatchReview:
     as_of: dt.date
     ruleset: RuleSet
     inputs: dict = field(default_factory=dict)   # what the catalogue / power list contributed (for the summary)
-
-    @property
-    def single(self) -> bool:
-        return len(self.parts) == 1
 
 
 def kind_per_row(raw: pd.DataFrame, default: str | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -80,65 +77,137 @@ def split_kinds(raw: pd.DataFrame, default_kind: str | None = None):
             yield KINDS[names[k]], pos, sub, None
 
 
-def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCalendar,
-                 kind: str | None = None, catalogue=None, powers=None) -> BatchReview:
-    """Evaluate every row of ``raw`` with its kind's rules; ``catalogue`` is a CatalogueView, ``powers`` a PowerList."""
-    from engine.deadlines.evaluate import DeadlineEvaluation, evaluate_deadlines
-    from engine.evaluate import evaluate
+CHUNK_MIN_ROWS = 100_000   # a thread's chunk: below this, starting threads costs more than it saves
 
+
+def threads_for(n: int, threads: int | None) -> int:
+    """Chunks to review a one-kind batch of ``n`` rows in: ``threads`` if given, else one per CPU core
+    for batches of at least two chunks' worth."""
+    if threads is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:
+            cores = os.cpu_count() or 1
+        threads = min(cores, n // CHUNK_MIN_ROWS)
+    return max(1, min(threads, n))
+
+
+def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCalendar,
+                 kind: str | None = None, catalogue=None, powers=None, batchwide=None,
+                 threads: int | None = None) -> BatchReview:
+    """Evaluate every row of ``raw`` with its kind's rules; ``catalogue`` is a CatalogueView, ``powers`` a PowerList.
+
+    A large one-kind batch is validated and evaluated in row chunks on
+    ``threads`` threads (numpy and Arrow release the GIL for the column work);
+    the reports are the same however it was chunked.  ``batchwide``
+    (engine.batchwide.BatchWide): what only the whole batch can tell — its
+    duplicate case ids and acts fined twice — when ``raw`` is part of a batch.
+    """
     if ROW not in raw.columns:
         raw = raw.assign(**{ROW: np.arange(1, len(raw) + 1)})
+    kinds = list(split_kinds(raw, kind))
+    if batchwide is None and len(kinds) == 1 and kinds[0][3] is None:
+        k = threads_for(len(raw), threads)
+        if k > 1:
+            return _review_in_chunks(kinds[0][0], raw, k, ruleset, as_of, calendar, catalogue, powers)
     parts = []
-    for schema, pos, sub, reject_all in split_kinds(raw, kind):
-        sources = sub[SOURCE].reset_index(drop=True) if SOURCE in sub.columns else None
-        records = normalize(sub.drop(columns=[SOURCE], errors="ignore"), schema,
-                            known_elsewhere=columns_of_other_kinds(schema.kind), check_duplicates=False)
+    for schema, pos, sub, reject_all in kinds:
+        sources, records = _normalize(schema, sub)
         if reject_all:
             records.rejections.add(np.ones(len(sub), dtype=bool), reject_all)
         parts.append((schema, pos, records, sources))
-    _reject_duplicates(parts, len(raw))
+    _distribute(parts, batchwide.duplicates if batchwide is not None else duplicate_ids(parts, len(raw)))
+    known = batchwide.double_fines if batchwide is not None else None
+    double_fines = (lambda: known) if known is not None else None
+    evaluations = [_evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, double_fines)
+                   for schema, _, records, sources in parts]
+    return BatchReview(evaluations, [pos for _, pos, _, _ in parts], len(raw), as_of, ruleset)
 
-    evaluations, positions = [], []
-    for schema, pos, records, sources in parts:
-        if schema.kind == "penalty":
-            ev = evaluate(records, ruleset, as_of, calendar)
-        else:
-            ev = DeadlineEvaluation(schema.kind, records, ruleset, as_of, calendar)
-            if schema.kind == "approval" and catalogue is not None:
-                from engine.checks.approval import catalogue_findings
-                for batch in catalogue_findings(ev, catalogue):
-                    ev.findings.add(batch)
-            if schema.kind in KINDS:
-                evaluate_deadlines(ev)
-        if powers is not None:
-            from engine.checks.powers import power_findings
-            for batch in power_findings(ev, powers):
+
+def _review_in_chunks(schema, raw, k, ruleset, as_of, calendar, catalogue, powers) -> BatchReview:
+    """One kind in ``k`` row chunks, each validated and evaluated on its own thread.
+
+    Meanwhile two more threads decide what only the whole batch can tell
+    (engine.batchwide): the repeated case ids, which a chunk takes once it is
+    validated, and the acts fined twice, which it takes when its double-fine
+    check runs.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine import batchwide as W
+    edges = np.linspace(0, len(raw), k + 1).round().astype(int).tolist()
+
+    def chunk(a, b):
+        sources, records = _normalize(schema, raw.iloc[a:b])
+        _distribute([(schema, np.arange(b - a), records, sources)], W.part_of(duplicates.result(), a, b))
+        fines = (lambda: W.fines_of(double_fines.result(), a, b)) if double_fines is not None else None
+        return _evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, fines)
+    with ThreadPoolExecutor(max_workers=k + 2) as pool:
+        duplicates = pool.submit(W.duplicate_reasons, raw, schema)
+        double_fines = (pool.submit(lambda: W.double_fines(raw, schema, duplicates.result(), ruleset, as_of,
+                                                           calendar, catalogue, powers))
+                        if schema.kind == "penalty" else None)
+        chunks = [pool.submit(chunk, a, b) for a, b in zip(edges[:-1], edges[1:])]
+        evaluations = [f.result() for f in chunks]
+    return BatchReview(evaluations, [np.arange(a, b) for a, b in zip(edges[:-1], edges[1:])], len(raw), as_of,
+                       ruleset)
+
+
+def _normalize(schema, sub: pd.DataFrame):
+    """(the rows' source files, their validated records); case ids are checked across the batch later."""
+    sources = sub[SOURCE].reset_index(drop=True) if SOURCE in sub.columns else None
+    records = normalize(sub.drop(columns=[SOURCE], errors="ignore"), schema,
+                        known_elsewhere=columns_of_other_kinds(schema.kind), check_duplicates=False)
+    return sources, records
+
+
+def _evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, double_fines):
+    """One kind's validated records through its evaluator, the catalogue and the power list
+    (``double_fines``: gives the Art. 29 findings when the batch decided them, see engine.evaluate)."""
+    from engine.deadlines.evaluate import DeadlineEvaluation, evaluate_deadlines
+    from engine.evaluate import evaluate
+    if schema.kind == "penalty":
+        ev = evaluate(records, ruleset, as_of, calendar, double_fines=double_fines)
+    else:
+        ev = DeadlineEvaluation(schema.kind, records, ruleset, as_of, calendar)
+        if schema.kind == "approval" and catalogue is not None:
+            from engine.checks.approval import catalogue_findings
+            for batch in catalogue_findings(ev, catalogue):
                 ev.findings.add(batch)
-        ev.findings.drop_rows(ev.records.rejections.mask)
-        ev.sources = sources
-        evaluations.append(ev)
-        positions.append(pos)
-    return BatchReview(evaluations, positions, len(raw), as_of, ruleset)
+        if schema.kind in KINDS:
+            evaluate_deadlines(ev)
+    if powers is not None:
+        from engine.checks.powers import power_findings
+        for batch in power_findings(ev, powers):
+            ev.findings.add(batch)
+    ev.findings.drop_rows(ev.records.rejections.mask)
+    ev.sources = sources
+    return ev
 
 
-def _reject_duplicates(parts, n: int):
-    """Case ids are unique across the whole batch, whatever their kinds (a consumer keys on case_id)."""
-    if len(parts) == 1:
-        schema, pos, records, _ = parts[0]
-        reject_duplicate_ids(records.frame["case_id"], records.frame[ROW].to_numpy(), records.rejections)
-        return
+def duplicate_ids(parts, n: int) -> dict[int, list[str]]:
+    """Case ids are unique across the whole batch, whatever their kinds (a consumer keys on case_id):
+    the reasons of every repeated id, by position in the batch."""
     ids = np.empty(n, dtype=object)
     rows = np.zeros(n, dtype=np.int64)
     for _, pos, records, _ in parts:
+        if len(parts) == 1:
+            ids, rows = records.frame["case_id"], records.frame[ROW].to_numpy()
+            break
         ids[pos] = records.frame["case_id"].to_numpy(dtype=object)
         rows[pos] = records.frame[ROW].to_numpy()
     rej = Rejections(n)
-    reject_duplicate_ids(pd.Series(ids, dtype=object), rows, rej)
-    if not rej.reasons:
+    reject_duplicate_ids(pd.Series(ids, dtype=object) if isinstance(ids, np.ndarray) else ids, rows, rej)
+    return rej.reasons
+
+
+def _distribute(parts, reasons: dict[int, list[str]]):
+    """Reasons by batch position, given to the parts holding those rows."""
+    if not reasons:
         return
     for _, pos, records, _ in parts:
-        for p, reasons in rej.reasons.items():
+        for p, texts in reasons.items():
             i = int(np.searchsorted(pos, p))           # positions of a part are ascending
             if i < len(pos) and pos[i] == p:
-                for r in reasons:
+                for r in texts:
                     records.rejections.reject(i, r)

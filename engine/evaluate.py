@@ -50,6 +50,7 @@ class Evaluation(RecordColumns):
     act_date: np.ndarray = None
     fine: np.ndarray = None
     findings: FindingSet = field(default_factory=FindingSet)
+    double_fines: object = None         # () -> Art. 29 findings decided over the whole batch (engine.batchwide)
     kind = "penalty"
 
     def default_event_dates(self) -> np.ndarray:
@@ -65,8 +66,10 @@ class Evaluation(RecordColumns):
 
 
 def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
-             calendar: WorkingDayCalendar) -> Evaluation:
-    ev = Evaluation(records, ruleset, BranchTable(), as_of, calendar)
+             calendar: WorkingDayCalendar, double_fines=None) -> Evaluation:
+    """``double_fines``: when the records are a chunk of a batch, a function giving the Art. 29
+    findings on them (only the whole batch can tell whether an act was fined twice)."""
+    ev = Evaluation(records, ruleset, BranchTable(), as_of, calendar, double_fines=double_fines)
     frame, rej, n = records.frame, records.rejections, len(records.frame)
 
     # provision per row, decided once per distinct violation code

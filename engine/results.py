@@ -17,7 +17,7 @@ from engine.deadlines.output import deadline_lists, joined_deadlines
 from engine.io.arrowcols import coded as _coded
 from engine.io.arrowcols import dates as _dates
 from engine.io.arrowcols import list_array, nullable, split_lists
-from engine.io.jsonfrag import constant, fragment, lines, obj
+from engine.io.jsonfrag import constant, fragment, obj, text_of
 from engine.io.readers import ROW
 
 
@@ -37,39 +37,46 @@ def _values(v, n: int):
     return constant(v)
 
 
-def _arrow_column(ev, name: str) -> pa.Array:
-    """A whole record column as one Arrow array in its JSON form, built once per review.
+def _arrow_column(ev, name: str, rows: np.ndarray | None = None) -> pa.Array:
+    """A record column (or its ``rows``) as one Arrow array in its JSON form: dates as date32,
+    amounts with nulls, code lists as dictionary-coded lists.
 
-    Findings then take their rows from it (a cheap Arrow ``take``): dates as
-    date32, amounts with nulls, code lists as dictionary-coded lists.
+    The whole column is built once per review (the cases report reads every
+    row); findings read a tenth of the rows, so their dates and code lists are
+    converted alone.
     """
     cache = ev.__dict__.setdefault("_arrow", {})
     if name in cache:
-        return cache[name]
+        return cache[name] if rows is None else cache[name].take(pa.array(rows))
     from engine.types import FieldType
     col = ev.records.schema.by_name.get(name)
     series = ev.frame[name]
+    if rows is not None and not (series.dtype.kind == "M" or isinstance(series.dtype, pd.CategoricalDtype)):
+        return _arrow_column(ev, name).take(pa.array(rows))     # text and numbers: one conversion, then takes
+    if rows is not None:
+        series = series.iloc[rows]
     if name == "officers" and ev.records.officer_lists is not None:
-        arr = ev.records.officer_lists
+        arr = ev.records.officer_lists if rows is None else ev.records.officer_lists.take(pa.array(rows))
     elif col is not None and col.type == FieldType.LIST:
         arr = split_lists(series)
     elif series.dtype.kind == "M":
-        arr = _dates(ev.column(name))
+        arr = _dates(ev.column(name) if rows is None else ev.column(name)[rows])
     elif isinstance(series.dtype, pd.CategoricalDtype):
-        arr = pa.DictionaryArray.from_arrays(
-            pa.array(series.cat.codes.to_numpy().astype(np.int32), mask=series.cat.codes.to_numpy() < 0),
-            pa.array(series.cat.categories.astype(str).tolist(), type=pa.string()))
+        codes = series.cat.codes.to_numpy()
+        arr = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
+                                             pa.array(series.cat.categories.astype(str).tolist(), type=pa.string()))
     else:
         arr = pa.array(series, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    cache[name] = arr
+    if rows is None:
+        cache[name] = arr
     return arr
 
 
 def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
     """A record column at ``rows`` in its JSON form: numbers, ISO dates, booleans, code lists, text."""
-    return _arrow_column(ev, name).take(pa.array(rows))
+    return _arrow_column(ev, name, rows)
 
 
 def _prefixed(prefix: str, messages) -> pa.Array:
@@ -80,15 +87,16 @@ def _prefixed(prefix: str, messages) -> pa.Array:
     return pa.array([prefix + m for m in messages], type=pa.string())
 
 
-def finding_lines(ev, b) -> bytes:
-    """One batch of findings as JSON Lines in the findings.jsonl contract (order of keys included)."""
+def finding_lines(ev, b) -> pa.Array:
+    """One batch of findings as JSON Lines in the findings.jsonl contract (order of keys included),
+    one line (with its newline) per finding."""
     code = CODES[b.code]
     n, rows = len(b), b.rows
     zh, en = b.messages()
     category = fragment(pa.array(b.category.astype(str))) if b.category is not None else constant(code.category)
     event = b.event_date if b.event_date is not None else ev.default_event_dates()[rows]
     facts = obj([(f, fragment(_record_values(ev, f, rows))) for f in b.facts], n)
-    return lines([
+    return obj([
         ("case_id", fragment(_record_values(ev, "case_id", rows))),
         ("code", constant(b.code)),
         ("category", category),
@@ -104,7 +112,7 @@ def finding_lines(ev, b) -> bytes:
         ("event_date", fragment(_dates(event))),
         ("row", fragment(pa.array(ev.column(ROW)[rows].astype(np.int64)))),
         ("record_kind", constant(ev.kind)),
-    ], n)
+    ], n, end="}\n")
 
 
 def parts(review) -> list:
@@ -112,15 +120,34 @@ def parts(review) -> list:
     return review.parts if hasattr(review, "parts") else [review]
 
 
-def finding_chunks(review):
-    for ev in parts(review):
+def finding_text(review) -> pa.Buffer:
+    """findings.jsonl: every finding, in input order of its record, a record's findings in check order.
+
+    Checks find a code at a time over the whole batch; putting the lines in
+    record order (one Arrow ``take``) gives a reader each case's findings
+    together, and makes the file the same however the batch was split into
+    shards for review.
+    """
+    arrays, positions = [], []
+    for k, ev in enumerate(parts(review)):
+        pos = review.positions[k] if hasattr(review, "positions") else None
         for b in ev.findings.batches:
-            yield finding_lines(ev, b)
+            arrays.append(finding_lines(ev, b).cast(pa.large_string()))
+            positions.append(b.rows if pos is None else pos[b.rows])
+    if not arrays:
+        return pa.py_buffer(b"")
+    order = np.argsort(np.concatenate(positions), kind="stable")
+    return text_of(pa.concat_arrays(arrays).take(pa.array(order)))
 
 
 def finding_rows(review) -> list[dict]:
     """Findings as Python dicts (for ``check`` and Excel): the JSON Lines, parsed back."""
-    out = [orjson.loads(line) for chunk in finding_chunks(review) for line in bytes(chunk).splitlines()]
+    return parse_findings(finding_text(review))
+
+
+def parse_findings(text) -> list[dict]:
+    """findings.jsonl text as dicts, by row and then code (the order ``check`` prints and Excel lists)."""
+    out = [orjson.loads(line) for line in bytes(text).splitlines()]
     out.sort(key=lambda r: (r["row"], r["code"]))
     return out
 

@@ -97,11 +97,12 @@ def load_references(catalog: Path | None, powers: Path | None, as_of: dt.date,
 
 
 def review_records(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCalendar,
-                   kind: str | None = None, refs: References | None = None):
-    """A batch of any record kinds (``record_kind`` column or ``kind``), checked against ``refs``."""
+                   kind: str | None = None, refs: References | None = None, threads: int | None = None):
+    """A batch of any record kinds (``record_kind`` column or ``kind``), checked against ``refs``
+    (``threads``: see engine.batch.review_batch)."""
     from engine.batch import review_batch
     refs = refs or References()
-    batch = review_batch(raw, ruleset, as_of, calendar, kind, refs.catalogue, refs.powers)
+    batch = review_batch(raw, ruleset, as_of, calendar, kind, refs.catalogue, refs.powers, threads=threads)
     batch.inputs = refs.summary
     batch.reference_rejections = refs.rejected
     return batch
@@ -150,23 +151,25 @@ def _in_parallel(child_job, parent_job):
 def write_review(ev, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
-    from engine.results import case_tables, finding_chunks, finding_rows, rejected_frame
+    from engine.results import case_tables, finding_text, parse_findings, rejected_frame
     from engine.summary import summary
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     summ = summary(ev, ev.n)
+    findings = []
 
     def write_cases():
         reports.write_tables_jsonl(out_dir / "cases.jsonl", case_tables(ev))
 
     def write_findings():
-        reports.write_chunks(out_dir / "findings.jsonl", finding_chunks(ev))
+        findings.append(finding_text(ev))
+        reports.write_chunks(out_dir / "findings.jsonl", findings)
     _in_parallel(write_cases, write_findings)
     reports.write_csv(out_dir / "rejected.csv", rejected_frame(ev))
     for name, frame in getattr(ev, "reference_rejections", {}).items():
         reports.write_csv(out_dir / name, frame)
     reports.write_json(out_dir / "summary.json", summ)
     if excel:
-        reports.write_review_excel(Path(excel), finding_rows(ev), summ)
+        reports.write_review_excel(Path(excel), parse_findings(findings[0]), summ)
     return summ

@@ -76,28 +76,38 @@ def no_provision(ev):
             citations=cites(apl(37), apl(38, 1), cp.model.citation))
 
 
-def double_fine(ev):
-    """行政处罚法 Art. 29: the same act of the same party fined more than once in the batch.
+def shared_acts(frame, violation_dates: np.ndarray, fined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(act key per row, positions of the fined rows whose act another fined row shares).
 
-    The first decision (by date, then row) stands; every later one is the finding.
+    An act is its act_id where recorded, else (party_id, violation_code,
+    violation_date); keys are integers, no strings are built.
     """
-    f = ev.frame
-    fined = ev.evaluated & (ev.fine > 0)
-    if fined.sum() < 2:
-        return
-    # integer keys: an act is (act_id) or (party_id, violation_code, violation_date); no string building
-    act, _ = pd.factorize(f["act_id"], use_na_sentinel=True)
-    party, _ = pd.factorize(f["party_id"], use_na_sentinel=True)
-    code, codes_u = pd.factorize(f["violation_code"], use_na_sentinel=True)
-    day, days_u = pd.factorize(ev.column("violation_date"), use_na_sentinel=True)
+    act, _ = pd.factorize(frame["act_id"], use_na_sentinel=True)
+    party, _ = pd.factorize(frame["party_id"], use_na_sentinel=True)
+    code, codes_u = pd.factorize(frame["violation_code"], use_na_sentinel=True)
+    day, days_u = pd.factorize(violation_dates, use_na_sentinel=True)
     has_act, has_party = act >= 0, party >= 0
     by_party = (party.astype(np.int64) * (len(codes_u) + 1) + code + 1) * (len(days_u) + 1) + day + 1
     key = np.where(has_act, -1 - act.astype(np.int64), by_party)
     usable = np.flatnonzero(fined & (has_act | has_party))
     dup = pd.Series(key[usable]).duplicated(keep=False).to_numpy()
-    if not dup.any():
+    return key, usable[dup]
+
+
+def double_fine(ev):
+    """行政处罚法 Art. 29: the same act of the same party fined more than once in the batch.
+
+    The first decision (by date, then row) stands; every later one is the finding.
+    """
+    if ev.double_fines is not None:   # judged over the whole batch (engine.batchwide)
+        yield from ev.double_fines()
         return
-    pos = usable[dup]          # only rows that share their act with another fined row
+    fined = ev.evaluated & (ev.fine > 0)
+    if fined.sum() < 2:
+        return
+    key, pos = shared_acts(ev.frame, ev.column("violation_date"), fined)
+    if not len(pos):
+        return
     sub = pd.DataFrame({"key": key[pos], "date": ev.column("decision_date")[pos],
                         "row": ev.column("__row__")[pos], "pos": pos})
     sub = sub.sort_values(["key", "date", "row"])

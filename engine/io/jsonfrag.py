@@ -123,10 +123,10 @@ def lines(fields: list[tuple[str, object]], n: int) -> pa.Buffer:
     """JSON Lines text for ``n`` rows, as a buffer (no copy; ``bytes(buf)`` when bytes are needed)."""
     if n == 0:
         return pa.py_buffer(b"")
-    return _data(obj(fields, n, end="}\n"))
+    return text_of(obj(fields, n, end="}\n"))
 
 
-def _data(arr: pa.Array) -> pa.Buffer:
+def text_of(arr: pa.Array) -> pa.Buffer:
     """The concatenated text of a string array: a zero-copy slice of its data buffer."""
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
     data = arr.buffers()[2]

@@ -335,6 +335,23 @@ def _officer_values(arr):
     return canon, count, lists
 
 
+def typed_column(series: pd.Series, col: Column, rej: Rejections):
+    """One input column in its schema type; cells that cannot be read become rejections of their rows."""
+    if col.type == T.DATE:
+        return _date_column(series, col, rej)
+    if col.type == T.NUMBER:
+        return _number_column(series, col, rej)
+    if col.type == T.BOOL:
+        return _bool_column(series, col, rej)
+    if col.type == T.LIST:
+        return _list_column(series, col, rej)[0]
+    if col.codes:
+        return _code_column(series, col, rej)
+    if col.few:
+        return _few_text_column(series)
+    return _text_column(series)
+
+
 def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: frozenset = frozenset(),
               check_duplicates: bool = True) -> Records:
     """Typed canonical columns and the reasons rows cannot be evaluated; never drops a row.
@@ -362,22 +379,7 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
         if col.name == "officers":
             out[col.name], officer_count, officer_lists = _officers(series)
             continue
-        if col.type == T.DATE:
-            out[col.name] = _date_column(series, col, rej)
-        elif col.type == T.NUMBER:
-            out[col.name] = _number_column(series, col, rej)
-        elif col.type == T.BOOL:
-            out[col.name] = _bool_column(series, col, rej)
-        elif col.type == T.LIST:
-            out[col.name], counts = _list_column(series, col, rej)
-            if col.name == "officers":
-                officer_count = counts
-        elif col.codes:
-            out[col.name] = _code_column(series, col, rej)
-        elif col.few:
-            out[col.name] = _few_text_column(series)
-        else:
-            out[col.name] = _text_column(series)
+        out[col.name] = typed_column(series, col, rej)
     typed = pd.DataFrame(out, copy=False)
     extras = [c for c in frame.columns if c not in schema.by_name and c not in known_elsewhere
               and not (isinstance(c, str) and c.startswith("__"))]
@@ -406,9 +408,16 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
 
 def reject_duplicate_ids(ids: pd.Series, rows: np.ndarray, rej: Rejections):
     """Every row of a case id that appears twice is rejected, naming all its rows: never silently merged."""
-    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-    if len(uniques) == (codes >= 0).sum():          # the usual case: all distinct, decided by one hash pass
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = pa.array(ids, type=pa.large_string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    if len(enc.dictionary) == len(arr) - arr.null_count:   # the usual case: all distinct, one hash pass
         return
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    uniques = enc.dictionary
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     dup = (codes >= 0) & (np.append(counts, 0)[codes] > 1)
     if dup.any():

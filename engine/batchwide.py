@@ -1,0 +1,86 @@
+"""What a review can only decide over the whole batch, worked out while the batch is reviewed in chunks.
+
+Two checks look across records: a case id must be unique in the batch (a
+consumer keys on it), and one act must not be fined twice (行政处罚法 Art. 29).
+A chunk (engine.batch reviews large batches in row chunks, one thread each)
+sees only its own rows, so both are decided over every row and each chunk
+takes its part: the duplicate-id reasons of its rows, and the double-fine
+findings on its rows.
+
+The double fines are judged by the check itself (engine.checks.liability),
+run on the only rows that can take part: fined rows whose act another fined
+row shares.  Whether a row is evaluated depends on that row alone (once
+duplicate ids are known), so reviewing those rows on their own gives the
+findings a review of the whole batch gives.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from engine.batch import review_batch
+from engine.checks.liability import shared_acts
+from engine.io.readers import ROW
+from engine.records.frame import Rejections, canonical_headers, reject_duplicate_ids, typed_column
+from engine.records.schema import Schema
+
+ACT_FIELDS = ("act_id", "party_id", "violation_code", "violation_date", "fine")
+
+
+@dataclass
+class BatchWide:
+    """The batch-wide facts a part of the batch is reviewed with (positions counted within the part)."""
+    duplicates: dict[int, list[str]]      # position → reasons (a repeated case id)
+    double_fines: list | None             # FindingBatches of penalty.double_fine; None: judge them here
+
+
+def duplicate_reasons(raw: pd.DataFrame, schema: Schema) -> dict[int, list[str]]:
+    """The reasons of every row whose case id the batch repeats, by position."""
+    frame = canonical_headers(raw, schema)
+    rej = Rejections(len(frame))
+    rows = frame[ROW].to_numpy() if ROW in frame.columns else np.arange(1, len(frame) + 1)
+    reject_duplicate_ids(pd.Series(_typed(frame, schema, schema.id_column)), rows, rej)
+    return rej.reasons
+
+
+def double_fines(raw: pd.DataFrame, schema: Schema, duplicates: dict[int, list[str]], ruleset, as_of, calendar,
+                 catalogue=None, powers=None) -> list:
+    """The penalty.double_fine findings of a penalty batch (rows: positions in the batch)."""
+    frame = canonical_headers(raw, schema)
+    act = {name: _typed(frame, schema, name) for name in ACT_FIELDS}
+    fine = np.nan_to_num(pd.Series(act["fine"]).to_numpy(dtype=float), nan=0.0)
+    days = pd.Series(act["violation_date"]).to_numpy().astype("datetime64[D]")
+    _, candidates = shared_acts(pd.DataFrame({k: act[k] for k in ACT_FIELDS[:3]}), days, fine > 0)
+    if len(candidates) < 2:
+        return []
+    sub = raw.iloc[candidates].reset_index(drop=True)
+    at = {p: k for k, p in enumerate(candidates.tolist())}
+    known = BatchWide({at[p]: r for p, r in duplicates.items() if p in at}, None)
+    review = review_batch(sub, ruleset, as_of, calendar, schema.kind, catalogue, powers, batchwide=known)
+    return [replace(b, rows=candidates[b.rows]) for ev in review.parts for b in ev.findings.batches
+            if b.code == "penalty.double_fine"]
+
+
+def part_of(duplicates: dict[int, list[str]], start: int, stop: int) -> dict[int, list[str]]:
+    """The duplicate-id reasons of rows ``start:stop``, positions counted from ``start``."""
+    return {p - start: r for p, r in duplicates.items() if start <= p < stop}
+
+
+def fines_of(batches: list, start: int, stop: int) -> list:
+    """The double-fine findings on rows ``start:stop``, positions counted from ``start``."""
+    out = []
+    for b in batches:
+        inside = (b.rows >= start) & (b.rows < stop)
+        if inside.any():
+            b = b if inside.all() else b.keep(inside)
+            out.append(replace(b, rows=b.rows - start))
+    return out
+
+
+def _typed(frame: pd.DataFrame, schema: Schema, name: str):
+    """One column validated as the records will be (its rejections are the records' business)."""
+    if name not in frame.columns:
+        return pd.Series([None] * len(frame), dtype=object)
+    return typed_column(frame[name].reset_index(drop=True), schema.by_name[name], Rejections(len(frame)))

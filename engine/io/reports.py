@@ -40,8 +40,10 @@ def write_jsonl(path: Path, rows) -> int:
 
 
 def write_chunks(path: Path, chunks):
-    """Bytes chunks (JSON Lines already encoded) into one file, atomically."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+    """Bytes chunks (JSON Lines already encoded) into one file, atomically, past the page cache
+    where the system allows it (engine.io.direct)."""
+    from engine.io.direct import BlockWriter
+    with atomic_path(path) as tmp, BlockWriter(tmp) as fh:
         for data in chunks:
             fh.write(data)
 

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
-import click
+# Before numpy loads: no command multiplies float matrices, and idle OpenBLAS worker threads spin on
+# the cores the review's own threads need (about 2% of a review's CPU time).  A user's setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from engine.cli_support import DATE, UserError, guard
+import click  # noqa: E402
+
+from engine.cli_support import DATE, UserError, guard  # noqa: E402
 
 
 def _today() -> dt.date:

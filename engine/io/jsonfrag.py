@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _CONTROL = r"[\x00-\x1f]"
+_SPECIAL = r'[\x00-\x1f"\\]'      # what JSON text must escape
 
 
 def _lit(text: str) -> pa.Scalar:
@@ -29,6 +30,8 @@ def _encode_each(values: list) -> pa.Array:
 
 def _strings(arr: pa.Array) -> pa.Array:
     arr = arr.cast(pa.large_string())
+    if not pc.any(pc.fill_null(pc.match_substring_regex(arr, _SPECIAL), False)).as_py():
+        return pc.binary_join_element_wise(_lit('"'), arr, _lit('"'), _lit(""))   # nothing to escape (usual)
     escaped = pc.replace_substring(pc.replace_substring(arr, "\\", "\\\\"), '"', '\\"')
     out = pc.binary_join_element_wise(_lit('"'), escaped, _lit('"'), _lit(""))
     tricky = pc.fill_null(pc.match_substring_regex(arr, _CONTROL), False)
@@ -53,7 +56,9 @@ def fragment(arr) -> pa.Array:
         inner = fragment(arr.dictionary)
         out = inner.take(arr.indices)
     elif pa.types.is_string(t) or pa.types.is_large_string(t):
-        if len(arr) > 4096:  # repeated text (codes, departments, dates): encode each distinct value once
+        # repeated text (codes, departments, dates): encode each distinct value once; a first look at
+        # 4096 values spares a hash of every row of a column of ids
+        if len(arr) > 4096 and pc.count_distinct(arr.slice(0, 4096)).as_py() * 4 < 4096:
             enc = pc.dictionary_encode(arr)
             if len(enc.dictionary) * 4 < len(arr):
                 return fragment(enc)

@@ -23,7 +23,7 @@ import pandas as pd
 from engine.batch import review_batch
 from engine.checks.liability import shared_acts
 from engine.io.readers import ROW
-from engine.records.frame import Rejections, canonical_headers, reject_duplicate_ids, typed_column
+from engine.records.frame import Rejections, absent_column, canonical_headers, reject_duplicate_ids, typed_column
 from engine.records.schema import Schema
 
 ACT_FIELDS = ("act_id", "party_id", "violation_code", "violation_date", "fine")
@@ -82,5 +82,5 @@ def fines_of(batches: list, start: int, stop: int) -> list:
 def _typed(frame: pd.DataFrame, schema: Schema, name: str):
     """One column validated as the records will be (its rejections are the records' business)."""
     if name not in frame.columns:
-        return pd.Series([None] * len(frame), dtype=object)
+        return absent_column(schema.by_name[name], len(frame))
     return typed_column(frame[name].reset_index(drop=True), schema.by_name[name], Rejections(len(frame)))

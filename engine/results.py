@@ -51,20 +51,22 @@ def _arrow_column(ev, name: str, rows: np.ndarray | None = None) -> pa.Array:
     from engine.types import FieldType
     col = ev.records.schema.by_name.get(name)
     series = ev.frame[name]
-    if rows is not None and not (series.dtype.kind == "M" or isinstance(series.dtype, pd.CategoricalDtype)):
+    categorical = isinstance(series.dtype, pd.CategoricalDtype)
+    if rows is not None and not (series.dtype.kind == "M" or categorical):
         return _arrow_column(ev, name).take(pa.array(rows))     # text and numbers: one conversion, then takes
-    if rows is not None:
-        series = series.iloc[rows]
     if name == "officers" and ev.records.officer_lists is not None:
         arr = ev.records.officer_lists if rows is None else ev.records.officer_lists.take(pa.array(rows))
-    elif col is not None and col.type == FieldType.LIST:
-        arr = split_lists(series)
     elif series.dtype.kind == "M":
         arr = _dates(ev.column(name) if rows is None else ev.column(name)[rows])
-    elif isinstance(series.dtype, pd.CategoricalDtype):
+    elif categorical:      # numpy codes, never a pandas row selection (it holds the GIL far longer)
         codes = series.cat.codes.to_numpy()
-        arr = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
-                                             pa.array(series.cat.categories.astype(str).tolist(), type=pa.string()))
+        codes = codes if rows is None else codes[rows]
+        if col is not None and col.type == FieldType.LIST:
+            arr = split_lists(codes, series.cat.categories)
+        else:
+            arr = pa.DictionaryArray.from_arrays(
+                pa.array(codes.astype(np.int32), mask=codes < 0),
+                pa.array(series.cat.categories.astype(str).tolist(), type=pa.string()))
     else:
         arr = pa.array(series, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):

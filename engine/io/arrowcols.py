@@ -19,10 +19,9 @@ def list_array(codes: np.ndarray, uniques: list[list[str]]) -> pa.DictionaryArra
     return pa.DictionaryArray.from_arrays(pa.array(indices), dictionary)
 
 
-def split_lists(strings) -> pa.DictionaryArray:
-    """A Categorical column of ``;a;b;`` strings (how validation stores code lists) as an Arrow
-    list column, each category split once, never each row."""
-    codes, categories = strings.cat.codes.to_numpy(), strings.cat.categories
+def split_lists(codes: np.ndarray, categories) -> pa.DictionaryArray:
+    """A Categorical column (its codes and categories) of ``;a;b;`` strings, how validation stores
+    code lists, as an Arrow list column: each category split once, never each row."""
     used, inverse = np.unique(codes, return_inverse=True)
     names = iter(categories.take(used[used >= 0]).tolist())
     lists = [[] if c < 0 else [x for x in str(next(names)).split(";") if x] for c in used.tolist()]

@@ -265,7 +265,7 @@ def _list_column(series: pd.Series, col: Column, rej: Rejections):
     return p.categorical(), counts
 
 
-def _absent(col: Column, n: int):
+def absent_column(col: Column, n: int):
     """A column the input does not have: all missing, already in its typed form."""
     if col.type == T.DATE:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -373,7 +373,7 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
     officer_lists = None
     for col in schema.columns:
         if col.name not in frame.columns or col.derived:
-            out[col.name] = _absent(col, n)
+            out[col.name] = absent_column(col, n)
             continue
         series = frame[col.name]
         if col.name == "officers":

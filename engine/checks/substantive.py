@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine import tiers as T
-from engine.checks.common import (APL, apl, branch_fields, by_branch, citation, cites, label, yuans)
+from engine.checks.common import (APL, apl, branch_fields, by_branch, citation, cites, label, money, per_value,
+                                  sentence, yuan, yuans)
 from engine.checks.liability import penalized
 from engine.evaluate import narrow
 from engine.findings import FindingBatch, objects
@@ -35,15 +36,16 @@ def _range(ev, rows) -> dict:
             "tiers": _tier_names(ev, rows)}
 
 
-def _range_text(ev, entry, rows) -> list[str]:
+def _range_text(ev, entry, rows):
+    """The statutory range of each finding's branch as text (Arrow), e.g. ``10–20倍 × 8,000元 = 80,000元–160,000元``."""
+    import pyarrow as pa
     if entry[2].model.fine is None:
-        return ["不得罚款"] * len(rows)
-    lo, hi = yuans(ev.lo[rows]), yuans(ev.hi[rows])
+        return pa.array(["不得罚款"] * len(rows), type=pa.string())
+    lo, hi = per_value(ev.lo[rows], yuan), per_value(ev.hi[rows], yuan)
     if entry[2].model.fine.is_multiple:
-        base = yuans(ev.base[rows])
-        m1, m2 = ev.lo_m[rows].tolist(), ev.hi_m[rows].tolist()
-        return [f"{a:g}–{b:g}倍 × {c} = {l}–{h}" for a, b, c, l, h in zip(m1, m2, base, lo, hi)]
-    return [f"{l}–{h}" for l, h in zip(lo, hi)]
+        return sentence(per_value(ev.lo_m[rows], "{:g}".format), "–", per_value(ev.hi_m[rows], "{:g}".format),
+                        "倍 × ", per_value(ev.base[rows], yuan), " = ", lo, "–", hi)
+    return sentence(lo, "–", hi)
 
 
 def should_not_punish(ev):
@@ -87,12 +89,12 @@ def fine_range(ev):
     # each ``texts`` function binds its batch through default arguments.
     for entry, rows in by_branch(ev, np.flatnonzero(above)):
         def texts(entry=entry, rows=rows):
-            rng, fines = _range_text(ev, entry, rows), yuans(fine[rows])
-            no_fine = entry[2].model.fine is None
-            return ([f"罚款{f}超过{label(entry)}的法定幅度（{r}）" for f, r in zip(fines, rng)],
-                    [f"fine {f:,.2f} yuan exceeds the statutory range of {entry[0].id} "
-                     + ("(no fine lawful on these facts)" if no_fine else f"({a:,.2f}–{b:,.2f} yuan)")
-                     for f, a, b in zip(fine[rows].tolist(), lo[rows].tolist(), hi[rows].tolist())])
+            f = per_value(fine[rows], yuan)
+            range_en = (" (no fine lawful on these facts)" if entry[2].model.fine is None else
+                        sentence(" (", per_value(lo[rows], money), "–", per_value(hi[rows], money), " yuan)"))
+            return (sentence("罚款", f, f"超过{label(entry)}的法定幅度（", _range_text(ev, entry, rows), "）"),
+                    sentence("fine ", per_value(fine[rows], money), f" yuan exceeds the statutory range of {entry[0].id}",
+                             range_en))
         yield FindingBatch(
             "penalty.above_statutory_max", rows, facts=branch_fields(entry, "fine"),
             expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,
@@ -100,11 +102,10 @@ def fine_range(ev):
 
     for entry, rows in by_branch(ev, np.flatnonzero(below)):
         def texts(entry=entry, rows=rows):
-            rng, fines = _range_text(ev, entry, rows), yuans(fine[rows])
-            return ([f"罚款{f}低于{label(entry)}的法定最低额（{r}），且无依法从轻或者减轻处罚的情节"
-                     for f, r in zip(fines, rng)],
-                    [f"fine {f:,.2f} yuan is below the statutory minimum {a:,.2f} yuan of {entry[0].id} "
-                     "with no mitigating ground (Arts. 30–32)" for f, a in zip(fine[rows].tolist(), lo[rows].tolist())])
+            return (sentence("罚款", per_value(fine[rows], yuan), f"低于{label(entry)}的法定最低额（",
+                             _range_text(ev, entry, rows), "），且无依法从轻或者减轻处罚的情节"),
+                    sentence("fine ", per_value(fine[rows], money), " yuan is below the statutory minimum ",
+                             per_value(lo[rows], money), f" yuan of {entry[0].id} with no mitigating ground (Arts. 30–32)"))
         yield FindingBatch(
             "penalty.below_statutory_min", rows, facts=branch_fields(entry, "fine", "factors"),
             expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,
@@ -112,14 +113,15 @@ def fine_range(ev):
 
     for entry, rows in by_branch(ev, np.flatnonzero(outside)):
         def texts(rows=rows):
-            names = _tier_names(ev, rows)
-            fines, lmin, lmax = yuans(fine[rows]), yuans(ev.lawful_min[rows]), yuans(ev.lawful_max[rows])
-            en_names = [", ".join(T.TIER_EN[t] for t in n) for n in names]
-            return ([f"罚款{f}在法定幅度内，但不在情节所对应的裁量阶次（{'、'.join(n)}：{a}–{b}）内"
-                     for f, n, a, b in zip(fines, names, lmin, lmax)],
-                    [f"fine {f:,.2f} yuan is within the statutory range but outside the tier(s) the facts "
-                     f"allow ({n}: {a:,.2f}–{b:,.2f} yuan)" for f, n, a, b in
-                     zip(fine[rows].tolist(), en_names, ev.lawful_min[rows].tolist(), ev.lawful_max[rows].tolist())])
+            bits = ev.tiers[rows]
+            return (sentence("罚款", per_value(fine[rows], yuan), "在法定幅度内，但不在情节所对应的裁量阶次（",
+                             per_value(bits, lambda b: "、".join(T.tier_names(b))), "：",
+                             per_value(ev.lawful_min[rows], yuan), "–", per_value(ev.lawful_max[rows], yuan), "）内"),
+                    sentence("fine ", per_value(fine[rows], money),
+                             " yuan is within the statutory range but outside the tier(s) the facts allow (",
+                             per_value(bits, lambda b: ", ".join(T.TIER_EN[t] for t in T.tier_names(b))), ": ",
+                             per_value(ev.lawful_min[rows], money), "–", per_value(ev.lawful_max[rows], money),
+                             " yuan)"))
         yield FindingBatch(
             "penalty.outside_tier", rows, facts=branch_fields(entry, "fine", "factors", "harm"),
             expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,

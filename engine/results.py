@@ -123,12 +123,19 @@ def parts(review) -> list:
 
 
 def finding_text(review) -> pa.Buffer:
+    """findings.jsonl as one buffer (see ``finding_chunks``)."""
+    chunks = list(finding_chunks(review))
+    return chunks[0] if len(chunks) == 1 else pa.py_buffer(b"".join(bytes(c) for c in chunks))
+
+
+def finding_chunks(review, lines_per_chunk: int = 131_072):
     """findings.jsonl: every finding, in input order of its record, a record's findings in check order.
 
     Checks find a code at a time over the whole batch; putting the lines in
-    record order (one Arrow ``take``) gives a reader each case's findings
-    together, and makes the file the same however the batch was split into
-    shards for review.
+    record order (Arrow ``take``) gives a reader each case's findings
+    together, and makes the file the same however the batch was cut into
+    chunks for review.  The lines are taken a slice at a time, so the
+    reordered text never exists twice in memory.
     """
     arrays, positions = [], []
     for k, ev in enumerate(parts(review)):
@@ -137,9 +144,13 @@ def finding_text(review) -> pa.Buffer:
             arrays.append(finding_lines(ev, b).cast(pa.large_string()))
             positions.append(b.rows if pos is None else pos[b.rows])
     if not arrays:
-        return pa.py_buffer(b"")
+        yield pa.py_buffer(b"")
+        return
     order = np.argsort(np.concatenate(positions), kind="stable")
-    return text_of(pa.concat_arrays(arrays).take(pa.array(order)))
+    lines = pa.concat_arrays(arrays)
+    del arrays
+    for i in range(0, len(order), lines_per_chunk):
+        yield text_of(lines.take(pa.array(order[i:i + lines_per_chunk])))
 
 
 def finding_rows(review) -> list[dict]:

@@ -138,25 +138,23 @@ def _at_once(background, foreground):
 def write_review(ev, out_dir: Path, excel: Path | None = None) -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
     from engine.io import reports
-    from engine.results import case_tables, finding_text, parse_findings, rejected_frame
+    from engine.results import case_tables, finding_chunks, parse_findings, rejected_frame
     from engine.summary import summary
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     summ = summary(ev, ev.n)
-    findings = []
 
     def write_cases():
         reports.write_tables_jsonl(out_dir / "cases.jsonl", case_tables(ev))
 
     def write_findings():
-        findings.append(finding_text(ev))
-        reports.write_chunks(out_dir / "findings.jsonl", findings)
+        reports.write_chunks(out_dir / "findings.jsonl", finding_chunks(ev))
     _at_once(write_cases, write_findings)
     reports.write_csv(out_dir / "rejected.csv", rejected_frame(ev))
     for name, frame in getattr(ev, "reference_rejections", {}).items():
         reports.write_csv(out_dir / name, frame)
     reports.write_json(out_dir / "summary.json", summ)
     if excel:
-        reports.write_review_excel(Path(excel), parse_findings(findings[0]), summ)
+        reports.write_review_excel(Path(excel), parse_findings((out_dir / "findings.jsonl").read_bytes()), summ)
     return summ

@@ -41,8 +41,8 @@ def ensure_data(n: int, name: str = "penalties") -> Path:
 def end_to_end(path: Path, out: Path, runs: int = 4, extra: tuple = (), as_of: dt.date = AS_OF) -> dict:
     """``runs`` fresh ``zhunsheng review`` processes, the first unsampled ones timed for wall clock;
     peak memory two ways: the largest single process (kernel ru_maxrss) and, in a last sampled run,
-    the sum of RSS over the process and its forked report writer (shared copy-on-write pages
-    counted twice: an upper bound)."""
+    the sum of RSS over the process and any children (the review runs in one process since the
+    report writers became threads; the sum is kept for commands that fork)."""
     import psutil
 
     cmd = [sys.executable, "-c", "from cli import entry; entry()", "review", str(path),
@@ -95,6 +95,10 @@ def ratio(path: Path, n: int) -> dict:
     t = time.perf_counter()
     evaluate(records_frame, rs, AS_OF, cal)
     vec_eval = time.perf_counter() - t
+    from engine.batch import review_batch
+    t = time.perf_counter()
+    chunked = review_batch(frame, rs, AS_OF, cal)       # as `review` runs it: chunks on one thread per core
+    vec_threads = time.perf_counter() - t
     records = records_from_frame(frame)
     base = RecordByRecord(rs, cal, AS_OF)
     t = time.perf_counter()
@@ -105,6 +109,8 @@ def ratio(path: Path, n: int) -> dict:
     return {"records": n, "record_by_record_s": round(per_record, 3),
             "columnar_validate_and_evaluate_s": round(vec, 3), "ratio_including_validation": round(per_record / vec, 1),
             "columnar_evaluate_s": round(vec_eval, 3), "ratio_evaluation_only": round(per_record / vec_eval, 1),
+            "columnar_in_chunks_on_threads_s": round(vec_threads, 3), "chunks": len(chunked.parts),
+            "ratio_in_chunks_on_threads": round(per_record / vec_threads, 1),
             "records_whose_codes_differ": differ}
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.ruleset.models import Citation
 
@@ -43,19 +46,15 @@ def money(x: float) -> str:
     return f"{x:,.2f}"
 
 
-def per_value(values, fmt) -> "pa.Array":
+def per_value(values, fmt) -> pa.Array:
     """``fmt(v)`` for every value as Arrow text, formatted once per distinct value (amounts, tiers and
     multipliers repeat across a batch) and spread by index."""
-    import pandas as pd
-    import pyarrow as pa
     codes, uniques = pd.factorize(np.asarray(values), use_na_sentinel=False)
     return pa.array([fmt(v) for v in np.asarray(uniques).tolist()], type=pa.string()).take(pa.array(codes))
 
 
-def sentence(*parts) -> "pa.Array":
+def sentence(*parts) -> pa.Array:
     """Fixed text and per-finding Arrow texts joined finding by finding (a message per finding)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
     return pc.binary_join_element_wise(*(pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts),
                                        pa.scalar("", pa.string()))
 

@@ -64,9 +64,7 @@ def _arrow_column(ev, name: str, rows: np.ndarray | None = None) -> pa.Array:
         if col is not None and col.type == FieldType.LIST:
             arr = split_lists(codes, series.cat.categories)
         else:
-            arr = pa.DictionaryArray.from_arrays(
-                pa.array(codes.astype(np.int32), mask=codes < 0),
-                pa.array(series.cat.categories.astype(str).tolist(), type=pa.string()))
+            arr = _coded(codes, series.cat.categories.astype(str).tolist())
     else:
         arr = pa.array(series, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
@@ -192,9 +190,18 @@ def case_table(review) -> pa.Table:
     tables = [pa.table({n: _as_type(t.column(n), fields[n].type) if n in t.column_names
                         else pa.nulls(t.num_rows, fields[n].type) for n in names}, schema=schema)
               for t in tables]
-    joined = pa.concat_tables(tables).unify_dictionaries()
+    joined = pa.concat_tables([_decoded(t) for t in tables])
     order = np.argsort(np.concatenate(review.positions), kind="stable")
     return joined.take(pa.array(order))
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """Dictionary columns as their plain values: parts built their own dictionaries, and this
+    one-table view is for callers, not for the writer (which streams the parts)."""
+    return pa.table({n: _as_type(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c
+                     for n, c in zip(table.column_names, table.columns)},
+                    schema=pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                                      for f in table.schema]))
 
 
 def _joined(table: pa.Table) -> pa.Table:
@@ -242,8 +249,9 @@ def _case_table_part(ev) -> pa.Table:
         cols["deadlines"] = kind_cols.pop("deadlines")
     extras = ev.records.extra_columns
     if extras:  # unknown input columns are carried through, never dropped
-        cols["extra"] = pa.array(frame[extras].astype(object).where(frame[extras].notna(), None)
-                                 .astype(str).where(frame[extras].notna(), None).to_dict("records"))
+        cols["extra"] = pa.StructArray.from_arrays(
+            [pa.array(frame[c].astype("string"), type=pa.string(), from_pandas=True) for c in extras],
+            names=[str(c) for c in extras])
     fields = [pa.field(k, v.type, metadata=RAW_JSON if k == "deadlines" else None) for k, v in cols.items()]
     return pa.table(list(cols.values()), schema=pa.schema(fields))
 

@@ -10,6 +10,9 @@ import pandas as pd
 from engine.findings import CODES
 
 
+MISSING_DEPARTMENT = "(未填)"
+
+
 def _parts(review) -> list:
     return review.parts if hasattr(review, "parts") else [review]
 
@@ -36,7 +39,7 @@ def summary(review, input_rows: int) -> dict:
         names = [str(d) for d in dept_names]
         if (dept_codes < 0).any():           # no department recorded
             dept_codes = np.where(dept_codes < 0, len(names), dept_codes)
-            names.append("(未填)")
+            names.append(MISSING_DEPARTMENT)
         for d in names:
             per_dept.setdefault(d, _empty_dept())
         for d, e, r in zip(names, np.bincount(dept_codes[ok], minlength=len(names)).tolist(),
@@ -74,8 +77,11 @@ def summary(review, input_rows: int) -> dict:
         evaluated, rejected, findings = evaluated + e, rejected + r, findings + f
         with_findings += int(len(rows_with))
     assert evaluated + rejected == input_rows, "every input row is evaluated or rejected"
-    for d in per_dept.values():
+    if MISSING_DEPARTMENT in per_dept:    # last, whichever part of the batch (kind, row chunk) first lacked one
+        per_dept[MISSING_DEPARTMENT] = per_dept.pop(MISSING_DEPARTMENT)
+    for d in per_dept.values():           # departments in order of first appearance; their counts sorted
         d["by_code"] = dict(sorted(d["by_code"].items()))
+        d["by_category"] = dict(sorted(d["by_category"].items()))
     out = {
         "input_rows": input_rows,
         "evaluated": evaluated,

@@ -43,6 +43,12 @@ def dates(a: np.ndarray) -> pa.Array:
 
 def coded(codes: np.ndarray, values: list) -> pa.DictionaryArray:
     """A column of few distinct values as a dictionary array (code -1: null), built without a row loop."""
+    return pa.DictionaryArray.from_arrays(null_indices(codes), pa.array(list(values), type=pa.string()))
+
+
+def null_indices(codes: np.ndarray) -> pa.Array:
+    """Dictionary indices with nulls where the code is -1; a null slot holds index 0, never -1, since
+    some Arrow kernels (dictionary unification) read the index under a null."""
     codes = np.asarray(codes)
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
-                                          pa.array(list(values), type=pa.string()))
+    missing = codes < 0
+    return pa.array(np.where(missing, 0, codes).astype(np.int32), mask=missing)

@@ -36,6 +36,8 @@ class BlockWriter:
                 self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | flag, 0o666)
                 self.stage = mmap.mmap(-1, STAGE)          # page-aligned
             except OSError:
+                if self.fd is not None:
+                    os.close(self.fd)
                 self.fd = None
         if self.fd is None:
             self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
@@ -52,6 +54,9 @@ class BlockWriter:
             view = view[k:]
             if self.fill == STAGE:
                 self._flush(STAGE)
+                if self.stage is None:           # direct I/O refused: the rest goes straight through
+                    self._write_all(view)
+                    return
 
     def close(self):
         try:

@@ -171,7 +171,7 @@ def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarra
     neg = out < 0
     if neg.any():
         rej.add(neg, lambda v: f"{col.name} ({col.zh}): negative amount {v:g}", out)
-    return out
+    return out + 0.0          # -0 (a cell "-0") is 0: the same amount, written the same way
 
 
 def _bool_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
@@ -219,8 +219,12 @@ def _code_text(v) -> str:
 
 
 def _text_column(series: pd.Series) -> pd.Series:
-    """Stripped text, None for missing or blank; numbers read as codes (``1.0`` → ``1``)."""
-    if pd.api.types.infer_dtype(series, skipna=True) in ("floating", "mixed-integer-float", "mixed"):
+    """Stripped text, None for missing or blank; numbers read as codes (``1.0`` → ``1``).
+
+    Each value is read on its own, never by what the rest of its column holds, so a record reads the
+    same in any batch or chunk it comes in.
+    """
+    if not isinstance(series.dtype, pd.StringDtype):   # numbers, or mixed cells (JSON): decided value by value,
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         text = [_code_text(u) for u in np.asarray(uniques, dtype=object).tolist()]
         series = pd.Series(np.array(text + [None], dtype=object)[codes], index=series.index)

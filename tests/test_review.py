@@ -257,9 +257,9 @@ def test_deferred_messages_belong_to_their_own_findings(review, base_record):
 
 
 def test_dictionary_nulls_never_hold_an_index_outside_the_dictionary():
-    """Arrow's dictionary unification reads the index under a null; a -1 there crashed the joining of
-    a chunked review's case tables (seen only with the jemalloc pool, where the byte before a buffer
-    is unmapped more often). Nulls hold index 0."""
+    """Arrow may read the index under a null (dictionary unification does); with -1 there, joining a
+    chunked review's case tables crashed the process now and then under the jemalloc pool that
+    `review` uses. Nulls hold index 0."""
     import numpy as np
     import pyarrow as pa
 

@@ -6,6 +6,10 @@ checked unique across the whole batch → each part evaluated by its
 evaluator (penalty benchmarks, or deadline rules with the catalogue and the
 power list) → the report writers put the parts back in input order.  A row
 with an unknown kind is a rejected row like any other; counts always add up.
+
+A large one-kind batch is cut into row chunks instead, each validated and
+evaluated on its own thread, with repeated ids and acts fined twice decided
+over the whole batch alongside (``_review_in_chunks``, engine.batchwide).
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from engine.calendar import WorkingDayCalendar
 from engine.io.readers import ROW, SOURCE
-from engine.records.frame import Rejections, normalize, reject_duplicate_ids
+from engine.records.frame import normalize
 from engine.records.kinds import KINDS, RECORD_KIND, columns_of_other_kinds
 from engine.records.schema import PENALTY, Schema
 from engine.ruleset.loader import RuleSet
@@ -114,13 +114,15 @@ def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: 
         k = threads_for(len(raw), threads)
         if k > 1:
             return _review_in_chunks(kinds[0][0], raw, k, ruleset, as_of, calendar, catalogue, powers)
+    from engine.batchwide import duplicate_reasons
     parts = []
     for schema, pos, sub, reject_all in kinds:
         sources, records = _normalize(schema, sub)
         if reject_all:
             records.rejections.add(np.ones(len(sub), dtype=bool), reject_all)
         parts.append((schema, pos, records, sources))
-    _distribute(parts, batchwide.duplicates if batchwide is not None else duplicate_ids(parts, len(raw)))
+    _distribute(parts, batchwide.duplicates if batchwide is not None else
+                duplicate_reasons([(schema, pos, sub) for schema, pos, sub, _ in kinds], len(raw)))
     known = batchwide.double_fines if batchwide is not None else None
     double_fines = (lambda: known) if known is not None else None
     evaluations = [_evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, double_fines)
@@ -147,7 +149,7 @@ def _review_in_chunks(schema, raw, k, ruleset, as_of, calendar, catalogue, power
         fines = (lambda: W.fines_of(double_fines.result(), a, b)) if double_fines is not None else None
         return _evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, fines)
     with ThreadPoolExecutor(max_workers=k + 2) as pool:
-        duplicates = pool.submit(W.duplicate_reasons, raw, schema)
+        duplicates = pool.submit(W.duplicate_reasons, [(schema, np.arange(len(raw)), raw)], len(raw))
         double_fines = (pool.submit(lambda: W.double_fines(raw, schema, duplicates.result(), ruleset, as_of,
                                                            calendar, catalogue, powers))
                         if schema.kind == "penalty" else None)
@@ -187,22 +189,6 @@ def _evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, pow
     ev.findings.drop_rows(ev.records.rejections.mask)
     ev.sources = sources
     return ev
-
-
-def duplicate_ids(parts, n: int) -> dict[int, list[str]]:
-    """Case ids are unique across the whole batch, whatever their kinds (a consumer keys on case_id):
-    the reasons of every repeated id, by position in the batch."""
-    ids = np.empty(n, dtype=object)
-    rows = np.zeros(n, dtype=np.int64)
-    for _, pos, records, _ in parts:
-        if len(parts) == 1:
-            ids, rows = records.frame["case_id"], records.frame[ROW].to_numpy()
-            break
-        ids[pos] = records.frame["case_id"].to_numpy(dtype=object)
-        rows[pos] = records.frame[ROW].to_numpy()
-    rej = Rejections(n)
-    reject_duplicate_ids(pd.Series(ids, dtype=object) if isinstance(ids, np.ndarray) else ids, rows, rej)
-    return rej.reasons
 
 
 def _distribute(parts, reasons: dict[int, list[str]]):

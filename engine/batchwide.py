@@ -36,13 +36,27 @@ class BatchWide:
     double_fines: list | None             # FindingBatches of penalty.double_fine; None: judge them here
 
 
-def duplicate_reasons(raw: pd.DataFrame, schema: Schema) -> dict[int, list[str]]:
-    """The reasons of every row whose case id the batch repeats, by position."""
-    frame = canonical_headers(raw, schema)
-    rej = Rejections(len(frame))
-    rows = frame[ROW].to_numpy() if ROW in frame.columns else np.arange(1, len(frame) + 1)
-    reject_duplicate_ids(pd.Series(_typed(frame, schema, schema.id_column)), rows, rej)
-    return rej.reasons
+def duplicate_reasons(parts: list, n: int) -> dict[int, list[str]]:
+    """The reasons of every row whose case id the batch repeats, by position in the batch.
+
+    ``parts``: (schema, positions, rows) of each record kind; kinds spell the id column their own way,
+    and a case id must be unique whatever the kinds (a consumer keys on it).
+    """
+    ids, rows, positions = [], [], []
+    for schema, pos, frame in parts:
+        frame = canonical_headers(frame, schema)
+        ids.append(pd.Series(_typed(frame, schema, schema.id_column)).reset_index(drop=True))
+        rows.append(frame[ROW].to_numpy() if ROW in frame.columns else np.asarray(pos) + 1)
+        positions.append(np.asarray(pos))
+    if len(parts) == 1:
+        ids, rows, pos = ids[0], rows[0], positions[0]
+    else:                                                 # kinds interleave: back to input order
+        order = np.argsort(np.concatenate(positions), kind="stable")
+        ids = pd.concat(ids, ignore_index=True).take(order).reset_index(drop=True)
+        rows, pos = np.concatenate(rows)[order], np.concatenate(positions)[order]
+    rej = Rejections(n)
+    reject_duplicate_ids(ids, rows, rej)
+    return {int(pos[i]): r for i, r in rej.reasons.items()}
 
 
 def double_fines(raw: pd.DataFrame, schema: Schema, duplicates: dict[int, list[str]], ruleset, as_of, calendar,

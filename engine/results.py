@@ -38,8 +38,8 @@ def _values(v, n: int):
 
 
 def _arrow_column(ev, name: str, rows: np.ndarray | None = None) -> pa.Array:
-    """A record column (or its ``rows``) as one Arrow array in its JSON form: dates as date32,
-    amounts with nulls, code lists as dictionary-coded lists.
+    """A record column (or its ``rows``) as one Arrow array in its JSON form: numbers, ISO dates,
+    booleans, code lists as dictionary-coded lists, text.
 
     The whole column is built once per review (the cases report reads every
     row); findings read a tenth of the rows, so their dates and code lists are
@@ -74,11 +74,6 @@ def _arrow_column(ev, name: str, rows: np.ndarray | None = None) -> pa.Array:
     return arr
 
 
-def _record_values(ev, name: str, rows: np.ndarray) -> pa.Array:
-    """A record column at ``rows`` in its JSON form: numbers, ISO dates, booleans, code lists, text."""
-    return _arrow_column(ev, name, rows)
-
-
 def _prefixed(prefix: str, messages) -> pa.Array:
     """The code's label before each message; messages built with Arrow stay in Arrow."""
     if isinstance(messages, (pa.Array, pa.ChunkedArray)):
@@ -95,9 +90,9 @@ def finding_lines(ev, b) -> pa.Array:
     zh, en = b.messages()
     category = fragment(pa.array(b.category.astype(str))) if b.category is not None else constant(code.category)
     event = b.event_date if b.event_date is not None else ev.default_event_dates()[rows]
-    facts = obj([(f, fragment(_record_values(ev, f, rows))) for f in b.facts], n)
+    facts = obj([(f, fragment(_arrow_column(ev, f, rows))) for f in b.facts], n)
     return obj([
-        ("case_id", fragment(_record_values(ev, "case_id", rows))),
+        ("case_id", fragment(_arrow_column(ev, "case_id", rows))),
         ("code", constant(b.code)),
         ("category", category),
         ("severity", constant(code.severity)),
@@ -107,8 +102,8 @@ def finding_lines(ev, b) -> pa.Array:
         ("facts", facts),
         ("expected", obj([(k, _values(v, n)) for k, v in b.expected.items()], n)),
         ("actual", obj([(k, _values(v, n)) for k, v in b.actual.items()], n)),
-        ("department", fragment(_record_values(ev, "department", rows))),
-        ("officers", fragment(_record_values(ev, "officers", rows))),
+        ("department", fragment(_arrow_column(ev, "department", rows))),
+        ("officers", fragment(_arrow_column(ev, "officers", rows))),
         ("event_date", fragment(_dates(event))),
         ("row", fragment(pa.array(ev.column(ROW)[rows].astype(np.int64)))),
         ("record_kind", constant(ev.kind)),

@@ -17,7 +17,7 @@ from engine.accountability.model import (KINDS, TYPES, CountTrigger, DoubleCheck
                                          LadderFile, Param, ParametersFile, RankingTrigger, RuleFile, Step)
 from engine.errors import ExprError, Problem, RuleFileError
 from engine.expr import Expression, compile_filter
-from engine.ruleset.yamlload import ProblemError, line_of, load_yaml, pydantic_problem
+from engine.ruleset.yamlload import ProblemError, expression_problem, line_of, load_yaml, pydantic_problem
 from engine.types import FieldType as T
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "rules" / "accountability"
@@ -172,7 +172,7 @@ def _compile_trigger(path: Path, data, model, known: set[str], problems: list[Pr
         try:
             condition = compile_filter(model.when, FINDING_SCHEMA, FINDING_CHOICES)
         except ExprError as e:
-            problems.append(Problem(str(path), line_of(data, ("when",)), f"when: {e.describe()}"))
+            problems.append(expression_problem(path, data, ("when",), e))
     return CompiledTrigger(model, path, condition)
 
 

@@ -16,10 +16,10 @@ from typing import Literal, Optional
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine.catalog.schema import BASIS_LEVELS, BY_NAME, CATALOG, ROW_KINDS
-from engine.errors import ExprError, Problem, RuleFileError
+from engine.errors import Problem, RuleFileError
 from engine.expr import Expression
 from engine.ruleset.models import Citation, Strict
-from engine.ruleset.yamlload import ProblemError, line_of, load_yaml, pydantic_problem
+from engine.ruleset.yamlload import ProblemError, compiled_at, line_of, load_yaml, pydantic_problem
 
 RULE_FILE = Path("catalog") / "cleanup.yaml"
 _CODE = re.compile(r"^cancel\.[a-z][a-z0-9_]*$")
@@ -175,11 +175,7 @@ def load_cleanup_file(path: Path) -> CleanupRules:
     schema, choices = CATALOG.expression_schema(), CATALOG.expression_choices()
 
     def compile_expr(text: str, loc: tuple) -> Expression | None:
-        try:
-            return Expression.compile(text, schema, choices)
-        except ExprError as e:
-            problems.append(Problem(str(path), line_of(data, loc), f"{'.'.join(map(str, loc))}: {e.describe()}"))
-            return None
+        return compiled_at(text, schema, choices, path, data, loc, problems)
 
     rules = CleanupRules(path, model)
     for code, reason in model.reasons.items():

@@ -49,15 +49,10 @@ def write_chunks(path: Path, chunks):
 
 
 def write_tables_jsonl(path: Path, tables, rows_per_slice: int = 131_072, threads: int = 2):
-    """Arrow tables, one after the other, as one JSON Lines file (``tables_jsonl``)."""
-    write_chunks(path, tables_jsonl(tables, rows_per_slice, threads))
-
-
-def tables_jsonl(tables, rows_per_slice: int = 131_072, threads: int = 2):
-    """Arrow tables as JSON Lines text, slice by slice, encoded column-wise (``engine.io.jsonfrag``).
+    """Arrow tables, one after the other, as one JSON Lines file, encoded column-wise (``engine.io.jsonfrag``).
 
     Slices are encoded on ``threads`` threads (Arrow compute releases the GIL)
-    and yielded in order; small slices keep the transient text small, so memory
+    and written in order; small slices keep the transient text small, so memory
     freed by one slice is reused by the next instead of growing the process.
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -68,11 +63,8 @@ def tables_jsonl(tables, rows_per_slice: int = 131_072, threads: int = 2):
         return lines([(f.name, _raw(t.column(f.name)) if (f.metadata or {}).get(b"json") == b"raw"
                        else fragment(t.column(f.name))) for f in t.schema], t.num_rows)
     slices = [t.slice(i, rows_per_slice) for t in tables for i in range(0, t.num_rows, rows_per_slice)]
-    if threads <= 1:
-        yield from map(encode, slices)
-        return
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        yield from pool.map(encode, slices)
+        write_chunks(path, pool.map(encode, slices))
 
 
 def _raw(column):

@@ -11,27 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import ExprError, Problem
+from engine.errors import Problem
 from engine.expr import Expression
 from engine.records.kinds import KINDS
-from engine.ruleset.models import Citation, Consequence, Deadline, DeadlineVersion, Extension
-from engine.ruleset.yamlload import line_of
+from engine.ruleset.models import Citation, Consequence, DatedByModel, Deadline, DeadlineVersion, Extension
+from engine.ruleset.yamlload import compiled_at, line_of
 from engine.types import FieldType
 
 
 @dataclass
-class CompiledDeadlineVersion:
+class CompiledDeadlineVersion(DatedByModel):
     model: DeadlineVersion
     extensions: list[tuple[Extension, Expression | None]]
     consequences: list[tuple[Consequence, Expression]]
-
-    @property
-    def valid_from(self):
-        return self.model.valid_from
-
-    @property
-    def valid_to(self):
-        return self.model.valid_to
 
     @property
     def citation(self) -> Citation:
@@ -84,13 +76,7 @@ def compile_deadline(path: Path, data, model: Deadline) -> tuple[CompiledDeadlin
                          f"a {want.value} is needed here")
 
     def condition(text: str | None, loc: tuple) -> Expression | None:
-        if text is None:
-            return None
-        try:
-            return Expression.compile(text, types, choices)
-        except ExprError as e:
-            problem(loc, f"{'.'.join(map(str, loc))}: {e.describe()}")
-            return None
+        return None if text is None else compiled_at(text, types, choices, path, data, loc, problems)
 
     if model.id != path.stem:
         problem(("id",), f"id '{model.id}' must match the file name '{path.stem}'")

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from engine.errors import ExprError, Problem, RuleFileError
+from engine.errors import Problem, RuleFileError
 from engine.expr import Expression
 from engine.records.schema import expression_choices, expression_schema
 from engine.ruleset.deadlines import CompiledDeadline, compile_deadline, order_deadlines
-from engine.ruleset.models import (Branch, Citation, Deadline, Parameter, ParameterSet, Provision, RuleFile,
-                                   Version)
-from engine.ruleset.yamlload import ProblemError, line_of, load_yaml, pydantic_problem
+from engine.ruleset.models import (Branch, Citation, DatedByModel, Deadline, Parameter, ParameterSet, Provision,
+                                   RuleFile, Version)
+from engine.ruleset.yamlload import ProblemError, compiled_at, line_of, load_yaml, pydantic_problem
 from engine.types import FieldType
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
@@ -36,18 +36,10 @@ class CompiledBranch:
 
 
 @dataclass
-class CompiledVersion:
+class CompiledVersion(DatedByModel):
     model: Version
     branches: list[CompiledBranch]
     citation: Citation
-
-    @property
-    def valid_from(self):
-        return self.model.valid_from
-
-    @property
-    def valid_to(self):
-        return self.model.valid_to
 
 
 @dataclass
@@ -185,11 +177,7 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
     schema, choices = expression_schema(), expression_choices()
 
     def compile_expr(text: str, loc: tuple) -> Expression | None:
-        try:
-            return Expression.compile(text, schema, choices)
-        except ExprError as e:
-            problems.append(Problem(str(path), line_of(data, loc), f"{'.'.join(map(str, loc))}: {e.describe()}"))
-            return None
+        return compiled_at(text, schema, choices, path, data, loc, problems)
 
     versions = []
     for vi, v in enumerate(model.versions):

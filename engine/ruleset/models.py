@@ -308,3 +308,16 @@ class Deadline(Strict):
 
 
 RuleFile = Annotated[Union[Provision, ParameterSet, Deadline], Field(discriminator="kind")]
+
+
+class DatedByModel:
+    """A compiled rule version is valid when the version it compiles (``self.model``) is: the
+    ``valid_from``/``valid_to`` that engine.ruleset.versions.in_force reads."""
+
+    @property
+    def valid_from(self):
+        return self.model.valid_from
+
+    @property
+    def valid_to(self):
+        return self.model.valid_to

@@ -116,6 +116,23 @@ def pydantic_problem(path, data, err: dict, loc: tuple | None = None, msg: str |
     return Problem(str(path), line_of(data, loc), f"{where}: {msg}")
 
 
+def compiled_at(text: str, schema: dict, choices: dict, path, data, loc: tuple, problems: list):
+    """``text`` compiled into an expression; a mistake in it is recorded in ``problems`` as
+    ``file:line: key.path: what is wrong`` (and None returned), so a rule file reports all of them."""
+    from engine.errors import ExprError
+    from engine.expr import Expression
+    try:
+        return Expression.compile(text, schema, choices)
+    except ExprError as e:
+        problems.append(expression_problem(path, data, loc, e))
+        return None
+
+
+def expression_problem(path, data, loc: tuple, err) -> Problem:
+    """An expression that did not compile (``err``, an ExprError), at its file, line and key path."""
+    return Problem(str(path), line_of(data, loc), f"{'.'.join(map(str, loc))}: {err.describe()}")
+
+
 class ProblemError(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem

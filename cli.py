@@ -1,7 +1,8 @@
 """准绳 Zhunsheng command line: thin click commands, each calling one engine entry point.
 
-Exit codes: 0 no findings / success, 1 findings (check) or lint failures,
-2 bad input (unreadable files, bad options, rule-file errors).
+Exit codes: 0 done; 1 findings (check, review --fail-on) or rule-file problems (rules lint/test);
+2 bad input or usage (unreadable files, bad options, rule-file errors); 3 internal error (one line,
+the traceback in a log file: engine.cli_support.log_internal_error).
 """
 from __future__ import annotations
 
@@ -109,12 +110,16 @@ def main(ctx, rules_dir, calendars):
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Threads to validate and evaluate with (default: one per CPU core for batches of 200,000 "
                    "records or more of one kind). The reports are the same whatever the number.")
+@click.option("--fail-on", type=click.Choice(["high", "medium", "low"]), default=None,
+              help="Exit 1 when any finding of this severity or higher is found (default: exit 0 whatever "
+                   "was found).")
 @pass_ctx
 @guard
-def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers, threads):
+def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers, threads, fail_on):
     """Review a batch of records: penalty decisions, licensing applications, disclosure requests and
     complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
-    from engine.review import load_references, read_inputs, review_records, use_batch_memory_pool, write_review
+    from engine.review import (load_references, open_outputs, read_inputs, review_records,
+                               use_batch_memory_pool, write_review)
 
     use_batch_memory_pool()
     as_of = as_of or _today()
@@ -122,8 +127,9 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
     steps = ["read", "evaluate", "write"]
     import time
     times = {}
-    with click.progressbar(length=len(steps), label="审查 reviewing", file=sys.stderr,
-                           show_pos=True) if show else _NoBar() as bar:
+    with open_outputs(out_dir, excel) as outs, \
+            click.progressbar(length=len(steps), label="审查 reviewing", file=sys.stderr,
+                              show_pos=True) if show else _NoBar() as bar:
         t = time.perf_counter()
         refs = load_references(catalog, powers, as_of, c.ruleset.root)
         raw = read_inputs(files)
@@ -134,7 +140,7 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
         times["evaluate"] = time.perf_counter() - t
         bar.update(1)
         t = time.perf_counter()
-        summ = write_review(ev, out_dir, excel)
+        summ = write_review(ev, outs, excel)
         times["write"] = time.perf_counter() - t
         bar.update(1)
     if timings:
@@ -144,6 +150,11 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
                f"{summ['cases_with_findings']} 个案件 cases → {out_dir}")
     for code, count in summ["by_code"].items():
         click.echo(f"  {code}: {count}")
+    if fail_on:
+        ranks = ["low", "medium", "high"]
+        hit = [s for s in ranks[ranks.index(fail_on):] if summ["by_severity"].get(s)]
+        if hit:
+            sys.exit(1)
 
 
 class _NoBar:
@@ -217,7 +228,8 @@ def check(c: Context, json_in, file_in, as_of, output, **fields):
         given = {**rec, **given}
     if not given:
         raise UserError("no record given: use options, --json or --file (see --help)")
-    given.setdefault("case_id", "CHECK-1")
+    if not _names_case_id(given):
+        given["case_id"] = "CHECK-1"
     result = check_record(given, c.ruleset, as_of or _today(), c.calendar)
     if output is None:
         output = "json" if json_in is not None else "text"
@@ -230,6 +242,13 @@ def check(c: Context, json_in, file_in, as_of, output, **fields):
     sys.exit(1 if result["findings"] else 0)
 
 
+def _names_case_id(given: dict) -> bool:
+    """Whether the record already has a case id under any of its spellings (案件编号, case_id, ...)."""
+    from engine.records.schema import PENALTY, header_key
+    aliases, keys = PENALTY.header_aliases, PENALTY.header_keys
+    return any((aliases.get(k) or keys.get(header_key(k))) == "case_id" for k in given if isinstance(k, str))
+
+
 # -- rules ---------------------------------------------------------------------------------------
 @main.group()
 def rules():
@@ -239,6 +258,7 @@ def rules():
 @rules.command("lint")
 @click.argument("rules_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 @pass_ctx
+@guard
 def rules_lint(c: Context, rules_dir):
     """Static checks of rule files; prints file:line: reason and exits 1 on any problem."""
     from engine.ruleset.lint import lint
@@ -299,6 +319,7 @@ def entry():
     command has finished, the output streams are flushed and the process exits.
     """
     import os
+    from engine.cli_support import log_internal_error
     try:
         main()
         code = 0
@@ -306,8 +327,13 @@ def entry():
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if isinstance(e.code, str):
             print(e.code, file=sys.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    except Exception as e:          # a bug, not bad input: one line and a log, never a bare traceback
+        code = log_internal_error(e)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
     os._exit(code)
 
 

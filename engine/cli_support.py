@@ -1,8 +1,15 @@
-"""What every command shares: domain errors shown as one clear line (no traceback) with exit code 2."""
+"""What every command shares: domain errors shown as one clear line (no traceback) with exit code 2,
+and anything unexpected as one line with exit code 3 and the traceback kept in a log file.
+
+Exit codes, for every command: 0 done; 1 findings (``check``; ``review --fail-on``; ``rules lint`` /
+``rules test`` problems); 2 bad input or usage; 3 internal error.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import sys
 
 import click
 
@@ -45,3 +52,31 @@ class DateType(click.ParamType):
 
 
 DATE = DateType()
+
+
+INTERNAL_ERROR = 3
+
+
+def log_internal_error(exc: BaseException) -> int:
+    """Keep the traceback of an unexpected error in a log file and say where, in one line: a user
+    sees no traceback, a maintainer gets all of it.  Returns the exit code (3)."""
+    import tempfile
+    import traceback
+    folder = os.environ.get("ZHUNSHENG_LOG_DIR") or os.path.join(tempfile.gettempdir(), "zhunsheng-logs")
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    text = (f"zhunsheng internal error at {dt.datetime.now().isoformat()}\nargv: {sys.argv!r}\n\n"
+            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    where = None
+    try:
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"zhunsheng-error-{stamp}-{os.getpid()}.log")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        where = path
+    except OSError:
+        pass
+    summary = f"{type(exc).__name__}: {exc}".splitlines()[0][:300] if str(exc) else type(exc).__name__
+    print(f"内部错误 (internal error): {summary}; "
+          + (f"详细信息见 (details in) {where}" if where else "无法写入日志 (could not write the log)"),
+          file=sys.stderr)
+    return INTERNAL_ERROR

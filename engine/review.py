@@ -135,26 +135,46 @@ def _at_once(background, foreground):
         raise failed[0]
 
 
-def write_review(ev, out_dir: Path, excel: Path | None = None) -> dict:
-    """Write cases.jsonl, findings.jsonl, rejected.csv, summary.json (and Excel); return the summary."""
+REVIEW_OUTPUTS = ("cases.jsonl", "findings.jsonl", "rejected.csv", "catalog_rejected.csv",
+                  "powers_rejected.csv", "summary.json")
+
+
+def open_outputs(out_dir: Path, excel: Path | None = None):
+    """Check every output path and lock the folder before any work starts (engine.io.outset)."""
+    from engine.io.outset import OutputSet, check_writable_file
+    if excel is not None:
+        check_writable_file(Path(excel), "--excel")
+    return OutputSet(Path(out_dir), REVIEW_OUTPUTS)
+
+
+def write_review(ev, out, excel: Path | None = None) -> dict:
+    """Write cases.jsonl, findings.jsonl, rejected.csv (and Excel), then summary.json sealing them as one
+    set; return the summary.  ``out`` is an open OutputSet (see ``open_outputs``) or a folder."""
+    from engine.io.outset import OutputSet
+    if not isinstance(out, OutputSet):
+        with open_outputs(out, excel) as outs:
+            return write_review(ev, outs, excel)
+
     from engine.io import reports
+    from engine.io.outset import Digest
     from engine.results import case_tables, finding_chunks, parse_findings, rejected_frame
     from engine.summary import summary
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     summ = summary(ev, ev.n)
+    cases_digest, findings_digest = Digest(), Digest()
+    findings_path, cases_path = out.path("findings.jsonl"), out.path("cases.jsonl")
 
     def write_cases():
-        reports.write_tables_jsonl(out_dir / "cases.jsonl", case_tables(ev))
+        reports.write_tables_jsonl(cases_path, case_tables(ev), digest=cases_digest)
 
     def write_findings():
-        reports.write_chunks(out_dir / "findings.jsonl", finding_chunks(ev))
+        reports.write_chunks(findings_path, finding_chunks(ev), findings_digest)
     _at_once(write_cases, write_findings)
-    reports.write_csv(out_dir / "rejected.csv", rejected_frame(ev))
+    out.record("cases.jsonl", cases_digest)
+    out.record("findings.jsonl", findings_digest)
+    reports.write_csv(out.path("rejected.csv"), rejected_frame(ev))
     for name, frame in getattr(ev, "reference_rejections", {}).items():
-        reports.write_csv(out_dir / name, frame)
-    reports.write_json(out_dir / "summary.json", summ)
+        reports.write_csv(out.path(name), frame)
     if excel:
-        reports.write_review_excel(Path(excel), parse_findings((out_dir / "findings.jsonl").read_bytes()), summ)
-    return summ
+        reports.write_review_excel(out.outside(Path(excel)), parse_findings(findings_path.read_bytes()), summ)
+    return out.commit(summ)

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from engine.errors import InputError
+from engine.io.outset import verify_folder
 
 FINDING_FIELDS = pa.schema([("case_id", pa.string()), ("code", pa.string()), ("category", pa.string()),
                             ("severity", pa.string()), ("department", pa.string()),
@@ -46,8 +47,9 @@ def read_reviews(folders) -> ReviewData:
             raise InputError(f"{folder}: no such review folder (run `zhunsheng review … --out {folder}` first)")
         for name in ("findings.jsonl", "cases.jsonl"):
             if not (folder / name).is_file():
-                raise InputError(f"{folder}: no {name} — not a review output folder "
-                                 "(expected cases.jsonl and findings.jsonl from `zhunsheng review`)")
+                raise InputError(f"{folder}: 没有 {name}，不是审查输出文件夹 (no {name} — not a review output folder; "
+                                 "expected cases.jsonl and findings.jsonl from `zhunsheng review`)")
+        verify_folder(folder, required=("findings.jsonl", "cases.jsonl"))
         f = _read_jsonl(folder / "findings.jsonl", FINDING_FIELDS)
         c = _read_jsonl(folder / "cases.jsonl", CASE_FIELDS)
         per_folder.append({"folder": str(folder), "findings": f.num_rows, "cases": c.num_rows})

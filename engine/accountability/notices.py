@@ -21,7 +21,6 @@ from engine.accountability.explain import SUBJECT_ZH
 from engine.accountability.model import Source
 from engine.accountability.triggers import Result
 from engine.io import jsonfrag as jf
-from engine.io.atomic import atomic_path
 from engine.io.reports import write_chunks, write_csv, write_json
 
 EXCEL_CELL = 32_000        # Excel holds at most 32,767 characters in a cell
@@ -150,15 +149,14 @@ def write_excel(path: Path, result: Result, findings: pd.DataFrame, exemptions: 
     rank = result.ranking.rename(columns={"department": "部门", "evaluated_cases": "窗口期内已审查案件数",
                                           "findings": "计入问题数", "rate_per_100": "每百件问题数",
                                           "rank": "倒数名次", "selected": "列入后几名", "eligible": "参与排名"})
-    with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            about.to_excel(xw, sheet_name="说明", index=False)
-            pd.DataFrame([[RECOMMENDATION_ZH + "（" + RECOMMENDATION_EN + "）"]]).to_excel(
-                xw, sheet_name="问责建议", index=False, header=False)
-            rows.to_excel(xw, sheet_name="问责建议", index=False, startrow=2)
-            ex.to_excel(xw, sheet_name="容错免责", index=False)
-            rej.to_excel(xw, sheet_name="拒收行", index=False)
-            rank.to_excel(xw, sheet_name="部门排名", index=False)
+    from engine.io.cells import write_workbook
+    banner = pd.DataFrame([[RECOMMENDATION_ZH + "（" + RECOMMENDATION_EN + "）"]])
+    write_workbook(path, [("说明", about, {"index": False}),
+                          ("问责建议", banner, {"index": False, "header": False}),
+                          ("问责建议", rows, {"index": False, "startrow": 2}),
+                          ("容错免责", ex, {"index": False}),
+                          ("拒收行", rej, {"index": False}),
+                          ("部门排名", rank, {"index": False})])
 
 
 def write_outputs(out: Path, result: Result, findings: pd.DataFrame, exemptions: pd.DataFrame,

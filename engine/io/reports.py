@@ -39,16 +39,18 @@ def write_jsonl(path: Path, rows) -> int:
     return n
 
 
-def write_chunks(path: Path, chunks):
+def write_chunks(path: Path, chunks, digest=None):
     """Bytes chunks (JSON Lines already encoded) into one file, atomically, past the page cache
-    where the system allows it (engine.io.direct)."""
+    where the system allows it (engine.io.direct); ``digest`` (engine.io.outset.Digest) sees every byte."""
     from engine.io.direct import BlockWriter
     with atomic_path(path) as tmp, BlockWriter(tmp) as fh:
         for data in chunks:
             fh.write(data)
+            if digest is not None:
+                digest.update(data)
 
 
-def write_tables_jsonl(path: Path, tables, rows_per_slice: int = 131_072, threads: int = 2):
+def write_tables_jsonl(path: Path, tables, rows_per_slice: int = 131_072, threads: int = 2, digest=None):
     """Arrow tables, one after the other, as one JSON Lines file, encoded column-wise (``engine.io.jsonfrag``).
 
     Slices are encoded on ``threads`` threads (Arrow compute releases the GIL)
@@ -64,7 +66,7 @@ def write_tables_jsonl(path: Path, tables, rows_per_slice: int = 131_072, thread
                        else fragment(t.column(f.name))) for f in t.schema], t.num_rows)
     slices = [t.slice(i, rows_per_slice) for t in tables for i in range(0, t.num_rows, rows_per_slice)]
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        write_chunks(path, pool.map(encode, slices))
+        write_chunks(path, pool.map(encode, slices), digest)
 
 
 def _raw(column):
@@ -81,9 +83,11 @@ def _raw(column):
 
 
 def write_csv(path: Path, frame: pd.DataFrame):
-    """UTF-8 with BOM, so Excel opens Chinese text correctly."""
+    """UTF-8 with BOM, so Excel opens Chinese text correctly; text from input that a spreadsheet
+    would run as a formula gets a leading apostrophe (engine.io.cells)."""
+    from engine.io.cells import csv_frame
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        csv_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
 
 
 def write_json(path: Path, obj):
@@ -128,8 +132,6 @@ def write_review_excel(path: Path, findings: list[dict], summary: dict):
                           **{f"{CATEGORY_ZH.get(c, c)}": s["by_category"].get(c, 0) for c in CATEGORY_ZH}})
     ddf = pd.DataFrame(dept_rows)
     cdf = pd.DataFrame([{"问题代码": k, "数量": v} for k, v in summary["by_code"].items()])
-    with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            fdf.to_excel(xw, sheet_name="问题清单", index=False)
-            ddf.to_excel(xw, sheet_name="部门汇总", index=False)
-            cdf.to_excel(xw, sheet_name="问题分类", index=False)
+    from engine.io.cells import write_workbook
+    write_workbook(path, [("问题清单", fdf, {"index": False}), ("部门汇总", ddf, {"index": False}),
+                          ("问题分类", cdf, {"index": False})])

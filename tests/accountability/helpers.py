@@ -37,8 +37,21 @@ def write_review(folder: Path, findings, cases=None) -> Path:
                                            encoding="utf-8")
     (folder / "cases.jsonl").write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases),
                                         encoding="utf-8")
-    (folder / "summary.json").write_text("{}", encoding="utf-8")
+    seal(folder)
     return folder
+
+
+def seal(folder: Path, names=("cases.jsonl", "findings.jsonl")):
+    """summary.json as `zhunsheng review` seals a folder (README: run_id = first 32 hex digits of the
+    SHA-256 of "name<TAB>sha256" lines in name order), computed here independently of engine.io.outset."""
+    import hashlib
+    files = {}
+    for name in sorted(names):
+        data = (Path(folder) / name).read_bytes()
+        files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "lines": data.count(b"\n")}
+    listing = "\n".join(f"{n}\t{files[n]['sha256']}" for n in sorted(files))
+    run_id = hashlib.sha256(listing.encode("utf-8")).hexdigest()[:32]
+    (Path(folder) / "summary.json").write_text(json.dumps({"run_id": run_id, "files": files}), encoding="utf-8")
 
 
 def write_csv(path: Path, header, rows, encoding="utf-8") -> Path:

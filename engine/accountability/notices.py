@@ -159,17 +159,17 @@ def write_excel(path: Path, result: Result, findings: pd.DataFrame, exemptions: 
                           ("部门排名", rank, {"index": False})])
 
 
-def write_outputs(out: Path, result: Result, findings: pd.DataFrame, exemptions: pd.DataFrame,
-                  rejected: pd.DataFrame, summary: dict, excel: Path | None) -> list[Path]:
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "notices.jsonl", out / "summary.json", out / "exemptions.csv", out / "rejected.csv"]
-    write_notices_jsonl(written[0], result, findings, exemptions)
-    write_json(written[1], summary)
-    write_csv(written[2], exemptions.assign(findings_removed=result.exemption_use)
+OUTPUTS = ("notices.jsonl", "summary.json", "exemptions.csv", "rejected.csv")
+
+
+def write_outputs(out, result: Result, findings: pd.DataFrame, exemptions: pd.DataFrame,
+                  rejected: pd.DataFrame, summary: dict, excel: Path | None) -> dict:
+    """Write every output under ``out`` (an open engine.io.outset.OutputSet) and seal them with
+    summary.json; returns the summary as written."""
+    write_notices_jsonl(out.path("notices.jsonl"), result, findings, exemptions)
+    write_csv(out.path("exemptions.csv"), exemptions.assign(findings_removed=result.exemption_use)
               [["case_id", "code", "reason", "approved_by", "row", "findings_removed"]])
-    write_csv(written[3], rejected)
+    write_csv(out.path("rejected.csv"), rejected)
     if excel is not None:
-        write_excel(Path(excel), result, findings, exemptions, rejected, summary)
-        written.append(Path(excel))
-    return written
+        write_excel(out.outside(Path(excel)), result, findings, exemptions, rejected, summary)
+    return out.commit(summary)

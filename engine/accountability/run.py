@@ -11,7 +11,7 @@ from engine.accountability import RECOMMENDATION_EN, RECOMMENDATION_ZH
 from engine.accountability.explain import add_reasons
 from engine.accountability.inputs import read_reviews
 from engine.accountability.loader import load_accountability_rules
-from engine.accountability.notices import write_outputs
+from engine.accountability.notices import OUTPUTS, write_outputs
 from engine.accountability.people import Exemptions, Rejected, read_exemptions, read_roster
 from engine.accountability.triggers import Result, evaluate
 
@@ -19,6 +19,15 @@ from engine.accountability.triggers import Result, evaluate
 def accountability(review_dirs, roster_file, as_of: dt.date, out: Path, exemptions_file=None,
                    excel=None, rules_dir=None) -> dict:
     """Run the triggers over review folders; write the notices; return the summary (also in summary.json)."""
+    from engine.io.outset import OutputSet, check_writable_file
+    if excel:
+        check_writable_file(Path(excel), "--excel")
+    with OutputSet(Path(out), OUTPUTS) as outs:      # output paths checked and the folder locked first
+        return _run(outs, review_dirs, roster_file, as_of, exemptions_file, excel, rules_dir)
+
+
+def _run(outs, review_dirs, roster_file, as_of, exemptions_file, excel, rules_dir) -> dict:
+    out = outs.folder
     rules = load_accountability_rules(rules_dir)
     data = read_reviews(review_dirs)
     rejected = Rejected()
@@ -32,7 +41,7 @@ def accountability(review_dirs, roster_file, as_of: dt.date, out: Path, exemptio
                                            ("notices.jsonl", "summary.json", "exemptions.csv", "rejected.csv"))]
     if excel:
         summary["written"].append(str(excel))
-    write_outputs(Path(out), result, data.findings, exemptions.table, rejected.table(), summary, excel)
+    summary = write_outputs(outs, result, data.findings, exemptions.table, rejected.table(), summary, excel)
     summary["result"] = result      # for callers in-process (not written)
     return summary
 

@@ -66,10 +66,11 @@ def run_id_of(files: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def check_writable_dir(folder: Path, option: str = "--out") -> None:
+def check_writable_dir(folder: Path, option: str = "--out") -> bool:
     """Refuse, before any work, a folder that cannot be created or written (read-only file system,
-    a path under a file, an immutable folder)."""
+    a path under a file, an immutable folder).  Returns whether the folder was created here."""
     folder = Path(folder)
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -87,6 +88,7 @@ def check_writable_dir(folder: Path, option: str = "--out") -> None:
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
+    return created
 
 
 def check_writable_file(path: Path, option: str) -> None:
@@ -109,10 +111,11 @@ class OutputSet:
         self.digests: dict[str, dict] = {}
         self.extra: dict[Path, Path] = {}  # outputs outside the folder: final path -> staged path
         self._lock = None
+        self._created = False
 
     # -- lifetime -----------------------------------------------------------------------------
     def __enter__(self):
-        check_writable_dir(self.folder)
+        self._created = check_writable_dir(self.folder)
         self._take_lock()
         self._remove_stale()
         return self
@@ -123,6 +126,11 @@ class OutputSet:
                 self._discard()
         finally:
             self._release()
+        if exc_type is not None and self._created:    # a refused run leaves no empty folder behind
+            with contextlib.suppress(OSError):
+                if [p.name for p in self.folder.iterdir()] == [LOCK]:
+                    (self.folder / LOCK).unlink()
+                    self.folder.rmdir()
         return False
 
     def _take_lock(self):

@@ -290,6 +290,24 @@ def rules_test(c: Context, rules_dir):
     sys.exit(1 if failed else 0)
 
 
+@rules.command("coverage")
+@click.option("--law-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="法规文本文件夹 Folder of statute texts, NAME(YYYY-MM-DD).md (default: the bundled rules/texts/).")
+@click.option("--missing", "show_missing", is_flag=True, help="列出缺少的条文 List the missing articles.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 Print JSON.")
+@pass_ctx
+@guard
+def rules_coverage(c: Context, law_dir, show_missing, as_json):
+    """处罚条文覆盖情况：每部法律中设定处罚的条文，已编码、已排除、缺少的各有多少。
+    Per law: articles that impose penalties, how many are encoded, excluded (rules/coverage.yaml) or missing."""
+    from engine.library.coverage import coverage, render
+    rows = coverage(c.ruleset, law_dir)
+    if as_json:
+        click.echo(json.dumps([r.row() for r in rows], ensure_ascii=False, indent=2))
+    else:
+        click.echo(render(rows, show_missing))
+
+
 @rules.command("show")
 @click.argument("provision_id")
 @pass_ctx

@@ -1,0 +1,51 @@
+"""Statute texts read as articles, paragraphs and items; penalty articles listed per law."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from click.testing import CliRunner
+
+from cli import main
+from engine.library.statutes import cn_number, read_library, read_statute
+
+
+def test_chinese_article_numbers_are_read():
+    assert [cn_number(t) for t in ("一", "十", "十二", "一百零九", "一百二十四", "一百五十四", "124")] == \
+        [1, 10, 12, 109, 124, 154, 124]
+
+
+def test_food_safety_law_article_124_has_three_paragraphs_and_nine_items():
+    """食品安全法(2021) 第一百二十四条: ¶1 lists items （一）–（九）; ¶2 (食品添加剂) and ¶3 (生产) follow."""
+    lib = read_library()
+    law = lib["中华人民共和国食品安全法"]
+    assert law.short == "食品安全法" and law.version == dt.date(2021, 4, 29)
+    art = law.article(124)
+    assert len(art.paragraphs) == 3
+    assert len(art.paragraphs[0].items) == 9
+    assert art.paragraphs[0].items[0].startswith("（一）生产经营致病性微生物")
+    assert "货值金额不足一万元的，并处五万元以上十万元以下罚款" in art.paragraphs[0].text
+    assert max(law.articles) == 154 and sorted(law.articles) == list(range(1, 155))
+
+
+def test_headings_end_an_article(tmp_path):
+    path = tmp_path / "示例法(2020-01-01).md"
+    path.write_text("# 示例法\n\n## 第一章 总则\n\n第一条 甲。\n\n第二条 乙：\n\n（一）丙；\n\n（二）丁。\n\n"
+                    "第二款。\n\n## 第二章 罚则\n\n说明文字\n\n第三条 处一万元以下罚款。\n", encoding="utf-8")
+    s = read_statute(path)
+    assert s.title == "示例法" and sorted(s.articles) == [1, 2, 3]
+    assert [len(p.items) for p in s.articles[2].paragraphs] == [2, 0]
+    assert s.articles[3].text == "处一万元以下罚款。" and s.articles[3].chapter == "第二章 罚则"
+
+
+def test_coverage_lists_penalty_articles_and_the_encoded_ones():
+    """广告法(2021): Art. 55 (虚假广告) is encoded by ADL-55-1; Art. 56 (civil liability) imposes no penalty."""
+    r = CliRunner().invoke(main, ["rules", "coverage", "--json"])
+    assert r.exit_code == 0, r.output
+    rows = {row["law"]: row for row in json.loads(r.output)}
+    ad = rows["中华人民共和国广告法"]
+    assert 55 not in ad["missing_articles"] and 56 not in ad["missing_articles"]
+    assert 58 in ad["missing_articles"]
+    assert ad["articles"] == ad["encoded"] + ad["excluded"] + ad["missing"]
+    food = rows["中华人民共和国食品安全法"]
+    assert not {122, 124, 125, 126} & set(food["missing_articles"])

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
-from engine.records.frame import Rejections, normalize
+from engine.records.frame import Rejections, canonical_headers, normalize
 from engine.records.schema import Column, Schema
 from engine.types import FieldType as T
 
@@ -27,14 +27,19 @@ POWER_TYPES = {
 }
 
 POWERS = Schema("power", "权力清单", (
-    Column("power_code", "权力编码", T.STRING, required=True, headers=("权力事项编码", "事项编码")),
-    Column("name", "权力名称", T.STRING, headers=("权力事项名称", "事项名称")),
-    Column("type", "权力类型", T.STRING, codes=POWER_TYPES, headers=("权力类别",)),
-    Column("department", "实施部门", T.STRING, headers=("实施主体", "部门", "执法部门")),
-    Column("legal_basis", "设定依据", T.STRING, headers=("法律依据", "依据")),
-    Column("valid_from", "有效期起", T.DATE, headers=("生效日期",)),
-    Column("valid_to", "有效期止", T.DATE, headers=("失效日期",)),
-    Column("violation_codes", "违法行为编码", T.LIST, headers=("涵盖的违法行为编码",)),
+    Column("power_code", "权力编码", T.STRING, required=True,
+           headers=("权力事项编码", "事项编码", "权力代码", "power code")),
+    Column("name", "权力名称", T.STRING, headers=("权力事项名称", "事项名称", "power name")),
+    Column("type", "权力类型", T.STRING, codes=POWER_TYPES,
+           headers=("权力类别", "权力种类", "power_type", "power type")),
+    Column("department", "实施部门", T.STRING,
+           headers=("实施主体", "实施机关", "部门", "执法部门", "dept")),
+    Column("legal_basis", "设定依据", T.STRING,
+           headers=("法律依据", "实施依据", "依据", "basis", "legal basis")),
+    Column("valid_from", "有效期起", T.DATE, headers=("生效日期", "起始日期", "valid from")),
+    Column("valid_to", "有效期止", T.DATE, headers=("失效日期", "截止日期", "valid to")),
+    Column("violation_codes", "违法行为编码", T.LIST,
+           headers=("涵盖的违法行为编码", "违法行为代码", "violation_code", "violation codes")),
 ), required=("power_code", "type", "department", "legal_basis"), date_order=(("valid_from", "valid_to"),),
     id_column="power_code")
 
@@ -71,10 +76,16 @@ def read_powers(path: Path) -> PowerList:
         from engine.io.readers import read_table
         raw = read_table(path)
     from engine.io.readers import ROW, SOURCE
-    records = normalize(raw.drop(columns=[SOURCE], errors="ignore"), POWERS, check_duplicates=False)
+    raw = raw.drop(columns=[SOURCE], errors="ignore")
+    headers = [c for c in raw.columns if not (isinstance(c, str) and c.startswith("__"))]
+    raw = canonical_headers(raw, POWERS)
+    _require_columns(path, raw, POWERS.required, headers)
+    records = normalize(raw, POWERS, check_duplicates=False)
     rej: Rejections = records.rejections
     frame = records.frame
     penalty = (frame["type"] == "处罚").to_numpy(dtype=bool, na_value=False)
+    if penalty.any():
+        _require_columns(path, raw, ("violation_codes",), headers, "处罚 (penalty) powers need it")
     no_codes = penalty & (frame["violation_codes"].astype(str) == "").to_numpy()
     rej.add(no_codes, "a penalty power (处罚) must list the violation codes it covers (违法行为编码)")
     idx = sorted(rej.reasons)
@@ -83,6 +94,26 @@ def read_powers(path: Path) -> PowerList:
                              "power_code": [frame["power_code"].iat[i] for i in idx],
                              "reason": [rej.text(i) for i in idx]})
     return PowerList(frame[~rej.mask].reset_index(drop=True), rejected, path, len(frame))
+
+
+def _require_columns(path: Path, frame: pd.DataFrame, names, headers: list, why: str = "") -> None:
+    """A column missing from the whole file is the file's mistake, not every row's: without it no
+    power would back any record and each would be reported as not listed."""
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: " + missing_columns_message(POWERS, missing, headers, "权力清单", "power list",
+                                                               why))
+
+
+def missing_columns_message(schema: Schema, missing, found, what_zh: str, what_en: str, why: str = "") -> str:
+    """Which columns a file lacks and every header each may be given under, Chinese first."""
+    zh = "、".join(schema.names_zh[n] for n in missing)
+    en = ", ".join(f"{n} ({schema.names_zh[n]})" for n in missing)
+    accepted = "; ".join(f"{n}: " + ", ".join(dict.fromkeys((schema.names_zh[n], n, *schema.by_name[n].headers)))
+                         for n in missing)
+    return (f"{what_zh}缺少必需的列：{zh} (the {what_en} has no column for {en}"
+            + (f"; {why}" if why else "") + f"). 可用的列名 accepted headers — {accepted}. "
+            f"文件中的列 columns found: {', '.join(map(str, found)) or '(none)'}")
 
 
 def _yaml_rows(path: Path) -> pd.DataFrame:

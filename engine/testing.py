@@ -68,36 +68,79 @@ def load_cases(root: Path) -> list[Case]:
         except ProblemError as e:
             problems.append(e.problem)
             continue
-        if not isinstance(data, dict) or "cases" not in data:
-            problems.append(Problem(str(path), 1, "a cases file needs a 'cases' list (and optional 'defaults')"))
-            continue
-        for k in set(data) - FILE_KEYS:
-            problems.append(Problem(str(path), line_of(data, (k,)), f"unknown key '{k}'"))
-        defaults = dict(data.get("defaults") or {})
-        file_as_of = data.get("as_of")
-        for ci, c in enumerate(data["cases"]):
-            line = line_of(data, ("cases", ci))
-            if not isinstance(c, dict):
-                problems.append(Problem(str(path), line, "a case must be a mapping"))
-                continue
-            bad = set(c) - CASE_KEYS
-            bad_out = set(c.get("output") or {}) - OUTPUT_KEYS
-            for k in sorted(bad):
-                problems.append(Problem(str(path), line_of(data, ("cases", ci, k)), f"unknown case key '{k}'"))
-            for k in sorted(bad_out):
-                problems.append(Problem(str(path), line_of(data, ("cases", ci, "output", k)),
-                                        f"unknown output key '{k}' (known: {', '.join(sorted(OUTPUT_KEYS))})"))
-            if "name" not in c or "input" not in c or "output" not in c:
-                problems.append(Problem(str(path), line, "a case needs name, input and output"))
-                continue
-            as_of = c.get("as_of") or file_as_of or "2099-12-31"
-            record = {**defaults, **c["input"]}
-            record.setdefault("case_id", f"{path.stem}#{ci + 1}")
-            cases.append(Case(path, line, str(c["name"]), record, dict(c["output"]),
-                              dt.date.fromisoformat(str(as_of))))
+        cases += _file_cases(path, data, problems)
     if problems:
         raise RuleFileError(problems)
     return cases
+
+
+def _file_cases(path: Path, data, problems: list[Problem]) -> list[Case]:
+    """The cases of one file; every mistake in it (a wrong shape included: a YAML value of the wrong
+    kind is a mistake to report, not a TypeError) goes to ``problems``."""
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        problems.append(Problem(str(path), 1, "a cases file needs a 'cases' list (and optional 'defaults')"))
+        return []
+    for k in sorted(set(data) - FILE_KEYS, key=str):
+        problems.append(Problem(str(path), line_of(data, (k,)), f"unknown key '{k}'"))
+    defaults = data.get("defaults") or {}
+    if not _is_record(defaults):
+        problems.append(Problem(str(path), line_of(data, ("defaults",)),
+                                "defaults: 应为字段到值的映射 (must map fields to single values or lists)"))
+        defaults = {}
+    file_as_of = _date(path, data, ("as_of",), data.get("as_of"), problems)
+    out = []
+    for ci, c in enumerate(data["cases"]):
+        case = _one_case(path, data, ci, c, problems)
+        if case is None:
+            continue
+        as_of = _date(path, data, ("cases", ci, "as_of"), c.get("as_of"), problems) or file_as_of \
+            or dt.date(2099, 12, 31)
+        record = {**defaults, **c["input"]}
+        record.setdefault("case_id", f"{path.stem}#{ci + 1}")
+        out.append(Case(path, line_of(data, ("cases", ci)), str(c["name"]), record, dict(c["output"]), as_of))
+    return out
+
+
+def _one_case(path: Path, data, ci: int, c, problems: list[Problem]):
+    """``c`` if it is a well-formed case, else None with its mistakes in ``problems``."""
+    line = line_of(data, ("cases", ci))
+    if not isinstance(c, dict):
+        problems.append(Problem(str(path), line, "a case must be a mapping"))
+        return None
+    for k in sorted(set(c) - CASE_KEYS, key=str):
+        problems.append(Problem(str(path), line_of(data, ("cases", ci, k)), f"unknown case key '{k}'"))
+    if "name" not in c or "input" not in c or "output" not in c:
+        problems.append(Problem(str(path), line, "a case needs name, input and output"))
+        return None
+    ok = True
+    if not _is_record(c["input"]):
+        problems.append(Problem(str(path), line_of(data, ("cases", ci, "input")),
+                                "input: 应为字段到值的映射 (must map fields to single values or lists)"))
+        ok = False
+    if not isinstance(c["output"], dict):
+        problems.append(Problem(str(path), line_of(data, ("cases", ci, "output")),
+                                "output: 应为映射 (must be a mapping of expected results)"))
+        return None
+    for k in sorted(set(c["output"]) - OUTPUT_KEYS, key=str):
+        problems.append(Problem(str(path), line_of(data, ("cases", ci, "output", k)),
+                                f"unknown output key '{k}' (known: {', '.join(sorted(OUTPUT_KEYS))})"))
+        ok = False
+    return c if ok else None
+
+
+def _is_record(value) -> bool:
+    return isinstance(value, dict) and all(not isinstance(v, dict) for v in value.values())
+
+
+def _date(path: Path, data, loc: tuple, value, problems: list[Problem]) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(Problem(str(path), line_of(data, loc),
+                                f"{'.'.join(map(str, loc))}: 不是日期 (not a date): {value!r} (use YYYY-MM-DD)"))
+        return None
 
 
 def run_case(case: Case, ruleset, calendar) -> CaseResult:

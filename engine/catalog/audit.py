@@ -27,6 +27,7 @@ from engine.catalog.schema import CATALOG, COLUMNS, DECISION_COLUMNS, DERIVED, R
 from engine.errors import InputError
 from engine.io.readers import ROW, SOURCE, read_table
 from engine.io.reports import citation_text
+from engine.powers import missing_columns_message
 from engine.records.frame import Records, Rejections, canonical_headers, normalize
 from engine.types import FieldType as T
 
@@ -76,9 +77,10 @@ def _normalize(raw: pd.DataFrame) -> Records:
     frame = canonical_headers(raw.reset_index(drop=True), CATALOG)
     missing = [n for n in (*REQUIRED, *DECISION_COLUMNS) if n not in frame.columns]
     if missing:
-        raise InputError("the catalogue has no column for " + ", ".join(f"{n} ({ZH[n]})" for n in missing)
-                         + " (a blank cell reads 否, a missing column is not assumed)"
-                         + f"; columns found: {', '.join(map(str, _input_columns(raw)))}")
+        why = ("a blank yes/no cell reads 否, a missing yes/no column is not assumed"
+               if set(missing) & set(DECISION_COLUMNS) else "")
+        raise InputError(missing_columns_message(CATALOG, missing, _input_columns(raw), "审批事项目录",
+                                                 "approval catalogue", why))
     # duplicates are (item_code, precondition_code) pairs, checked below
     return normalize(frame, CATALOG, check_duplicates=False)
 
@@ -270,8 +272,9 @@ def audit_table_zh(result: CatalogAudit) -> pd.DataFrame:
 
 
 def write_audit(result: CatalogAudit, out_dir: Path, excel: Path | None = None) -> dict:
-    """Write every report atomically (each file complete or absent); returns the summary."""
-    from engine.io.atomic import atomic_path
+    """Write every report atomically (each file complete or absent); returns the summary.  Cells come
+    from the input, so the workbook goes through ``write_workbook``: text never becomes a formula."""
+    from engine.io.cells import write_workbook
     from engine.io.reports import write_csv, write_json, write_jsonl
 
     out_dir = Path(out_dir)
@@ -290,11 +293,8 @@ def write_audit(result: CatalogAudit, out_dir: Path, excel: Path | None = None) 
         depts = pd.DataFrame([{"实施部门": d, "保留": s["retained"], "取消": s["cancelled"], "拒收": s["rejected"],
                                **{rules.reason(c).zh: s["by_reason"].get(c, 0) for c in rules.codes}}
                               for d, s in result.summary["by_department"].items()])
-        with atomic_path(Path(excel)) as tmp:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                table.to_excel(xw, sheet_name="审查结果", index=False)
-                retained.to_excel(xw, sheet_name="保留目录", index=False)
-                result.rejected.rename(columns=REJECTED_HEADERS_ZH).to_excel(xw, sheet_name="拒收记录", index=False)
-                reasons.to_excel(xw, sheet_name="取消理由汇总", index=False)
-                depts.to_excel(xw, sheet_name="部门汇总", index=False)
+        plain = {"index": False}
+        write_workbook(Path(excel), [("审查结果", table, plain), ("保留目录", retained, plain),
+                                     ("拒收记录", result.rejected.rename(columns=REJECTED_HEADERS_ZH), plain),
+                                     ("取消理由汇总", reasons, plain), ("部门汇总", depts, plain)])
     return result.summary

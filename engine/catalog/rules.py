@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from engine.catalog.schema import BASIS_LEVELS, BY_NAME, CATALOG, ROW_KINDS
 from engine.errors import Problem, RuleFileError
 from engine.expr import Expression
-from engine.ruleset.models import Citation, Strict
+from engine.ruleset.models import MAX_PARAMETER_YEARS, Citation, Strict, within
 from engine.ruleset.yamlload import ProblemError, compiled_at, line_of, load_yaml, pydantic_problem
 
 RULE_FILE = Path("catalog") / "cleanup.yaml"
@@ -90,7 +90,8 @@ class LevelsParameter(Strict):
 
 
 class PeriodParameter(Strict):
-    value: int = Field(ge=1)
+    value: Annotated[int, Field(ge=1), AfterValidator(
+        lambda v: within(v, "年数", "a number of years", MAX_PARAMETER_YEARS, "年", "years"))]
     citations: list[CatalogCitation] = Field(min_length=1)
     note: Optional[str] = None
 

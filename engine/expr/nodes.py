@@ -27,9 +27,13 @@ class Node:
         return []
 
     def walk(self):
-        yield self
-        for child in self.children():
-            yield from child.walk()
+        """Every node, parent before children, left to right; a loop, not nested generators, so
+        no tree depth reaches Python's recursion limit."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children()))
 
 
 @dataclass(eq=False)

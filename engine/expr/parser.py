@@ -11,12 +11,15 @@
                   | '[' items ']' | '(' disjunction ')'
 
 Only whitelisted function names exist (``FUNCTIONS`` in passes.py); there is
-no attribute access, indexing or evaluation of host-language code.
+no attribute access, indexing or evaluation of host-language code.  Size is
+bounded (``limits.py``): length before tokenizing, nesting while parsing (the
+parser recurses per bracket, ``not`` and ``-``), tree depth after.
 """
 from __future__ import annotations
 
 from engine.errors import ExprError
 from engine.expr import nodes as n
+from engine.expr.limits import MAX_NESTING, check_depth, check_length, nesting_error
 from engine.expr.tokens import Token, tokenize
 
 COMPARE_OPS = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
@@ -27,6 +30,7 @@ class Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.i = 0
+        self.depth = 0     # levels opened by brackets, calls, not and unary minus (see limits.MAX_NESTING)
 
     # -- helpers ---------------------------------------------------------
     @property
@@ -51,6 +55,14 @@ class Parser:
     def _fail(self, reason: str, tok: Token | None = None):
         tok = tok or self.cur
         raise ExprError(reason, self.source, tok.line, tok.column)
+
+    def _enter(self, tok: Token):
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            nesting_error(self.source, tok.line, tok.column)
+
+    def _leave(self):
+        self.depth -= 1
 
     @staticmethod
     def _describe(tok: Token) -> str:
@@ -87,7 +99,10 @@ class Parser:
     def _parse_negation(self):
         tok = self._match("NOT")
         if tok:
-            return n.Not(operand=self._parse_negation(), **self._pos(tok))
+            self._enter(tok)
+            operand = self._parse_negation()
+            self._leave()
+            return n.Not(operand=operand, **self._pos(tok))
         return self._parse_comparison()
 
     def _parse_comparison(self):
@@ -122,7 +137,10 @@ class Parser:
     def _parse_unary(self):
         tok = self._match("MINUS")
         if tok:
-            return n.Neg(operand=self._parse_unary(), **self._pos(tok))
+            self._enter(tok)
+            operand = self._parse_unary()
+            self._leave()
+            return n.Neg(operand=operand, **self._pos(tok))
         return self._parse_primary()
 
     def _parse_primary(self):
@@ -139,32 +157,37 @@ class Parser:
         if self._match("NULL"):
             return n.Literal(value=None, **pos)
         if self._match("IDENT"):
-            if self._match("LPAREN"):
-                args = []
-                if self.cur.kind != "RPAREN":
-                    args.append(self._parse_disjunction())
-                    while self._match("COMMA"):
-                        args.append(self._parse_disjunction())
-                self._expect("RPAREN", "')'")
-                return n.Call(name=tok.text, args=args, **pos)
+            if self.cur.kind == "LPAREN":
+                return n.Call(name=tok.text, args=self._parse_items("LPAREN", "RPAREN", "')'"), **pos)
             return n.Field(name=tok.text, **pos)
-        if self._match("LBRACKET"):
-            items = []
-            if self.cur.kind != "RBRACKET":
-                items.append(self._parse_disjunction())
-                while self._match("COMMA"):
-                    items.append(self._parse_disjunction())
-            self._expect("RBRACKET", "']'")
-            return n.ListLiteral(items=items, **pos)
-        if self._match("LPAREN"):
+        if self.cur.kind == "LBRACKET":
+            return n.ListLiteral(items=self._parse_items("LBRACKET", "RBRACKET", "']'"), **pos)
+        if self.cur.kind == "LPAREN":
+            self._enter(self._advance())
             inner = self._parse_disjunction()
             self._expect("RPAREN", "')'")
+            self._leave()
             return inner
         self._fail(f"expected a value, found {self._describe(tok)}")
+
+    def _parse_items(self, open_kind: str, close_kind: str, close_text: str) -> list:
+        """Comma-separated expressions between brackets (call arguments, list items): one nesting level."""
+        self._enter(self._expect(open_kind, "a bracket"))
+        items = []
+        if self.cur.kind != close_kind:
+            items.append(self._parse_disjunction())
+            while self._match("COMMA"):
+                items.append(self._parse_disjunction())
+        self._expect(close_kind, close_text)
+        self._leave()
+        return items
 
 
 def parse(source: str) -> n.Node:
     """Parse expression text into a tree; raises ExprError with line and column."""
     if not isinstance(source, str):
         raise ExprError(f"an expression must be text, got {type(source).__name__}")
-    return Parser(source).parse()
+    check_length(source)
+    tree = Parser(source).parse()
+    check_depth(tree, source)
+    return tree

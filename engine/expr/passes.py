@@ -67,6 +67,10 @@ class Checker:
         return self.schema[node.name]
 
     def visit_listliteral(self, node: n.ListLiteral):
+        """A list reaches here only outside ``in`` (``is_null([1])``), where no back end gives it a meaning."""
+        self.fail(node, "列表只能用在 in 之后 (a list [...] may only follow 'in')")
+
+    def _list(self, node: n.ListLiteral) -> FieldType:
         types = {self.visit(i) for i in node.items} - {T.NULL}
         if len(types) > 1:
             self.fail(node, "a list mixes types: " + ", ".join(sorted(t.value for t in types)))
@@ -74,6 +78,7 @@ class Checker:
             if not isinstance(item, n.Literal):
                 self.fail(item, "list items must be literal values")
         node.item_type = types.pop() if types else T.NULL
+        node.type = T.LIST
         return T.LIST
 
     def _expect(self, node: n.Node, want: FieldType, role: str):
@@ -122,7 +127,7 @@ class Checker:
 
     def visit_in(self, node: n.In):
         needle_t = self.visit(node.needle)
-        hay_t = self.visit(node.haystack)
+        hay_t = self._list(node.haystack) if isinstance(node.haystack, n.ListLiteral) else self.visit(node.haystack)
         if hay_t != T.LIST:
             self.fail(node.haystack, f"the right side of 'in' must be a list, not {hay_t.value}")
         if isinstance(node.haystack, n.ListLiteral):

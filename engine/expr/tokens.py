@@ -29,6 +29,11 @@ SYMBOLS = {
 }
 
 
+# What ``str.splitlines`` breaks lines at: lines are counted the same way ``ExprError`` shows them
+# (``\r\n`` is one break), so a position always names a line of the source.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 @dataclass
 class Token:
     kind: str
@@ -52,8 +57,9 @@ def tokenize(source: str) -> list[Token]:
     n = len(source)
     while i < n:
         ch = source[i]
-        if ch == "\n":
-            i, line, col = i + 1, line + 1, 1
+        if ch in LINE_BREAKS:
+            i += 2 if source.startswith("\r\n", i) else 1
+            line, col = line + 1, 1
             continue
         if ch.isspace():
             i, col = i + 1, col + 1
@@ -64,11 +70,11 @@ def tokenize(source: str) -> list[Token]:
             j = i + 1
             buf = []
             while j < n and source[j] != quote:
-                if source[j] == "\\" and j + 1 < n:
+                if source[j] == "\\" and j + 1 < n and source[j + 1] not in LINE_BREAKS:
                     buf.append(source[j + 1])
                     j += 2
                     continue
-                if source[j] == "\n":
+                if source[j] in LINE_BREAKS:
                     raise ExprError("unterminated string", source, start_line, start_col)
                 buf.append(source[j])
                 j += 1
@@ -112,5 +118,14 @@ def tokenize(source: str) -> list[Token]:
             i, col = i + 1, col + 1
             continue
         raise ExprError(f"unexpected character {ch!r}", source, start_line, start_col)
-    tokens.append(Token("EOF", "", None, line, col))
+    tokens.append(_end(tokens))
     return tokens
+
+
+def _end(tokens: list[Token]) -> Token:
+    """End of expression, placed just after the last token: trailing blank lines (a YAML block
+    scalar ends with one) would otherwise put it on a line the source does not show."""
+    if not tokens:
+        return Token("EOF", "", None, 1, 1)
+    last = tokens[-1]
+    return Token("EOF", "", None, last.line, last.column + len(last.text))

@@ -9,16 +9,18 @@ fixes a whole file in one pass.  Files named ``*.cases.yaml`` are test cases
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 
 from engine.errors import Problem, RuleFileError
 from engine.expr import Expression
 from engine.records.schema import expression_choices, expression_schema
 from engine.ruleset.deadlines import CompiledDeadline, compile_deadline, order_deadlines
 from engine.ruleset.models import (Branch, Citation, DatedByModel, Deadline, Parameter, ParameterSet, Provision,
-                                   RuleFile, Version)
+                                   RuleFile, Version, parameter_ceiling, within)
 from engine.ruleset.yamlload import ProblemError, compiled_at, line_of, load_yaml, pydantic_problem
 from engine.types import FieldType
 
@@ -139,7 +141,7 @@ def _load_one(path: Path, data, ruleset: RuleSet) -> list[Problem]:
     except ValidationError as e:
         return [_pydantic_problem(path, data, err) for err in e.errors()]
     if isinstance(model, ParameterSet):
-        out = []
+        out = _parameter_ceilings(path, data, model)
         for name, param in model.parameters.items():
             if name in ruleset.parameters:
                 out.append(Problem(str(path), line_of(data, ("parameters", name)),
@@ -156,6 +158,24 @@ def _load_one(path: Path, data, ruleset: RuleSet) -> list[Problem]:
             ruleset.deadlines[model.id] = compiled
         return problems
     return _compile_provision(path, data, model, ruleset)
+
+
+def _parameter_ceilings(path: Path, data, model: ParameterSet) -> list[Problem]:
+    """A parameter counted in days or years (by its name) above what a calendar can add."""
+    out = []
+    for name, param in model.parameters.items():
+        limit = parameter_ceiling(name)
+        value = param.value
+        if limit is None or isinstance(value, (bool, list)):
+            continue
+        try:
+            within(Decimal(str(value).strip()), "参数值", f"parameter '{name}'", limit[0], limit[1], limit[2])
+        except PydanticCustomError as e:
+            out.append(Problem(str(path), line_of(data, ("parameters", name, "value")),
+                               f"parameters.{name}.value: {e.message()}"))
+        except ArithmeticError:
+            pass
+    return out
 
 
 def _pydantic_problem(path: Path, data, err: dict) -> Problem:

@@ -10,9 +10,51 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from engine.records.schema import SANCTIONS
+
+# Ceilings on every number a rule file gives.  pydantic already refuses NaN and infinity; these refuse
+# the absurd (``max: 1e309``), which would otherwise load and then overflow into ``inf`` or wrong
+# arithmetic at review time.  Each is far above any real value.
+MAX_FINE_YUAN = Decimal(10) ** 13          # 10万亿元: a fine (or tier, or amount parameter) in yuan
+MAX_FINE_MULTIPLE = Decimal(1000)          # 倍: statutes go up to 30 times the base amount
+MAX_CITATION_NUMBER = 10_000               # article / paragraph / item numbers (民法典 has 1,260 articles)
+MAX_OFFICERS = 100                         # min_officers
+MAX_DEADLINE_DAYS = 3_650                  # a deadline's (extra) days or working days: ten years
+MAX_PARAMETER_YEARS = 100                  # a parameter counted in years (time_bar_years ...)
+
+
+def within(value, what_zh: str, what_en: str, ceiling, unit_zh: str = "", unit_en: str = ""):
+    """``value`` if it is a number from 0 to ``ceiling`` (-0 reads as 0), else a pydantic error that
+    says which, Chinese first."""
+    if value is None:
+        return value
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise PydanticCustomError("finite_number", "{zh}必须是有限的数：{v} ({en} must be a finite number: {v})",
+                                  {"zh": what_zh, "en": what_en, "v": str(value)})
+    args = {"zh": what_zh, "en": what_en, "v": str(value), "c": f"{ceiling:,}", "uz": unit_zh,
+            "ue": f" {unit_en}" if unit_en else ""}
+    if value < 0:
+        raise PydanticCustomError("negative_amount", "{zh}不能为负数：{v} ({en} cannot be negative: {v})", args)
+    if value > ceiling:
+        raise PydanticCustomError("amount_too_large",
+                                  "{zh}超过上限 {c}{uz}：{v} ({en} is above the ceiling of {c}{ue}: {v})", args)
+    return value + 0
+
+
+def _bounded(what_zh: str, what_en: str, ceiling, unit_zh: str = "", unit_en: str = "") -> AfterValidator:
+    return AfterValidator(lambda v: within(v, what_zh, what_en, ceiling, unit_zh, unit_en))
+
+
+Yuan = Annotated[Decimal, _bounded("金额", "an amount", MAX_FINE_YUAN, "元", "yuan")]
+Multiple = Annotated[Decimal, _bounded("倍数", "a multiple", MAX_FINE_MULTIPLE, "倍", "times the base")]
+TierBound = Annotated[Decimal, _bounded("裁量阶次的界限", "a tier bound", MAX_FINE_YUAN)]
+Days = Annotated[int, _bounded("天数", "a number of days", MAX_DEADLINE_DAYS, "天", "days")]
+CitationNumber = Annotated[int, Field(gt=0), _bounded("条款项序号", "an article, paragraph or item number",
+                                                      MAX_CITATION_NUMBER)]
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -23,9 +65,9 @@ class Citation(Strict):
     by its numbered part: ``document`` names it, ``section``/``item`` the part; only a document may go
     without an article."""
     law: str
-    article: Optional[int] = Field(default=None, gt=0)
-    paragraph: Optional[int] = Field(default=None, gt=0)
-    item: Optional[int] = Field(default=None, gt=0)
+    article: Optional[CitationNumber] = None
+    paragraph: Optional[CitationNumber] = None
+    item: Optional[CitationNumber] = None
     version: Optional[str] = None     # the text's version, e.g. "2014年修正"
     document: Optional[str] = None    # for benchmarks: the document that set the tiers; a policy document
     section: Optional[str] = None     # a policy document's numbered part as printed, e.g. 二(五)
@@ -72,11 +114,11 @@ class Fine(Strict):
     prior-year income) is a fixed amount: L = U.  ``alternative: warning`` says a
     warning may stand instead of the fine (e.g. 道路交通安全法 Art. 90: 警告或者…罚款).
     """
-    min: Optional[Decimal] = Field(default=None, ge=0)
-    max: Optional[Decimal] = Field(default=None, ge=0)
+    min: Optional[Yuan] = None
+    max: Optional[Yuan] = None
     base: Optional[str] = None
-    min_multiple: Optional[Decimal] = Field(default=None, ge=0)
-    max_multiple: Optional[Decimal] = Field(default=None, ge=0)
+    min_multiple: Optional[Multiple] = None
+    max_multiple: Optional[Multiple] = None
     alternative: Optional[Literal["warning"]] = None
 
     @model_validator(mode="after")
@@ -134,10 +176,10 @@ class TierSplit(Strict):
 
 class ExplicitTiers(Strict):
     """Tier ranges set by a benchmark document, in the branch's unit (yuan or multiples)."""
-    减轻处罚: Optional[tuple[Decimal, Decimal]] = None
-    从轻处罚: tuple[Decimal, Decimal]
-    一般处罚: tuple[Decimal, Decimal]
-    从重处罚: tuple[Decimal, Decimal]
+    减轻处罚: Optional[tuple[TierBound, TierBound]] = None
+    从轻处罚: tuple[TierBound, TierBound]
+    一般处罚: tuple[TierBound, TierBound]
+    从重处罚: tuple[TierBound, TierBound]
 
 
 class Branch(Strict):
@@ -182,7 +224,8 @@ class Provision(Strict):
     life_health: bool = False            # 行政处罚法 Art. 36: 涉及公民生命健康安全
     financial_safety: bool = False       # 行政处罚法 Art. 36: 金融安全
     samr_publication: bool = False       # 市场监督管理行政处罚信息公示规定 applies
-    min_officers: Optional[int] = Field(default=None, ge=1)
+    min_officers: Optional[Annotated[int, Field(ge=1), _bounded("最少执法人员数", "min_officers", MAX_OFFICERS,
+                                                                "人", "officers")]] = None
     min_officers_citation: Optional[Citation] = None
     benchmark: Optional[str] = None      # document that set the tiers, if any
     tier_split: Optional[TierSplit] = None
@@ -202,6 +245,39 @@ class Parameter(Strict):
     note: Optional[str] = None
     basis: Literal["P", "C", "U"] = "P"   # law_facts tag: primary text, commentary, unverified
 
+    @field_validator("value")
+    @classmethod
+    def _number(cls, v):
+        """A number is an amount, a count or a fraction: never negative nor above ``MAX_FINE_YUAN``.
+        YAML reads ``1e309`` (no dot) as text, which the checks then convert with ``float``: text that
+        is a number is held to the same bounds, and kept as written."""
+        if isinstance(v, (Decimal, int)) and not isinstance(v, bool):
+            return within(v, "参数值", "a parameter value", MAX_FINE_YUAN)
+        number = _as_number(v)
+        if number is not None:
+            within(number, "参数值", "a parameter value", MAX_FINE_YUAN)
+        return v
+
+
+def _as_number(v) -> Decimal | None:
+    if not isinstance(v, str):
+        return None
+    try:
+        return Decimal(v.strip().replace("_", ""))
+    except ArithmeticError:
+        return None
+
+
+def parameter_ceiling(name: str) -> tuple | None:
+    """The ceiling a parameter's name implies, as (ceiling, unit in Chinese, unit in English), or None:
+    ``*_days`` are days added to dates and ``*_years`` years, where far less than ``MAX_FINE_YUAN``
+    already overflows the calendar."""
+    if name.endswith("_days"):
+        return MAX_DEADLINE_DAYS, "天", "days"
+    if name.endswith("_years"):
+        return MAX_PARAMETER_YEARS, "年", "years"
+    return None
+
 
 class ParameterSet(Strict):
     kind: Literal["parameters"]
@@ -214,7 +290,7 @@ class Extension(Strict):
     """Days added to a deadline: a fixed number where a condition holds (an approved extension), or the
     working days a record field holds (time excluded by 行政许可法 Art. 45)."""
     when: Optional[str] = None
-    working_days: Optional[int] = Field(default=None, ge=0)
+    working_days: Optional[Days] = None
     field: Optional[str] = None
     citation: Citation
     note: Optional[str] = None
@@ -248,8 +324,8 @@ class DeadlineVersion(Strict):
     valid_from: dt.date
     valid_to: Optional[dt.date] = None
     source: str
-    working_days: Optional[int] = Field(default=None, ge=0)
-    days: Optional[int] = Field(default=None, ge=0)          # calendar days
+    working_days: Optional[Days] = None
+    days: Optional[Days] = None          # calendar days
     limit_field: Optional[str] = None   # a record field that sets the period where it has a value
     basis: Literal["P", "C", "U"] = "P"
     citation: Citation

@@ -5,14 +5,33 @@ strings (the rule models parse them, so a bad date is reported with its key,
 not silently turned into text).  Every mapping and list is returned as a
 ``Located`` container that knows the line of itself and of each key, so a
 pydantic error ``loc`` maps back to ``file:line``.
+
+Whatever the bytes, loading ends in a value or in one ``file:line`` problem,
+never a traceback: text that is not UTF-8 or holds a character YAML forbids
+(NUL and other control characters) is found before parsing; nesting deeper
+than ``MAX_YAML_DEPTH`` (construction recurses per level) and aliases that
+expand to more than ``MAX_ALIAS_VALUES`` extra values (billion laughs) are
+refused before construction; a key that is a list or mapping, or an integer
+too long for Python, is reported at its line.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 
 from engine.errors import Problem
+
+# levels of mappings and lists in one YAML file (rule files use about eight); construction recurses
+# about four Python frames per level
+MAX_YAML_DEPTH = 64
+# values that aliases (``*name``) may add beyond those written out: a few nested aliases can
+# otherwise expand a small file to billions of values
+MAX_ALIAS_VALUES = 100_000
+# characters YAML does not allow anywhere in a file (YAML 1.1 §5.1, c-printable)
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 class LocatedDict(dict):
@@ -26,7 +45,14 @@ class LocatedList(list):
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where available
-    pass
+    def construct_object(self, node, deep=False):
+        """A value Python cannot build (an integer of 5,000 digits) is a YAML error at its line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as e:
+            reason = str(e).split(";")[0]
+            raise yaml.constructor.ConstructorError(None, None, f"无法读取的值 (value cannot be read): {reason}",
+                                                    node.start_mark) from None
 
 
 # keep dates (and anything timestamp-like) as plain strings
@@ -49,6 +75,10 @@ def _construct_mapping(loader, node, deep=False):
     out.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (dict, list)):
+            raise yaml.constructor.ConstructorError(
+                None, None, "键必须是单个值，不能是列表或映射 (a key must be a single value, not a list or mapping)",
+                key_node.start_mark)
         if key in out:
             raise DuplicateKey(key, key_node.start_mark.line + 1)
         out[key] = loader.construct_object(value_node, deep=True)
@@ -68,20 +98,103 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 
 def load_yaml(path: Path):
-    """Load one YAML file; raises a list of Problems (as RuleFileError upstream) on syntax errors."""
+    """Load one YAML file; raises ProblemError (a ``file:line`` Problem) on any mistake in it."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise _problem(path, 1, "rule files must be UTF-8") from None
+        raw = path.read_bytes()
+    except OSError as e:            # a folder named *.yaml, a file without read permission ...
+        raise _problem(path, 0, f"无法读取 (cannot read the file): {e.strerror or e}") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _problem(path, raw.count(b"\n", 0, e.start) + 1,
+                       f"不是 UTF-8 编码：第 {e.start + 1} 字节 0x{raw[e.start]:02x} "
+                       f"(rule files must be UTF-8: byte {e.start + 1} is 0x{raw[e.start]:02x})") from None
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        line = _line_at(text, bad.start())
+        column = bad.start() - max(text.rfind("\n", 0, bad.start()), text.rfind("\r", 0, bad.start()))
+        code = f"U+{ord(bad.group()):04X}"
+        raise _problem(path, line, f"第 {column} 列有 YAML 不允许的控制字符 {code} "
+                                   f"(control character {code} at column {column} is not allowed in YAML)")
+    try:
+        return _load(text)
     except DuplicateKey as e:
         raise _problem(path, e.line, f"duplicate key '{e.key}'") from None
+    except _TooLarge as e:
+        raise _problem(path, e.line, e.reason) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
-        raise _problem(path, line, f"YAML syntax: {e.problem or e}") from None
+        raise _problem(path, line, f"YAML 语法错误 (YAML syntax): {e.problem or e}") from None
+    except yaml.YAMLError as e:     # the reader's own checks, should one slip past the scan above
+        raise _problem(path, _line_at(text, getattr(e, "position", 0) or 0),
+                       f"YAML 读取错误 (YAML cannot be read): {e}") from None
+
+
+def _line_at(text: str, pos: int) -> int:
+    return len(_YAML_BREAK.findall(text, 0, pos)) + 1
+
+
+def _load(text: str):
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_shape(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+class _TooLarge(Exception):
+    def __init__(self, line: int, reason: str):
+        self.line, self.reason = line, reason
+        super().__init__(reason)
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [x for pair in node.value for x in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_shape(root) -> None:
+    """Refuse a node graph too deep to construct or whose aliases expand too far, before constructing
+    it.  Heights and expanded sizes are worked out once per node (aliases share nodes), without
+    recursion; a node met again while its own children are pending is an alias to itself."""
+    height: dict[int, int] = {}
+    size: dict[int, int] = {}
+    pending: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            kids = _children(node)
+            height[key] = 1 + max((height[id(k)] for k in kids), default=0)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            pending.discard(key)
+            if height[key] > MAX_YAML_DEPTH:
+                raise _TooLarge(node.start_mark.line + 1,
+                                f"YAML 嵌套过深：超过 {MAX_YAML_DEPTH} 层 (YAML nested more than "
+                                f"{MAX_YAML_DEPTH} levels deep)")
+            continue
+        if key in height:
+            continue
+        if key in pending:
+            raise _TooLarge(node.start_mark.line + 1, "别名引用了自身 (an alias refers to itself)")
+        pending.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in reversed(_children(node)) if id(k) not in height)
+    extra = size[id(root)] - len(size)
+    if extra > MAX_ALIAS_VALUES:
+        raise _TooLarge(root.start_mark.line + 1,
+                        f"别名展开过多：多出 {extra:,} 个值，上限 {MAX_ALIAS_VALUES:,} "
+                        f"(aliases expand the file by {extra:,} values, the limit is {MAX_ALIAS_VALUES:,})")
 
 
 def line_of(data, loc: tuple) -> int:

@@ -29,6 +29,12 @@ def _norm(value):
     return value
 
 
+def _apply(op, value):
+    """``op(value)``, missing stays missing; the operand is evaluated once (evaluating it twice,
+    once to test for missing, doubles the work at every level: 2**depth calls)."""
+    return None if value is None else op(value)
+
+
 class PythonCompiler:
     def compile(self, node: n.Node) -> Callable[[dict], object]:
         handler = getattr(self, f"c_{node.key}", None)
@@ -50,7 +56,7 @@ class PythonCompiler:
 
     def c_neg(self, node):
         f = self.compile(node.operand)
-        return lambda r: None if f(r) is None else -f(r)
+        return lambda r: _apply(lambda v: -v, f(r))
 
     def c_logic(self, node):
         fs = [self.compile(o) for o in node.operands]
@@ -105,7 +111,7 @@ class PythonCompiler:
         if name == "is_null":
             return lambda r: fs[0](r) is None
         if name == "abs":
-            return lambda r: None if fs[0](r) is None else abs(fs[0](r))
+            return lambda r: _apply(abs, fs[0](r))
         if name in ("min", "max"):
             pick = min if name == "min" else max
 

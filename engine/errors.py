@@ -28,10 +28,12 @@ class ExprError(ZhunshengError):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        where = f"column {self.column}" if self.line == 1 else f"line {self.line}, column {self.column}"
+        where = (f"第{self.column}列 column {self.column}" if self.line == 1
+                 else f"第{self.line}行第{self.column}列 line {self.line}, column {self.column}")
         text = f"{self.reason} ({where})"
         if self.source:
-            src_line = self.source.splitlines()[self.line - 1] if self.source.splitlines() else self.source
+            lines = self.source.splitlines() or [self.source]
+            src_line = lines[min(max(self.line, 1), len(lines)) - 1]
             text += f"\n    {src_line}\n    {' ' * (self.column - 1)}^"
         return text
 

@@ -21,9 +21,14 @@ from __future__ import annotations
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from engine.ruleset.models import CitationNumber
 
 Basis = Literal["P", "C", "U"]
 SubjectType = Literal["officer", "department", "leader"]
+
+
+# A count of findings, days or ranks in an accountability rule: anything larger is a typo, not policy.
+MAX_COUNT = 1_000_000
 
 
 class Strict(BaseModel):
@@ -32,9 +37,9 @@ class Strict(BaseModel):
 
 class Source(Strict):
     law: str                                         # the law's or the document's title
-    article: Optional[int] = Field(default=None, gt=0)
-    paragraph: Optional[int] = Field(default=None, gt=0)
-    item: Optional[int] = Field(default=None, gt=0)
+    article: Optional[CitationNumber] = None
+    paragraph: Optional[CitationNumber] = None
+    item: Optional[CitationNumber] = None
     section: Optional[str] = None                    # e.g. 二(三) in a local 实施方案
     document: Optional[str] = None                   # e.g. "seed 003", "law_facts §9 ladder 1"
 
@@ -57,7 +62,7 @@ class Source(Strict):
 
 
 class Param(Strict):
-    value: int = Field(gt=0)
+    value: Annotated[int, Field(gt=0, le=MAX_COUNT)]
     basis: Basis
     citations: list[Source] = Field(min_length=1)
     note: Optional[str] = None
@@ -96,7 +101,7 @@ class LadderFile(Strict):
 
 
 class Level(Strict):
-    at_least: int = Field(gt=0)
+    at_least: Annotated[int, Field(gt=0, le=MAX_COUNT)]
     measure: str
     basis: Basis
     citations: list[Source] = Field(min_length=1)

@@ -2,7 +2,8 @@
 
 Exit codes: 0 the input was read to its end (refused events are listed in
 DIR/rejected_events.jsonl and on stderr, never fatal); 2 bad input (an
-unreadable events file, catalogue or database), printed without a traceback.
+unreadable events file, catalogue, output folder or database), printed as one
+line, Chinese first, without a traceback.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from engine.cli_support import UserError, guard
 @click.option("--events", "events", default=None, metavar="FILE|-",
               help="Events as JSON Lines; '-' reads stdin.")
 @click.option("--replay", is_flag=True, help="Event time is the clock (no waiting); default: the wall clock.")
-@click.option("--catalog", "catalog", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--catalog", "catalog", type=click.Path(path_type=Path), default=None,
               help="Approval catalogue: statutory/committed limits, and unlisted preconditions reported at once.")
 @click.option("--db", "db_url", default=None, metavar="URL",
               help="State database (SQLAlchemy URL; default sqlite:///DIR/watch.sqlite).")
@@ -31,8 +32,8 @@ from engine.cli_support import UserError, guard
               help="Redis server of --redis-stream.")
 @click.option("--yellow-working-days", type=click.IntRange(0, 60), default=None,
               help="Override the parameter watch_yellow_working_days (rules/watch/monitor.yaml).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for cards.jsonl, overreach.jsonl, rejected_events.jsonl and watch.sqlite.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for cards.jsonl, overreach.jsonl, rejected_events.jsonl, stdout.pos and watch.sqlite.")
 @click.pass_obj
 @guard
 def watch(obj, events, replay, catalog, db_url, redis_stream, redis_url, yellow_working_days, out_dir):
@@ -42,17 +43,12 @@ def watch(obj, events, replay, catalog, db_url, redis_stream, redis_url, yellow_
     from engine.watch.state import Store
 
     if events is None and not redis_stream:
-        raise UserError("give --events FILE (or '-') and/or --redis-stream NAME")
-    if events not in (None, "-") and not Path(events).is_file():
-        raise UserError(f"events file not found: {events}")
+        raise UserError("请给出 --events 文件（或 '-'）和/或 --redis-stream 名称 (give --events FILE (or '-') "
+                        "and/or --redis-stream NAME)")
+    _check_events(events)
     ruleset, calendar = obj.ruleset, obj.calendar
-    catalogue = None
-    if catalog is not None:
-        if not catalog.is_file():
-            raise UserError(f"catalogue file not found: {catalog}")
-        from engine.review import load_references
-        catalogue = load_references(catalog, None, dt.date.today(), ruleset.root).catalogue
-    out_dir.mkdir(parents=True, exist_ok=True)
+    catalogue = _catalogue(catalog, ruleset) if catalog is not None else None
+    _make_out(out_dir)
     store = Store(db_url or f"sqlite:///{(out_dir / 'watch.sqlite').resolve()}")
     try:
         monitor = Monitor(ruleset, calendar, store, out_dir, replay=replay, catalogue=catalogue,
@@ -62,5 +58,53 @@ def watch(obj, events, replay, catalog, db_url, redis_stream, redis_url, yellow_
         if os.environ.get("ZHUNSHENG_WATCH_TIMING"):          # bench/bench_watch.py reads this line
             click.echo(json.dumps({"watch_timing": {"run_s": time.perf_counter() - t0, **monitor.summary()}}),
                        err=True)
+        _summary(monitor)
     finally:
         store.close()
+
+
+def _check_events(events):
+    """A path that can be read as a stream of lines: a file, a FIFO, /dev/stdin — not a folder."""
+    if events in (None, "-"):
+        return
+    p = Path(events)
+    if not p.exists():
+        raise UserError(f"事件文件不存在 (events file not found): {events}")
+    if p.is_dir():
+        raise UserError(f"事件文件是一个目录 (the events file is a folder): {events}")
+
+
+def _catalogue(catalog: Path, ruleset):
+    """The audited approval catalogue; any problem reading it is one line naming the file, Chinese first."""
+    from engine.errors import ZhunshengError
+    from engine.review import load_references
+    if not catalog.exists():
+        raise UserError(f"审批目录文件不存在 (catalogue file not found): {catalog}")
+    if catalog.is_dir():
+        raise UserError(f"审批目录是一个目录 (the catalogue is a folder): {catalog}")
+    try:
+        return load_references(catalog, None, dt.date.today(), ruleset.root).catalogue
+    except ZhunshengError as e:
+        raise UserError(f"审批目录无法使用 (the catalogue cannot be used): {e}") from None
+    except OSError as e:
+        raise UserError(f"审批目录无法读取 (cannot read the catalogue) {catalog}: {e.strerror or e}") from None
+
+
+def _make_out(out_dir: Path):
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"输出目录是一个文件 (the output folder is a file): {out_dir}")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"无法创建输出目录 (cannot create the output folder) {out_dir}: "
+                        f"{e.__class__.__name__}: {e.strerror or e}") from None
+
+
+def _summary(monitor):
+    """One line on stderr: lines read = used + refused + blank, so nothing goes unaccounted."""
+    s = monitor.summary()
+    before = (f"；此前已处理 {monitor.start_offset} 行 (lines done by an earlier run: {monitor.start_offset})"
+              if monitor.start_offset else "")
+    click.echo(f"读取 {s['events']} 行：使用 {s['used']}，拒绝 {s['refused']}，空行 {s['blank']} "
+               f"(read {s['events']} lines: {s['used']} used, {s['refused']} refused, {s['blank']} blank){before}",
+               err=True)

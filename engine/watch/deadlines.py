@@ -133,8 +133,9 @@ class DueDates:
         else:
             due = self.add_working_days(start, n)
             if due is None:
-                raise CalendarGap(f"{rule.id}: the deadline from {dt.date.fromordinal(start)} is outside the "
-                                  "working-day calendar; supply a calendar file")
+                raise CalendarGap(f"{rule.id}: 自 {dt.date.fromordinal(start)} 起算的期限超出工作日历，请提供日历文件 "
+                                  f"(the deadline from {dt.date.fromordinal(start)} is outside the working-day "
+                                  "calendar; supply a calendar file)")
         closed = None
         for f in m.closed_by:
             c = rec.get(f)
@@ -158,7 +159,8 @@ class DueDates:
                 and ((r.get("fine") or 0) > 0 or any(s != "warning" for s in sanctions))):
             due = self.add_working_days(_D(decided).toordinal(), self.publication_wd)
             if due is None:
-                raise CalendarGap(f"the publication deadline after {decided} is outside the working-day calendar")
+                raise CalendarGap(f"{decided} 决定后的公示期限超出工作日历 (the publication deadline after {decided} "
+                                  "is outside the working-day calendar)")
             closed = _D(pub).toordinal() if pub else None
             out.append(Due("publication_working_days", "procedure.publication_overdue", due, closed,
                            closed is not None and closed > due))

@@ -5,9 +5,13 @@ durable-rules (2.0.28, unmaintained since 2020) keeps one session per case
 matches the posted event and merges it into that state.  Its known failure
 modes are guarded here and in ``engine.watch.events``:
 
-* facts above 28 keys crash the engine — events are refused above 10 keys
-  before they are posted (events.py), and a posted message or a session state
-  above ``MAX_KEYS`` raises here instead of reaching the C engine;
+* facts above 28 keys crash the engine — the fact posted holds at most
+  ``watch_max_event_keys`` (10) keys whatever the input line holds (events.py
+  leaves the rest out), and a posted message or a session state above
+  ``MAX_KEYS`` raises here instead of reaching the C engine;
+* lone surrogates, floats in exponent notation and non-finite numbers make
+  the C engine raise — events.py refuses or rounds them first, and any other
+  error of the engine on a post is a refused event here, never a crash;
 * very many rules crash it — ONE ruleset per process with one rule per event
   kind (14), never one per case or per deadline; monitors in one process share
   it and keep their cases apart by a sid prefix;
@@ -78,7 +82,8 @@ def _action(record_kind: str):
         state["record_kind"] = record_kind
         merge_updates(state, {k: v for k, v in msg.items() if k not in ("sid", "id", "event")})
         if len(state) > MAX_KEYS:
-            raise EngineRefused(f"case state would hold {len(state)} keys (> {MAX_KEYS})")
+            raise EngineRefused(f"案件状态将有 {len(state)} 个键，超过 {MAX_KEYS} (case state would hold "
+                                f"{len(state)} keys, > {MAX_KEYS})")
         _slot["result"] = {k: v for k, v in state.items() if k not in _SYSTEM}
     return action
 
@@ -132,17 +137,24 @@ class Correlator:
         resident); raises EngineRefused with a reason when the engine cannot take it."""
         msg = {"sid": self.prefix + ev.case_id, "event": ev.kind, **ev.updates}
         if len(msg) > MAX_KEYS:
-            raise EngineRefused(f"{len(msg)} keys exceed the engine limit of {MAX_KEYS}")
+            raise EngineRefused(f"{len(msg)} 个键超过规则引擎上限 {MAX_KEYS} ({len(msg)} keys exceed the engine "
+                                f"limit of {MAX_KEYS})")
         self._make_resident(ev.case_id, record)
         _slot.clear()
         try:
             _HOST.post(self.name, msg)
         except _engine.MessageNotHandledException:
-            raise EngineRefused(f"no rule matched event {ev.kind!r}") from None
+            raise EngineRefused(f"没有规则匹配该事件 (no rule matched event {ev.kind!r})") from None
+        except EngineRefused:
+            raise
+        except Exception as e:           # the C engine's own error: the event is refused, the monitor goes on
+            raise EngineRefused(f"规则引擎拒绝该事件 (the rules engine refused the event): "
+                                f"{e.__class__.__name__}: {str(e)[:80]}") from None
         if "conflict" in _slot:
-            raise EngineRefused(f"case {ev.case_id} is a {_slot['conflict']} case; {ev.kind} does not apply to it")
+            raise EngineRefused(f"案件 {ev.case_id} 是 {_slot['conflict']} 案件，{ev.kind} 不适用 (case {ev.case_id} "
+                                f"is a {_slot['conflict']} case; {ev.kind} does not apply to it)")
         if "result" not in _slot:
-            raise EngineRefused(f"no rule matched event {ev.kind!r}")
+            raise EngineRefused(f"没有规则匹配该事件 (no rule matched event {ev.kind!r})")
         return _slot["result"]
 
     def _make_resident(self, case_id: str, record: dict | None):
@@ -154,13 +166,20 @@ class Correlator:
             _HOST.delete_state(self.name, self.prefix + old)
         if record:
             if len(record) + 3 > MAX_KEYS:
-                raise EngineRefused(f"case state would hold {len(record) + 3} keys (> {MAX_KEYS})")
+                raise EngineRefused(f"案件状态将有 {len(record) + 3} 个键，超过 {MAX_KEYS} (case state would "
+                                    f"hold {len(record) + 3} keys, > {MAX_KEYS})")
             _HOST.update_state(self.name, {"sid": self.prefix + case_id, **record})
         self.resident[case_id] = None
 
     def evict(self, case_id: str):
         if self.resident.pop(case_id, 0) is None:
             _HOST.delete_state(self.name, self.prefix + case_id)
+
+    def close(self):
+        """Give back every resident session: the 1,024-session limit is per ruleset, and the ruleset is
+        shared by every Correlator of the process."""
+        for case_id in list(self.resident):
+            self.evict(case_id)
 
     def state(self, case_id: str) -> dict | None:
         s = _HOST.get_state(self.name, self.prefix + case_id)

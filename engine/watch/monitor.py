@@ -26,9 +26,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.errors import InputError
 from engine.watch.deadlines import CalendarGap, DueDates
 from engine.watch.durable import Correlator, EngineRefused, dumps
-from engine.watch.events import LOCAL, Event, EventError, parse_line
+from engine.watch.events import LOCAL, Event, EventError, parse_line, shown
+from engine.watch.show import StdoutPosition, display, stdout_gone, write_stdout
 from engine.watch.state import Store
 
 _EPOCH_ORD = dt.date(1970, 1, 1).toordinal()
@@ -63,7 +65,8 @@ class Monitor:
         self.out = Path(out_dir)
         self.replay = replay
         self.catalogue = catalogue
-        self.echo = echo or (lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
+        self.echo = echo or write_stdout            # gets the stdout form of a card line (show.display)
+        self._stdout_open = True
         self.yellow_wd = int(yellow_working_days if yellow_working_days is not None
                              else ruleset.value("watch_yellow_working_days"))
         self.max_keys = int(max_keys if max_keys is not None else ruleset.value("watch_max_event_keys"))
@@ -73,39 +76,68 @@ class Monitor:
         self.heap: list = []
         self.clock: float | None = store.clock
         self.offset = store.offset
+        self.start_offset = store.offset          # input lines an earlier run already committed
         self.redis_id = store.redis_id
         self.rejected = store.rejected
         self.rejected_lines: list[str] = []
         self.uncommitted = 0
         self.last_commit = time.monotonic()
-        self.events = 0
+        self.events = 0                      # lines handled by this run: used + refused + blank
+        self.used = 0
+        self.refused = 0
+        self.blank = 0
+        self._noted: set = set()             # (kind, key) pairs of keys left out already noted on stderr
         self._catalogue_cache: dict = {}
         self._versions = itertools.count(1)
-        self.out.mkdir(parents=True, exist_ok=True)
-        self._resume_files()
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._resume_files()
+        except OSError as e:
+            raise InputError(f"无法写入输出目录 (cannot write to the output folder) {self.out}: "
+                             f"{e.__class__.__name__}: {e.strerror or e}") from None
         for case_id, record, emitted in store.pending_cases():
             self._restore(case_id, record, emitted)
 
     # -- start and files --------------------------------------------------------------------------
     def _resume_files(self):
         """cards.jsonl / overreach.jsonl rewritten from the database (the truth); committed cards that
-        never reached stdout before a crash are printed now; rejected_events.jsonl cut to its committed lines."""
+        never reached stdout before a crash (stdout.pos) are printed now; rejected_events.jsonl cut to its
+        committed lines."""
         paths = {"card": self.out / "cards.jsonl", "overreach": self.out / "overreach.jsonl"}
-        shown = {k: _count_lines(p) for k, p in paths.items()}
+        legacy = sum(_count_lines(p) for p in paths.values())      # a folder written before stdout.pos
         lines = self.store.card_lines()
         by = {"card": [], "overreach": []}
         for _, card, line in lines:
             by["overreach" if card == "overreach" else "card"].append(line)
         for k, p in paths.items():
             p.write_text("".join(x + "\n" for x in by[k]), encoding="utf-8")
-            for line in by[k][shown[k]:]:
-                self.echo(line)
         rp = self.out / "rejected_events.jsonl"
-        kept = rp.read_text(encoding="utf-8").splitlines()[:self.rejected] if rp.exists() else []
-        rp.write_text("".join(x + "\n" for x in kept), encoding="utf-8")
+        kept = rp.read_bytes().split(b"\n")[:-1][:self.rejected] if rp.exists() else []    # whole lines only
+        rp.write_bytes(b"".join(x + b"\n" for x in kept))
         self._cards_f = open(paths["card"], "a", encoding="utf-8")
         self._over_f = open(paths["overreach"], "a", encoding="utf-8")
         self._rej_f = open(rp, "a", encoding="utf-8")
+        self.stdout_pos = StdoutPosition(self.out / "stdout.pos", legacy)
+        if self.stdout_pos.value > len(lines):         # another database's count: show this one's cards
+            self.stdout_pos.set(0)
+        for _, _, line in lines[self.stdout_pos.value:]:
+            self._show(line)
+
+    def _show(self, line: str):
+        """Print one committed card line on stdout, then count it as shown (stdout.pos)."""
+        if not self._stdout_open:
+            return
+        try:
+            self.echo(display(line))
+        except BrokenPipeError:
+            self._stdout_open = False
+            stdout_gone()
+            return
+        try:
+            self.stdout_pos.advance()
+        except OSError as e:
+            raise InputError(f"无法写入输出目录 (cannot write to the output folder) {self.out}: "
+                             f"{e.__class__.__name__}: {e.strerror or e}") from None
 
     def _restore(self, case_id, record, emitted):
         case = Case(record.get("record_kind", ""), record, emitted)
@@ -119,16 +151,22 @@ class Monitor:
     def handle_line(self, line, lineno: int | None = None, source: str = "events", redis_id: str | None = None):
         """One input line (str or bytes) at line ``lineno`` of the events input, or Redis entry ``redis_id``.
 
-        Blank lines count but do nothing.  The position is recorded with the state it produced, so a
-        restart never applies an event twice (excluded_days add up) nor skips one."""
+        Every line is used, refused with a reason, or blank (counted, nothing done).  The position is
+        recorded with the state it produced, so a restart never applies an event twice (excluded_days add
+        up) nor skips one."""
         self.events += 1
-        if line.strip():
+        if not line.strip():
+            self.blank += 1
+        else:
             try:
                 ev = parse_line(line, self.max_keys)
             except EventError as e:
                 self._reject(lineno, source, e.reason, line)
             else:
-                self.handle(ev, lineno, source, line)
+                if self.handle(ev, lineno, source, line):
+                    self.used += 1
+                    if ev.ignored:
+                        self._note_left_out(ev, lineno, source)
         if redis_id is not None:
             self.redis_id = redis_id
         else:
@@ -138,11 +176,12 @@ class Monitor:
                 time.monotonic() - self.last_commit >= self.commit_seconds:
             self.commit()
 
-    def handle(self, ev: Event, lineno=None, source="events", line=""):
+    def handle(self, ev: Event, lineno=None, source="events", line="") -> bool:
+        """Apply one event; False when it was refused (listed with its reason)."""
         t = ev.time.timestamp() if self.replay else self.now()
         self.advance(t)
         if ev.case_id is None:            # clock.tick
-            return
+            return True
         case = self.cases.get(ev.case_id)
         if case is None:
             loaded = self.store.load(ev.case_id)
@@ -157,15 +196,18 @@ class Monitor:
         except EngineRefused as e:
             self._reject(lineno, source, str(e), line)
             self._settle(ev.case_id, case)
-            return
+            return False
         case.record, case.kind = record, record["record_kind"]
         if self.catalogue is not None and case.kind == "approval":
             self._catalogue(ev, case)
+        used = True
         try:
             self._schedule(ev.case_id, case)
         except CalendarGap as e:
             self._reject(lineno, source, str(e), line)
+            used = False
         self._settle(ev.case_id, case)
+        return used
 
     def _settle(self, case_id, case):
         self.store.save(case_id, case.record, case.emitted, case.pending > 0)
@@ -175,10 +217,23 @@ class Monitor:
 
     def _reject(self, lineno, source, reason, line):
         self.rejected += 1
+        self.refused += 1
         text = line.decode("utf-8", "replace") if isinstance(line, bytes) else str(line)
-        obj = {"line": lineno, "source": source, "reason": reason, "event": text.strip()[:500]}
+        text = text.strip()[:500].encode("utf-8", "replace").decode("utf-8")
+        obj = {"line": lineno, "source": source, "reason": reason, "event": text}
         self.rejected_lines.append(dumps(obj))
-        sys.stderr.write(f"refused event ({source} line {lineno}): {reason}\n")
+        sys.stderr.write(f"事件无法使用 (event refused) [{_where(source, lineno)}]: {reason}\n")
+
+    def _note_left_out(self, ev: Event, lineno, source):
+        """Keys of a used event left out, on stderr the first time per event kind and key (20 at most):
+        the line stays in the events log; only what goes to the rules engine is bounded."""
+        for key in ev.ignored:
+            if len(self._noted) >= 20 or (ev.kind, key) in self._noted:
+                continue
+            self._noted.add((ev.kind, key))
+            sys.stderr.write(f"字段未使用 (key not used) [{_where(source, lineno)}]: {shown(key)}：{ev.kind} 及其记录无此"
+                             f"字段、值不可用或超出键数上限 (not a field of {ev.kind} nor of its record, not usable, "
+                             "or over the key limit of the rules engine's fact)\n")
 
     # -- catalogue (overreach visible in one event) ----------------------------------------------------
     def _catalogue(self, ev: Event, case: Case):
@@ -285,6 +340,16 @@ class Monitor:
     def commit(self):
         done = self.store.commit(self.offset, self.redis_id, self.clock, self.rejected)
         self.uncommitted = 0
+        try:
+            self._append(done)
+        except OSError as e:        # disk full, folder removed: rerun once fixed, the database has it all
+            raise InputError(f"无法写入输出目录 (cannot write to the output folder) {self.out}: "
+                             f"{e.__class__.__name__}: {e.strerror or e}") from None
+        for c in done:
+            self._show(c["line"])
+        self.last_commit = time.monotonic()
+
+    def _append(self, done: list[dict]):
         for c in done:
             f = self._over_f if c["card"] == "overreach" else self._cards_f
             f.write(c["line"] + "\n")
@@ -294,9 +359,6 @@ class Monitor:
             self._rej_f.write("".join(x + "\n" for x in self.rejected_lines))
             self._rej_f.flush()
             self.rejected_lines = []
-        for c in done:
-            self.echo(c["line"])
-        self.last_commit = time.monotonic()
 
     def next_threshold(self) -> float | None:
         while self.heap:
@@ -312,10 +374,17 @@ class Monitor:
         self.commit()
         for f in (self._cards_f, self._over_f, self._rej_f):
             f.close()
+        self.stdout_pos.close()
+        self.engine.close()
 
     def summary(self) -> dict:
-        return {"events": self.events, "rejected": self.rejected, "watched_cases": len(self.cases),
-                "heap": len(self.heap)}
+        """``events`` = ``used`` + ``refused`` + ``blank`` (this run); ``rejected`` counts every run's refusals."""
+        return {"events": self.events, "used": self.used, "refused": self.refused, "blank": self.blank,
+                "rejected": self.rejected, "watched_cases": len(self.cases), "heap": len(self.heap)}
+
+
+def _where(source: str, lineno) -> str:
+    return source if lineno is None else f"{source} 第 {lineno} 行 (line {lineno})"
 
 
 def _count_lines(p: Path) -> int:

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from engine.errors import InputError
 from engine.watch.monitor import Monitor
 
 SLOW_ENV = "ZHUNSHENG_WATCH_SLOW"      # seconds to sleep per event (tests of SIGKILL restarts only)
@@ -38,6 +39,25 @@ def _feed(monitor: Monitor, line, lineno: int, skip: int, slow: float):
     if slow:
         monitor.commit()
         time.sleep(slow)
+
+
+def _open_events(events: str):
+    try:
+        return open(Path(events), "rb")
+    except OSError as e:
+        raise InputError(f"无法读取事件文件 (cannot read the events file) {events}: {e.strerror or e}") from None
+
+
+def _feed_stream(monitor: Monitor, f, skip: int):
+    """Replay iterates the lines; live waits on the descriptor. A read error is bad input, not a crash."""
+    try:
+        if monitor.replay:
+            feed_replay(monitor, f, skip)
+        else:
+            feed_live(monitor, f.fileno(), skip)
+    except OSError as e:
+        raise InputError(f"读取事件失败，第 {monitor.offset + 1} 行 (reading the events failed at line "
+                         f"{monitor.offset + 1}): {e.strerror or e}") from None
 
 
 def feed_replay(monitor: Monitor, stream, skip: int):
@@ -79,12 +99,19 @@ def feed_live(monitor: Monitor, fd: int, skip: int, max_wait: float = 1.0):
 def feed_redis(monitor: Monitor, url: str, stream: str, live: bool, max_wait: float = 1.0):
     """Entries of a Redis stream, each with a field ``json`` holding one event, after the committed id."""
     import redis
-    from engine.errors import InputError
     try:
         r = redis.Redis.from_url(url)
         r.ping()
     except Exception as e:
-        raise InputError(f"cannot reach Redis at {url}: {e.__class__.__name__}") from None
+        raise InputError(f"无法连接 Redis {url} (cannot reach Redis at {url}): {e.__class__.__name__}") from None
+    try:
+        _drain_redis(monitor, r, stream, live, max_wait)
+    except redis.RedisError as e:
+        raise InputError(f"Redis 读取失败 (reading the Redis stream {stream} failed): {e.__class__.__name__}: "
+                         f"{str(e)[:120]}") from None
+
+
+def _drain_redis(monitor: Monitor, r, stream: str, live: bool, max_wait: float):
     while True:
         if live:
             nxt = monitor.next_threshold()
@@ -113,16 +140,12 @@ def run(monitor: Monitor, events: str | None, redis_url: str | None = None, redi
     skip = monitor.offset
     if events is not None:
         if events == "-":
-            if monitor.replay:
-                feed_replay(monitor, sys.stdin.buffer, skip)
-            else:
-                feed_live(monitor, sys.stdin.fileno(), skip)
+            if sys.stdin is None:
+                raise InputError("标准输入已关闭 (stdin is closed): give --events FILE")
+            _feed_stream(monitor, sys.stdin.buffer, skip)
         else:
-            with open(Path(events), "rb") as f:
-                if monitor.replay:
-                    feed_replay(monitor, f, skip)
-                else:
-                    feed_live(monitor, f.fileno(), skip)
+            with _open_events(events) as f:
+                _feed_stream(monitor, f, skip)
         monitor.commit()
     if redis_stream:
         feed_redis(monitor, redis_url, redis_stream, live=not monitor.replay)

@@ -18,7 +18,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click  # noqa: E402
 
-from engine.cli_support import DATE, UserError, guard  # noqa: E402
+from engine.cli_support import DATE, ChineseFirstGroup, UserError, guard  # noqa: E402
 
 
 def _today() -> dt.date:
@@ -52,7 +52,7 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-class LazyGroup(click.Group):
+class LazyGroup(ChineseFirstGroup):
     """Subcommands imported only when used: ``review`` should not pay for the draw ledger's database stack."""
 
     lazy = {"draw": ("engine.draw.commands", "draw"),

@@ -56,6 +56,35 @@ DATE = DateType()
 
 INTERNAL_ERROR = 3
 
+# click's own usage messages, Chinese first (the English original follows each).
+_USAGE_ZH = [("Missing option", "缺少选项"), ("Missing argument", "缺少参数"), ("No such option", "没有这个选项"),
+             ("No such command", "没有这个命令"), ("Invalid value", "取值无效"),
+             ("Got unexpected extra argument", "多余的参数"), ("requires an argument", "选项需要一个值")]
+
+
+class ChineseFirstGroup(click.Group):
+    """A group whose usage errors (missing or unknown options, bad values) read Chinese first, exit 2."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as e:
+            zh = next((z for en, z in _USAGE_ZH if en in e.format_message()), "用法错误")
+            if e.ctx is not None:
+                click.echo(e.ctx.get_usage(), err=True)
+                click.echo(f"请运行 (try) '{e.ctx.command_path} --help'", err=True)
+            click.echo(f"错误 (error): {zh} ({e.format_message()})", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("已中止 (aborted)", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
 
 def log_internal_error(exc: BaseException) -> int:
     """Keep the traceback of an unexpected error in a log file and say where, in one line: a user

@@ -41,33 +41,29 @@ def _text_columns(frame: pd.DataFrame):
             or (isinstance(frame[c].dtype, pd.CategoricalDtype) and frame[c].cat.categories.dtype == object)]
 
 
-def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell made safe for CSV (column-wise; numbers untouched)."""
+def _map_text(frame: pd.DataFrame, cell) -> pd.DataFrame:
+    """``frame`` with ``cell`` applied to every text cell, copied only where a cell changes."""
     out = frame
     for c in _text_columns(frame):
         col = frame[c]
         if isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype(object)
-        hit = col.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
-        if hit.any():
-            if out is frame:
-                out = frame.copy()
-            out[c] = col.where(~hit, "'" + col.where(hit, "").astype(str))
-    return out
-
-
-def excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell storable in xlsx (control characters escaped)."""
-    out = frame
-    for c in _text_columns(frame):
-        col = frame[c]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype(object)
-        fixed = col.map(excel_text)
+        fixed = col.map(cell)
         if not fixed.equals(col):
             if out is frame:
                 out = frame.copy()
             out[c] = fixed
+    return out
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell made safe for CSV (numbers untouched)."""
+    return _map_text(frame, csv_text)
+
+
+def excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell storable in xlsx (control characters escaped)."""
+    out = _map_text(frame, excel_text)
     if any(isinstance(h, str) and _ILLEGAL_XML.search(h) for h in out.columns):
         out = out.rename(columns=excel_text)
     return out

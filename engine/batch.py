@@ -63,6 +63,9 @@ def kind_per_row(raw: pd.DataFrame, default: str | None) -> tuple[np.ndarray, np
 def split_kinds(raw: pd.DataFrame, default_kind: str | None = None):
     """Yield (schema, positions, sub-frame, reason-for-all-rows or None) per kind present."""
     kind, values, names = kind_per_row(raw, default_kind)
+    if not len(raw):      # no records: one empty part of the default kind, so every report is written
+        yield KINDS[default_kind or "penalty"], np.arange(0), raw, None
+        return
     present = np.unique(kind)
     if len(present) == 1 and present[0] >= 0:
         yield KINDS[names[present[0]]], np.arange(len(raw)), raw, None

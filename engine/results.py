@@ -244,11 +244,16 @@ def _case_table_part(ev) -> pa.Table:
         cols["deadlines"] = kind_cols.pop("deadlines")
     extras = ev.records.extra_columns
     if extras:  # unknown input columns are carried through, never dropped
-        cols["extra"] = pa.StructArray.from_arrays(
-            [pa.array(frame[c].astype("string"), type=pa.string(), from_pandas=True) for c in extras],
-            names=[str(c) for c in extras])
+        cols["extra"] = pa.StructArray.from_arrays([_extra_text(frame[c]) for c in extras],
+                                                   names=[str(c) for c in extras])
     fields = [pa.field(k, v.type, metadata=RAW_JSON if k == "deadlines" else None) for k, v in cols.items()]
     return pa.table(list(cols.values()), schema=pa.schema(fields))
+
+
+def _extra_text(series: pd.Series) -> pa.Array:
+    """An unknown column as text, the way it was written (a JSON object or array as its JSON text)."""
+    arr = pa.array(series.astype("string"), type=pa.string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _codes_per_row(ev) -> pa.DictionaryArray:

@@ -13,6 +13,10 @@ from engine.records.schema import SANCTION_ZH
 
 
 def too_few_officers(ev):
+    """Fewer officers than the law requires (Art. 42).  A record that names no officer at all (a blank
+    cell, no officers column, a JSON ``[]``) says nothing about how many there were: reporting
+    "0 officers" would accuse a department of what may be a gap in the export, so only records
+    naming at least one officer are counted."""
     p = ev.ruleset.param("min_officers")
     have = ev.records.officer_count
     groups = [(p.value, p.citation, np.ones(ev.n, dtype=bool))]
@@ -22,7 +26,7 @@ def too_few_officers(ev):
             groups[0][2][m] = False
             groups.append((cp.model.min_officers, cp.model.min_officers_citation, m))
     for need, citation, m in groups:
-        rows = np.flatnonzero(ev.evaluated & m & (have < int(need)))
+        rows = np.flatnonzero(ev.evaluated & m & (have > 0) & (have < int(need)))
         if not len(rows):
             continue
         got = have[rows].tolist()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
-from engine.io.readers import ROW
+from engine.io.readers import JSON_ERROR, ROW, JsonCell
 from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema, header_key
 from engine.types import FieldType as T
 
@@ -28,6 +28,18 @@ _DATE_FORMS = (
 )
 _TRUE = set(TRUE_WORDS)
 _FALSE = set(FALSE_WORDS)
+
+# The largest number a record may hold (yuan for amounts, a count or days otherwise): ten trillion
+# yuan is some ten times China's yearly fiscal revenue, so anything above it is a typo or an attack,
+# and ranges computed from it (a fine of 20× 1e308 yuan) would overflow to infinity.
+MAX_AMOUNT = 10 ** 13
+# thousands separators are read only in groups of three: 10,000 and 1,234,567.5 — never 1,2,3
+_GROUPED = r"^[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d*)?$"
+# what a C-level type scan of an object column may report when it holds no JSON object or array
+_SCALAR_KINDS = frozenset({"string", "empty", "integer", "floating", "mixed-integer-float", "boolean",
+                           "decimal", "datetime", "datetime64", "date", "time", "timedelta", "timedelta64",
+                           "bytes", "complex", "period", "interval"})
+_NESTED = (JsonCell, list, tuple, dict, set, frozenset, np.ndarray)
 
 
 class Rejections:
@@ -64,8 +76,8 @@ class Records:
     frame: pd.DataFrame          # canonical typed columns + carried-through extras + __row__
     rejections: Rejections
     extra_columns: list[str]
-    officer_count: np.ndarray
-    officer_lists: object = None  # Arrow list column of the ids as recorded (None: no officers column)
+    officer_count: np.ndarray    # distinct officer ids per row; 0: none recorded (not a count of zero)
+    officer_lists: object = None  # Arrow list column of the ids as recorded (null: none recorded)
     schema: Schema = PENALTY
 
 
@@ -140,6 +152,8 @@ def _parse_date(value):
 
 def _date_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(series):
+        if isinstance(series.dtype, pd.DatetimeTZDtype):     # the date on the clock where it was recorded
+            series = series.dt.tz_localize(None)
         return series.to_numpy().astype("datetime64[D]")
     p = Parsed(series, _parse_date)
     p.errors = [f"{col.name} ({col.zh}): {e}" if e else None for e in p.errors]
@@ -150,18 +164,21 @@ def _date_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
 
 def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        out = series.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = series.to_numpy(dtype=float, na_value=np.nan)
     else:
-        text = series.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
-        text = text.str.removesuffix("元")
+        text = series.astype("string").str.strip().str.removesuffix("元")
         for unit in col.units:
             text = text.str.removesuffix(unit).str.strip()
-        num = pd.to_numeric(text, errors="coerce")
-        out = num.to_numpy(dtype=float, na_value=np.nan)
+        text = _without_thousands(text)
+        with np.errstate(over="ignore", invalid="ignore"):
+            num = pd.to_numeric(text, errors="coerce")
+            out = num.to_numpy(dtype=float, na_value=np.nan)
         bad = text.notna().to_numpy() & (text.str.len() > 0).to_numpy(dtype=bool, na_value=False) & np.isnan(out)
         if bad.any():
             raw = series.to_numpy(dtype=object)
-            rej.add(bad, lambda v: f"{col.name} ({col.zh}): not a number: '{v}'", raw)
+            rej.add(bad, lambda v: f"{col.name} ({col.zh}): not a number: '{_clip(str(v))}'", raw)
+    out = _within_ceiling(out, col, rej)
     if col.whole:
         with np.errstate(invalid="ignore"):
             bad = (out < 0) | ((np.floor(out) != out) & ~np.isnan(out))
@@ -172,6 +189,32 @@ def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarra
     if neg.any():
         rej.add(neg, lambda v: f"{col.name} ({col.zh}): negative amount {v:g}", out)
     return out + 0.0          # -0 (a cell "-0") is 0: the same amount, written the same way
+
+
+def _without_thousands(text: pd.Series) -> pd.Series:
+    """Commas removed where they group digits by three (``10,000``); any other comma stays and makes
+    the cell unreadable, never a different number (``1,2,3`` is not 123)."""
+    comma = text.str.contains("[,，]", regex=True).to_numpy(dtype=bool, na_value=False)
+    if not comma.any():
+        return text
+    grouped = text.str.fullmatch(_GROUPED).to_numpy(dtype=bool, na_value=False)
+    return text.mask(grouped, text.str.replace("[,，]", "", regex=True))
+
+
+def _within_ceiling(out: np.ndarray, col: Column, rej: Rejections) -> np.ndarray:
+    """Infinite numbers and numbers above MAX_AMOUNT reject their rows and are read as missing, so no
+    range or sum is ever computed from them."""
+    with np.errstate(invalid="ignore"):
+        inf = np.isinf(out)
+        big = ~inf & (np.abs(out) > MAX_AMOUNT)
+    if inf.any():
+        rej.add(inf, f"{col.name} ({col.zh}): 不是有限数值 (not a finite number)")
+    if big.any():
+        rej.add(big, lambda v: f"{col.name} ({col.zh}): 绝对值超过上限 10^13 (magnitude above the ceiling of 10^13): "
+                               f"{v:.6g}", out)
+    if inf.any() or big.any():
+        out = np.where(inf | big, np.nan, out)
+    return out
 
 
 def _bool_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
@@ -285,6 +328,13 @@ def absent_column(col: Column, n: int):
     return pd.Series(pa.nulls(n, pa.string()).to_pandas()).astype("str")
 
 
+def _no_officers(n: int):
+    """The officer lists of a batch without an officers column: null (not recorded) on every row."""
+    import pyarrow as pa
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)),
+                                          pa.array([None], type=pa.list_(pa.string())))
+
+
 def _officers(series: pd.Series):
     """Officer ids: separators normalized, the ids of each row as an Arrow list (what reports show),
     and the number of *distinct* ids per row (what Art. 42 counts).
@@ -310,37 +360,40 @@ def _officers(series: pd.Series):
 def _officer_values(arr):
     """The canonical ``;a;b;`` text, distinct-id count and id list of each officers cell in ``arr``.
 
-    Vectorized with Arrow for the common shapes (one or two ids); cells with
-    three or more ids are de-duplicated in Python.
+    A cell naming no id at all (blank, only separators, a JSON ``[]``) gets count 0 and a null list:
+    nobody was recorded, which is not a record of nobody (engine.checks.procedure reports no
+    shortfall for it, and the reports show ``null``, not ``[]``).  Vectorized with Arrow for the
+    common shapes (one or two ids); cells with three or more ids are de-duplicated in Python.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
     arr = pc.replace_substring_regex(arr, _OTHER_SEPARATORS.pattern, ";")
-    parts = pc.split_pattern(pc.utf8_trim(arr, ";  "), ";")
+    parts = pc.split_pattern(arr, ";")
     if isinstance(parts, pa.ChunkedArray):
         parts = parts.combine_chunks()
-    parts = pa.ListArray.from_arrays(parts.offsets, pc.utf8_trim_whitespace(parts.flatten()), mask=parts.is_null())
-    count = pc.fill_null(pc.list_value_length(parts), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    blank = pc.fill_null(pc.equal(arr, ""), True).to_numpy(zero_copy_only=False)
-    count[blank] = 0
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+    keep = pc.fill_null(pc.not_equal(flat, ""), False)
+    parents = pc.list_parent_indices(parts).filter(keep).to_numpy(zero_copy_only=False)
+    lengths = np.bincount(parents, minlength=len(arr)).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    missing = lengths == 0
+    lists = pa.ListArray.from_arrays(pa.array(offsets), flat.filter(keep), mask=pa.array(missing))
+    count = lengths.copy()
     two = np.flatnonzero(count == 2)
     if len(two):
-        pairs = parts.take(pa.array(two))
+        pairs = lists.take(pa.array(two))
         same = pc.equal(pc.list_element(pairs, 0), pc.list_element(pairs, 1))
         count[two[pc.fill_null(same, False).to_numpy(zero_copy_only=False)]] = 1
-    canon = pc.binary_join_element_wise(";", pc.binary_join(parts, ";"), ";", "")
     for i in np.flatnonzero(count > 2):
-        ids = [x for x in dict.fromkeys(parts[int(i)].as_py()) if x]
-        count[i] = len(ids)
-    canon = np.where(count > 0, canon.to_numpy(zero_copy_only=False), "").astype(object)
-    lengths = np.where(blank, 0, pc.fill_null(pc.list_value_length(parts), 0).to_numpy(zero_copy_only=False))
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-    lists = pa.ListArray.from_arrays(pa.array(offsets), pc.list_flatten(parts.filter(pa.array(~blank))))
+        count[i] = len(dict.fromkeys(lists[int(i)].as_py()))
+    canon = pc.binary_join_element_wise(";", pc.binary_join(lists, ";"), ";", "")
+    canon = np.where(missing, "", canon.to_numpy(zero_copy_only=False)).astype(object)
     return canon, count, lists
 
 
 def typed_column(series: pd.Series, col: Column, rej: Rejections):
     """One input column in its schema type; cells that cannot be read become rejections of their rows."""
+    series = _json_values(series, col, rej)
     if col.type == T.DATE:
         return _date_column(series, col, rej)
     if col.type == T.NUMBER:
@@ -356,6 +409,48 @@ def typed_column(series: pd.Series, col: Column, rej: Rejections):
     return _text_column(series)
 
 
+def _nested_cells(series: pd.Series):
+    """(rows holding a JSON object or array, the column's values) — None when no row does.
+
+    Only an object column can hold one (text columns of CSV, Excel and Parquet never do), and a
+    C-level type scan settles the usual all-text or all-number object column without a Python loop.
+    """
+    if series.dtype != object or not len(series):
+        return None
+    if pd.api.types.infer_dtype(series, skipna=True) in _SCALAR_KINDS:
+        return None
+    values = series.to_numpy(dtype=object)
+    mask = np.fromiter((isinstance(v, _NESTED) for v in values), dtype=bool, count=len(values))
+    return (mask, values) if mask.any() else None
+
+
+def _json_values(series: pd.Series, col: Column, rej: Rejections) -> pd.Series:
+    """A column with its JSON objects and arrays settled: in a list column an array of plain values is
+    the list (an empty one a blank cell), anything else rejects its row and is read as missing."""
+    found = _nested_cells(series)
+    if found is None:
+        return series
+    mask, values = found
+    values = values.copy()
+    bad = np.zeros(len(values), dtype=bool)
+    texts = {}
+    for i in np.flatnonzero(mask).tolist():
+        cell = values[i] if isinstance(values[i], JsonCell) else JsonCell(values[i])
+        if col.type == T.LIST and cell.items is not None:
+            values[i] = ";".join(cell.items) or None
+        else:
+            values[i], bad[i], texts[i] = None, True, cell.text
+    if bad.any():
+        what = ("须为由文字或数字组成的列表 (must be a list of plain values)" if col.type == T.LIST else
+                "不能是 JSON 对象或数组 (a JSON object or array is not a value here)")
+        rej.add(bad, lambda i: f"{col.name} ({col.zh}): {what}: {_clip(texts[i])}", np.arange(len(values)))
+    return pd.Series(values, index=series.index, dtype=object)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: frozenset = frozenset(),
               check_duplicates: bool = True) -> Records:
     """Typed canonical columns and the reasons rows cannot be evaluated; never drops a row.
@@ -368,7 +463,7 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
     frame = canonical_headers(raw.reset_index(drop=True), schema)
     n = len(frame)
     ZH = schema.names_zh
-    if schema.id_column not in frame.columns:
+    if schema.id_column not in frame.columns and n:     # no records at all: an empty review, whatever the header
         key = schema.id_column
         raise InputError(f"no {key} ({ZH[key]}) column: every {schema.zh} record needs one")
     rej = Rejections(n)
@@ -381,17 +476,19 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
             continue
         series = frame[col.name]
         if col.name == "officers":
-            out[col.name], officer_count, officer_lists = _officers(series)
+            out[col.name], officer_count, officer_lists = _officers(_json_values(series, col, rej))
             continue
         out[col.name] = typed_column(series, col, rej)
-    typed = pd.DataFrame(out, copy=False)
+    if officer_lists is None and "officers" in schema.by_name:
+        officer_lists = _no_officers(n)
     extras = [c for c in frame.columns if c not in schema.by_name and c not in known_elsewhere
               and not (isinstance(c, str) and c.startswith("__"))]
-    for c in extras:
-        typed[c] = frame[c].to_numpy()
+    typed = pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
+    if extras:      # joined in one step: a column at a time is quadratic (10,000 columns took minutes)
+        typed = pd.concat([typed, frame[extras]], axis=1)
     typed[ROW] = frame[ROW].to_numpy() if ROW in frame.columns else np.arange(1, n + 1)
-    if "__json_error__" in frame.columns:
-        err = frame["__json_error__"]
+    if JSON_ERROR in frame.columns:
+        err = frame[JSON_ERROR]
         rej.add(err.notna().to_numpy(), lambda e: e, err.to_numpy(dtype=object))
 
     for name in schema.required:

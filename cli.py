@@ -217,7 +217,6 @@ def check(c: Context, json_in, file_in, as_of, output, **fields):
             raise UserError(f"--json: invalid JSON: {e.msg} (column {e.colno})")
         if not isinstance(obj, dict):
             raise UserError("--json: give one JSON object")
-        obj = {k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in obj.items()}
         given = {**obj, **given}
     if file_in:
         from engine.io.readers import read_table

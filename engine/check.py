@@ -12,9 +12,19 @@ from engine.review import review_frame
 from engine.results import finding_rows
 
 
+def _cell(v):
+    """A value as the readers give it: JSON objects and arrays as JsonCell (the record layer reads a list
+    column's array as a list and rejects any other structure), numbers as numbers, the rest as text."""
+    from engine.io.readers import JsonCell
+    if v is None or isinstance(v, (int, float, JsonCell)):
+        return v
+    if isinstance(v, (dict, list, tuple)):
+        return JsonCell(v)
+    return str(v)
+
+
 def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
-    raw = pd.DataFrame([{k: (None if v is None else str(v) if not isinstance(v, (int, float)) else v)
-                         for k, v in record.items()}])
+    raw = pd.DataFrame([{k: _cell(v) for k, v in record.items()}])
     ev = review_frame(raw.astype(object), ruleset, as_of, calendar)
     i = 0
     rej = ev.records.rejections

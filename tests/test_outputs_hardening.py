@@ -288,3 +288,14 @@ def test_check_file_with_chinese_case_id_header_is_read(tmp_path):
     r = CliRunner().invoke(main, ["check", "--file", str(path), "--output", "json"])
     assert r.exit_code in (0, 1), r.output
     assert json.loads(r.output)["case_id"] == "J7"
+
+
+def test_check_json_object_cell_rejects_the_record_and_arrays_are_lists():
+    bad = CliRunner().invoke(main, ["check", "--json", json.dumps({**RECORD, "当事人": {"x": 1}}, ensure_ascii=False)])
+    assert bad.exit_code == 2 and "JSON" in json.loads(bad.output)["reason"]
+    listed = {**RECORD, "执法人员": ["A", "B"], "sanctions": ["confiscate_goods"]}
+    ok = CliRunner().invoke(main, ["check", "--json", json.dumps(listed, ensure_ascii=False)])
+    out = json.loads(ok.output)
+    assert out["status"] == "evaluated"
+    assert "procedure.too_few_officers" not in out["codes"]
+    assert "penalty.mandatory_sanction_missing" not in out["codes"]

@@ -8,13 +8,11 @@ attack run that once crashed or misread (see tests/test_readers_hardening.py for
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import functools
 import io
 import json
-import signal
 import tempfile
 import warnings
 import zipfile
@@ -25,6 +23,7 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from .common import within
 from engine.errors import InputError
 from engine.review import read_inputs, review_records, write_review
 
@@ -51,26 +50,12 @@ def rules():
     return load_rules(ROOT / "rules"), default_calendar()
 
 
-@contextlib.contextmanager
-def time_limit(seconds: int):
-    """A hang fails the example instead of stalling the suite (SIGALRM interrupts the main thread)."""
-    def stop(signum, frame):
-        raise TimeoutError(f"no answer after {seconds} s: a hang")
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def check(path: Path, kind):
     """The property: an InputError naming the file, or reports whose counts add up."""
     ruleset, calendar = rules()
     with tempfile.TemporaryDirectory() as out:
         try:
-            with warnings.catch_warnings(), time_limit(SLOWEST):
+            with warnings.catch_warnings(), within(SLOWEST):
                 warnings.simplefilter("error", RuntimeWarning)      # an overflow is a defect
                 raw = read_inputs([path])
                 batch = review_records(raw, ruleset, AS_OF, calendar, kind)

@@ -9,11 +9,9 @@ other encodings), loaded and linted, and mutated test-case files loaded.  Seeded
 the hardening issue."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import shutil
-import signal
 import tempfile
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from .common import within
 from engine.errors import ExprError, Problem, ZhunshengError
 from engine.expr import Expression
 from engine.expr.limits import MAX_DEPTH, MAX_EXPRESSION_CHARS, MAX_NESTING
@@ -51,19 +50,6 @@ TYPED = {"case_id": "F1", "violation_code": "FSL-124-1", "party_type": "organiza
          "procedure": "ordinary", "violation_date": dt.date(2024, 3, 1), "decision_date": dt.date(2024, 4, 20),
          "hearing_notified": True, "sanctions": ";confiscate_goods;", "harm": "general", "goods_value": 8000.0,
          "fine": 75000.0, "factors": ";repeat_offense;"}
-
-
-@contextlib.contextmanager
-def within(seconds: int):
-    def hang(signum, frame):
-        raise AssertionError(f"no answer within {seconds} s (a hang)")
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 # -- expressions -----------------------------------------------------------------------------------------

@@ -9,17 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import hypothesis
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from .common import within
 from engine.watch.events import EXTRA, KINDS
 from engine.watch.monitor import Monitor
 from engine.watch.run import run
@@ -110,24 +109,6 @@ lines = st.one_of(events.map(lambda o: json.dumps(o, allow_nan=True)),
                   st.binary(max_size=40).filter(lambda b: b"\n" not in b))
 
 
-class Hang(Exception):
-    pass
-
-
-@contextmanager
-def deadline(seconds: int):
-    """A hang becomes a failure instead of a stuck suite."""
-    def fire(*_):
-        raise Hang(f"no answer within {seconds} s")
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def as_bytes(x) -> bytes:
     return x if isinstance(x, bytes) else x.encode("utf-8", "surrogatepass")
 
@@ -158,7 +139,7 @@ def watch_lines(ruleset, calendar, batch: list) -> tuple[dict, list[dict]]:
 @example(SEEDS)
 @example(BYTE_SEEDS + SEEDS[:3])
 def test_every_line_used_or_refused_with_a_reason(ruleset, calendar, batch):
-    with deadline(60):
+    with within(60):
         s, rejected = watch_lines(ruleset, calendar, batch)
     assert s["events"] == len(batch)
     assert s["events"] == s["used"] + s["refused"] + s["blank"]

@@ -21,7 +21,7 @@ from engine.accountability.explain import SUBJECT_ZH
 from engine.accountability.model import Source
 from engine.accountability.triggers import Result
 from engine.io import jsonfrag as jf
-from engine.io.reports import write_chunks, write_csv, write_json
+from engine.io.reports import write_chunks, write_csv
 
 EXCEL_CELL = 32_000        # Excel holds at most 32,767 characters in a cell
 NOTICE_HEADERS_ZH = {

@@ -6,7 +6,6 @@ ledger (changed inputs, redraw without --supersede), printed without a traceback
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -122,18 +121,21 @@ def run(plan, entities, inspectors, conflicts, seed, seed_note, out, supersede, 
 @db_option
 @guard
 def verify(draw_json, entities, inspectors, conflicts, plan, explain_id, use_ledger, db):
-    """Recompute a published draw from its inputs; print OK or the first difference."""
+    """Recompute a published draw from its inputs; print OK (and what was checked against what) or the
+    first difference."""
     res = workflow.verify(draw_json, entities, inspectors, conflicts, plan, db, use_ledger)
     for n in res["notes"]:
         click.echo(f"  {n}")
-    if explain_id:
-        published = json.loads(Path(draw_json).read_text(encoding="utf-8"))
+    if explain_id and res["published"] is not None:
         from engine.draw.registers import Rejected, load_entities
         frame, _, _ = load_entities(entities, Rejected())
-        for line in workflow.explain(published, explain_id.strip(), frame):
+        for line in workflow.explain(res["published"], explain_id.strip(), frame):
             click.echo(line)
     if res["ok"]:
         click.echo("OK：重新计算结果与 draw.json 完全一致 (recomputed draw is byte-identical)")
+        click.echo("核对内容 (what was checked against what):")
+        for line in res["checked"]:
+            click.echo(f"  {line}")
     else:
         click.echo(f"不一致 (DIFFERENCE): {res['difference']}")
         raise SystemExit(1)

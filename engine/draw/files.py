@@ -3,16 +3,18 @@
 Digests are of the file bytes, exactly what ``sha256sum`` prints, so anyone
 can check a published commitment without this software.  Writes go to a
 temporary file in the same directory and are moved into place with
-``os.replace``: a reader never sees half a draw.json.
+``os.replace`` (``engine.io.atomic``): a reader never sees half a draw.json,
+and the file gets the ordinary permissions of the umask, like every report,
+because it is meant for publication.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.io.atomic import atomic_path
 
 
 def sha256_file(path) -> str:
@@ -27,22 +29,9 @@ def sha256_file(path) -> str:
         raise InputError(f"{path}: no such file") from None
 
 
-def temp_path(target) -> Path:
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    return Path(name)
-
-
 def atomic_write_bytes(target, data: bytes) -> None:
-    tmp = temp_path(target)
-    try:
+    with atomic_path(Path(target)) as tmp:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -135,6 +135,10 @@ class LoadedPlan:
                         line += e.line  # block scalar: the text starts on the next line
                     problems.append(Problem(self.path, line, f"items[{i}].{key} ({item.item_id}): {e}"))
                     pair.append(None)
+                except RuleFileError as e:   # the expression code's own limits, reported at the plan's line
+                    problems += [Problem(self.path, self.line("items", i, key),
+                                         f"items[{i}].{key} ({item.item_id}): {p.reason}") for p in e.problems]
+                    pair.append(None)
             out.append(tuple(pair))
         if problems:
             raise RuleFileError(problems)
@@ -156,13 +160,46 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
-def _construct(node, path, lines, columns, file):
+# A plan nests four levels (plan → items → item → rates); PyYAML's composer and ``_construct`` recurse per
+# level, so deeper text is refused before it can exhaust Python's recursion limit.  Aliases are
+# expanded by ``_construct``: a node budget stops an alias bomb (a few lines expanding to billions).
+MAX_DEPTH = 20
+MAX_NODES = 200_000
+
+
+def _too_deep(file, line: int):
+    return RuleFileError([Problem(file, line, f"计划嵌套过深：超过 {MAX_DEPTH} 层 (the plan is nested more than "
+                                              f"{MAX_DEPTH} levels deep; a plan needs four)")])
+
+
+def _check_depth(text: str, file) -> None:
+    """Walk the YAML events (PyYAML's parser is a loop, not a recursion) and refuse deep nesting."""
+    depth = 0
+    for ev in yaml.parse(text, Loader=_Loader):
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(file, ev.start_mark.line + 1)
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _construct(node, path, lines, columns, file, budget=None):
+    if budget is None:
+        budget = [MAX_NODES]
+    budget[0] -= 1
+    if len(path) > MAX_DEPTH:   # only an alias can get here (a recursive one: &a [*a])
+        raise _too_deep(file, node.start_mark.line + 1)
+    if budget[0] < 0:
+        raise RuleFileError([Problem(file, node.start_mark.line + 1,
+                                     f"计划过大：超过 {MAX_NODES:,} 个值（别名展开后）(the plan has more than "
+                                     f"{MAX_NODES:,} values once aliases are expanded)")])
     lines[path] = node.start_mark.line + 1
     columns[path] = node.start_mark.column + 1
     if isinstance(node, yaml.MappingNode):
         out, seen = {}, {}
         for k, v in node.value:
-            key = _construct(k, path + ("<key>",), {}, {}, file)
+            key = _construct(k, path + ("<key>",), {}, {}, file, budget)
             if not isinstance(key, (str, int)):
                 raise RuleFileError([Problem(file, k.start_mark.line + 1, f"unsupported key {key!r}")])
             if key in seen:
@@ -170,12 +207,12 @@ def _construct(node, path, lines, columns, file):
                                              f"duplicate key '{key}' (first on line {seen[key]})（键重复）")])
             seen[key] = k.start_mark.line + 1
             lines[path + (key,)] = k.start_mark.line + 1
-            out[key] = _construct(v, path + (key,), lines, columns, file)
+            out[key] = _construct(v, path + (key,), lines, columns, file, budget)
             lines[path + (key,)] = k.start_mark.line + 1 if isinstance(v, (yaml.MappingNode, yaml.SequenceNode)) \
                 else v.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, path + (i,), lines, columns, file) for i, v in enumerate(node.value)]
+        return [_construct(v, path + (i,), lines, columns, file, budget) for i, v in enumerate(node.value)]
     tag = node.tag
     if tag == "tag:yaml.org,2002:float" or (tag == "tag:yaml.org,2002:str" and node.value.strip().endswith("%")
                                             and path and path[-2:-1] == ("rates",)):
@@ -223,6 +260,7 @@ def load_plan(path) -> LoadedPlan:
 def parse_plan(text: str, path) -> LoadedPlan:
     path = Path(path)
     try:
+        _check_depth(text, path)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)

@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.draw.files import atomic_write_bytes, temp_path
+from engine.draw.files import atomic_write_bytes
+from engine.io.atomic import atomic_path
+from engine.io.cells import FORMULA_START, csv_text, excel_text
 
 MASK_BASIS = "《中华人民共和国个人信息保护法》第六条、第二十五条"
 _ID18 = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{3})\d{10}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
@@ -47,9 +49,14 @@ def mask_column(col) -> list:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pd.Series(col).astype(object).where(pd.Series(col).notna(), "").astype(str).tolist() \
-        if not isinstance(col, list) else col
-    arr = pa.array(values, type=pa.string())
+    values = col if isinstance(col, list) else pd.Series(col).tolist()
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)   # None, NaN and pd.NA become nulls
+    except (pa.ArrowTypeError, pa.ArrowInvalid):                      # numbers in a text column
+        arr = None
+    if arr is None or arr.null_count:   # an empty cell of the register is an empty cell here
+        values = ["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v) for v in values]
+        arr = pa.array(values, type=pa.string())
     hit = np.flatnonzero(pc.match_substring_regex(arr, r"\d{11}").to_numpy(zero_copy_only=False))
     for i in hit.tolist():
         values[i] = mask(values[i])
@@ -110,39 +117,80 @@ def publication_frame(plan, draw_date: str, selections: list, assignments: list,
     }
 
 
+def csv_column(values):
+    """One column of text as an Arrow string array, every cell a spreadsheet would run defused.
+
+    Formula starts are found in Arrow over the whole column; ``csv_text`` (engine.io.cells) rewrites
+    the few hits, so the half million rows of a province-wide draw cost no Python call per cell.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = [("" if v is None else str(v)) for v in values]
+    arr = pa.array(values, type=pa.string())
+    hit = None
+    for ch in FORMULA_START:
+        m = pc.starts_with(arr, pattern=ch)
+        hit = m if hit is None else pc.or_(hit, m)
+    idx = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+    if len(idx):
+        for i in idx.tolist():
+            values[i] = csv_text(values[i])
+        arr = pa.array(values, type=pa.string())
+    return arr
+
+
 def write_csv(table: dict, target: Path) -> None:
     """UTF-8 with BOM so that Excel on Chinese Windows opens it without mojibake.
 
     Written by Arrow's CSV writer (strings quoted, CRLF): pandas' writer takes
-    seconds on the half-million rows of a province-wide draw.
+    seconds on the half-million rows of a province-wide draw.  Names, items and
+    ids come from the plan and the registers, so every cell goes through ``csv_column``.
     """
     import io
 
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    arrow = pa.table({c: pa.array([("" if v is None else str(v)) for v in table[c]], type=pa.string())
-                      for c in COLUMNS})
+    arrow = pa.table({c: csv_column(table[c]) for c in COLUMNS})
     sink = io.BytesIO()
     sink.write("\ufeff".encode("utf-8"))
     pcsv.write_csv(arrow, sink, pcsv.WriteOptions(quoting_style="needed", eol="\r\n"))
     atomic_write_bytes(target, sink.getvalue())
 
 
+def _excel_row(ws, values) -> list:
+    """Values for a write-only sheet: input text stays text.
+
+    openpyxl would store text beginning with ``=`` as a formula and ``#N/A`` and the like as error
+    values, and refuses control characters; such cells become string cells (with Excel's quote
+    prefix for a formula start) holding ``excel_text`` of the value.  Plain text passes as is.
+    """
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    out = []
+    for v in values:
+        if isinstance(v, str) and not (v.isprintable() and not v.startswith(FORMULA_START)
+                                       and v not in ERROR_CODES):
+            v = excel_text(v)
+            cell = WriteOnlyCell(ws, value=v)
+            cell.data_type = "s"
+            if v.startswith(FORMULA_START):
+                cell.quotePrefix = True
+            v = cell
+        out.append(v)
+    return out
+
+
 def write_excel(table: dict, target: Path, title: str) -> None:
     from openpyxl import Workbook
 
-    tmp = temp_path(target)
-    try:
+    with atomic_path(Path(target)) as tmp:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("公示名单")
-        ws.append([title])
+        ws.append(_excel_row(ws, [title]))
         ws.append(list(COLUMNS))
         for row in zip(*(table[c] for c in COLUMNS)):
-            ws.append(list(row))
+            ws.append(_excel_row(ws, row))
         wb.save(tmp)
-        import os
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -292,11 +292,11 @@ def load_inspectors(path, rejected: Rejected) -> tuple[pd.DataFrame, dict, int]:
         is_true, is_false = frame["active"].to_numpy(), ~frame["active"].to_numpy()
     reason = np.where((reason == "") & ~(is_true | is_false),
                       "在岗状态无法识别（应为 是/否、true/false） (active must be yes/no)", reason)
-    load = pd.to_numeric(frame["max_load"].astype("string").str.strip(), errors="coerce") \
-        if frame["max_load"].dtype == object or str(frame["max_load"].dtype) == "string" \
-        else frame["max_load"].astype("float64")
+    ml = frame["max_load"]
+    numeric = pd.api.types.is_numeric_dtype(ml.dtype) and not pd.api.types.is_bool_dtype(ml.dtype)
+    load = ml.astype("float64") if numeric else pd.to_numeric(_text(ml), errors="coerce")   # any text dtype
     load = load.to_numpy(dtype="float64", na_value=np.nan)
-    bad_load = np.isnan(load) | (load < 0) | (load != np.floor(load))
+    bad_load = ~np.isfinite(load) | (load < 0) | (load != np.floor(load)) | (load >= 2.0 ** 62)
     reason = np.where((reason == "") & bad_load,
                       "最大任务数应为非负整数 (max_load must be a whole number ≥ 0)", reason)
     dup = frame["inspector_id"].duplicated(keep=False).to_numpy() & (reason == "")

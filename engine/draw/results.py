@@ -21,6 +21,7 @@ from engine.calendar import default_calendar
 from engine.draw.files import atomic_write_bytes, sha256_file
 from engine.draw.registers import Rejected, _rename, _text
 from engine.errors import InputError
+from engine.io.cells import csv_frame
 from engine.io.readers import ROW, read_table
 
 CODE = "inaction.results_not_publicized"
@@ -142,6 +143,6 @@ def write_findings(findings: list, out: Path) -> None:
                 "working_days_late", "message"]
         frame = pd.DataFrame(findings, columns=cols)
         frame["basis"] = "企业信息公示暂行条例第六条第二款"
-        atomic_write_bytes(out, frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+        atomic_write_bytes(out, csv_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
     else:
         atomic_write_bytes(out, "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in findings).encode("utf-8"))

@@ -6,15 +6,17 @@
 * ``run`` refuses inputs that differ from the commitment, computes the draw,
   writes draw.json and the 公示名单, and records the draw in one transaction.
   Same seed again → the same bytes (idempotent); another seed → refused
-  unless ``supersede`` with a reason, and both draws stay on record.
-* ``verify`` recomputes the draw from the published draw.json and the inputs
-  and reports the first difference.
+  unless ``supersede`` with a reason, and both draws stay on record.  The
+  ledger checks again, inside that transaction, that the draw in force is
+  still the one ``run`` started from: of two runs at the same moment one is
+  refused as if it had come second.
+* ``verify`` recomputes the draw from the published draw.json and the inputs,
+  reports the first difference, and says which field was checked against what.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +24,12 @@ from pathlib import Path
 from engine.draw import SPEC_VERSION, algorithm, document
 from engine.draw import tickets as tk
 from engine.draw.files import atomic_write_bytes, sha256_file
-from engine.draw.ledger import Ledger, now_utc
+from engine.draw.ledger import CurrentChanged, Ledger, now_utc
 from engine.draw.plan import LoadedPlan, load_plan, parse_plan
 from engine.draw.publish import publication_frame, write_csv, write_excel
 from engine.draw.registers import Registers, load_registers
 from engine.errors import InputError, ZhunshengError
+from engine.io.cells import csv_frame
 
 CST = dt.timezone(dt.timedelta(hours=8))
 DRAW_JSON = "draw.json"
@@ -137,13 +140,18 @@ def _inputs_block(inputs: Inputs, digests: dict, counts: dict) -> dict:
 
 
 def compute(lp: LoadedPlan, regs: Registers, filters, inputs: Inputs, digests: dict, history, seed: str,
-            seed_note: str, commitment: dict, draw_date: dt.date, supersedes: dict | None):
+            seed_note: str, commitment: dict, draw_date: dt.date, supersedes: dict | None,
+            files: dict | None = None):
+    """The draw and its sealed draw.json: (document, bytes, result).  ``files`` overrides the input
+    file names recorded (verify: the names the published draw.json gives)."""
     result = algorithm.run(lp.plan, filters, regs, history, seed)
+    block = _inputs_block(inputs, digests, regs.counts)
+    for k, name in (files or {}).items():
+        block[k]["file"] = name
     doc = document.build(plan=lp.plan, plan_source=lp.text, draw_date=draw_date.isoformat(), seed=seed,
-                         seed_note=seed_note, commitment=commitment,
-                         inputs=_inputs_block(inputs, digests, regs.counts), result=result,
+                         seed_note=seed_note, commitment=commitment, inputs=block, result=result,
                          supersedes=supersedes)
-    return doc, result
+    return doc, document.seal(doc), result
 
 
 def _publication_files(out: Path, lp: LoadedPlan, doc: dict, regs: Registers, formats, positions) -> None:
@@ -159,7 +167,7 @@ def _publication_files(out: Path, lp: LoadedPlan, doc: dict, regs: Registers, fo
     rej = regs.rejected.table().rename(columns={"kind": "名录", "file": "文件", "row": "行号", "id": "编号",
                                                 "reason": "原因"})
     atomic_write_bytes(out / f".{REJECTED}.pending",
-                       rej.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+                       csv_frame(rej).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
 
 
 class _Publication:
@@ -221,6 +229,24 @@ def _target_rows(doc: dict, lp: LoadedPlan) -> list[tuple]:
     return rows
 
 
+def _redraw(plan_id: str, current: dict | None, c, seed: str, seed_note: str, supersede: bool,
+            reason: str | None) -> bool:
+    """May this run draw, given the draw in force?  True: it repeats that draw (idempotent); False:
+    a new draw; Refused otherwise.  Asked before computing and again if the ledger finds that the
+    draw in force changed meanwhile, so a run that lost a race is refused as if it had come second."""
+    same = current is not None and current["seed"] == seed and current["commitment_id"] == c.id
+    if current is not None and not same and not supersede:
+        raise Refused(f"plan {plan_id} was already drawn with seed {current['seed']!r} (draw #{current['id']}); "
+                      "a draw with another seed or other inputs needs --supersede --reason \"…\" "
+                      "（不得重新抽取，除非注明理由作废原抽取结果）")
+    if supersede and not same and not (reason or "").strip():
+        raise Refused("--supersede needs --reason \"…\"（须说明理由）")
+    if same and seed_note != current["seed_note"]:
+        raise Refused(f"this draw was recorded with seed note {current['seed_note']!r}; "
+                      "an idempotent re-run must repeat it")
+    return same
+
+
 def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = None, supersede: bool = False,
         reason: str | None = None, formats=("csv", "xlsx")) -> dict:
     if not seed:
@@ -242,13 +268,7 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
                           + "; ".join(f"{k} sha256 {digests[k]} ≠ committed {c.digests[k]}" for k in changed)
                           + "（输入文件与承诺不一致，拒绝抽取）")
         current = ledger.current_draw(plan_id)
-        same = current is not None and current["seed"] == seed and current["commitment_id"] == c.id
-        if current is not None and not same and not supersede:
-            raise Refused(f"plan {plan_id} was already drawn with seed {current['seed']!r} (draw #{current['id']}); "
-                          "a draw with another seed or other inputs needs --supersede --reason \"…\" "
-                          "（不得重新抽取，除非注明理由作废原抽取结果）")
-        if supersede and not same and not (reason or "").strip():
-            raise Refused("--supersede needs --reason \"…\"（须说明理由）")
+        same = _redraw(plan_id, current, c, seed, seed_note, supersede, reason)
         lp, regs, filters = _load_all(inputs)
         draw_date = draw_date_of(lp, c.committed_at)
         commitment = {"committed_at": c.committed_at, "sha256": c.commitment_sha256}
@@ -256,34 +276,36 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
             history_before = current["id"]
             sup_row = ledger.draw_by_id(current["supersedes_id"]) if current["supersedes_id"] else None
             supersedes = ({"seed": sup_row["seed"], "reason": current["supersede_reason"]} if sup_row else None)
-            if seed_note != current["seed_note"]:
-                raise Refused(f"this draw was recorded with seed note {current['seed_note']!r}; "
-                              "an idempotent re-run must repeat it")
         else:
             history_before = None
             supersedes = ({"seed": current["seed"], "reason": reason} if current is not None else None)
         history = ledger.history(plan_id, draw_date, lp.plan.items, before_id=history_before)
-        doc, result = compute(lp, regs, filters, inputs, digests, history, seed, seed_note, commitment, draw_date,
-                              supersedes)
+        doc, data, result = compute(lp, regs, filters, inputs, digests, history, seed, seed_note, commitment,
+                                    draw_date, supersedes)
+        sha = hashlib.sha256(data).hexdigest()
         if same:
-            data = document.dumps(doc)
-            sha = hashlib.sha256(data).hexdigest()
             if sha != current["result_sha256"]:
-                raise Refused(f"re-running draw #{current['id']} gives a different result "
-                              f"(sha256 {sha} ≠ recorded {current['result_sha256']}): the software or the "
-                              "ledger history changed; nothing was written")
+                legacy = document.unsealed(doc)   # recorded by a version that wrote no record_sha256
+                if hashlib.sha256(legacy).hexdigest() != current["result_sha256"]:
+                    raise Refused(f"re-running draw #{current['id']} gives a different result "
+                                  f"(sha256 {sha} ≠ recorded {current['result_sha256']}): the software or the "
+                                  "ledger history changed; nothing was written")
+                data, sha = legacy, current["result_sha256"]
+                del doc[document.RECORD]
             written = _write_outputs(Path(out), data, lp, doc, regs, formats, result.positions)
             return {"draw_id": current["id"], "new": False, "sha256": sha, "doc": doc, "written": written,
                     "counts": regs.counts}
         pub = _Publication(Path(out), lp, doc, regs, formats, result.positions)
         try:
-            data = document.dumps(doc)
-            sha = hashlib.sha256(data).hexdigest()
             row = {"plan_id": plan_id, "commitment_id": c.id, "seed": seed, "seed_note": seed_note,
                    "draw_date": draw_date.isoformat(), "spec_version": SPEC_VERSION, "created_at": now_utc(),
                    "result_sha256": sha, "supersedes_id": current["id"] if current is not None else None,
                    "supersede_reason": reason if current is not None else None}
-            draw_id = ledger.record_draw(row, _target_rows(doc, lp), before_commit=pub.wait)
+            draw_id = ledger.record_draw(row, _target_rows(doc, lp), current["id"] if current is not None else None,
+                                         before_commit=pub.wait)
+        except CurrentChanged:
+            pub.discard()
+            _lost_race(ledger, plan_id, current, c, seed, seed_note, supersede, reason)
         except BaseException:
             pub.discard()
             raise
@@ -294,54 +316,110 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
         ledger.close()
 
 
+def _lost_race(ledger: Ledger, plan_id: str, before: dict | None, c, seed: str, seed_note: str, supersede: bool,
+               reason: str | None):
+    """Another run recorded a draw of the plan while this one computed: refuse as if this run came second."""
+    now = ledger.current_draw(plan_id)
+    _redraw(plan_id, now, c, seed, seed_note, supersede, reason)   # raises the refusal a later run would get
+    what = f"draw #{now['id']} (seed {now['seed']!r})" if now is not None else "a change"
+    was = f"draw #{before['id']}" if before is not None else "no draw"
+    raise Refused(f"计算期间另一次运行已登记本计划的抽取，本次未登记，请重新运行 (plan {plan_id}: while this draw "
+                  f"was computed, another run recorded {what}, where {was} was in force; nothing was "
+                  "recorded: run again to see where the plan stands)")
+
+
 def verify(draw_json: Path, entities: Path, inspectors: Path, conflicts: Path, plan: Path | None = None,
            db: str | None = None, use_ledger: bool = False) -> dict:
-    """Recompute a published draw; returns {'ok': bool, 'difference': str|None, 'notes': [...]}."""
-    raw = Path(draw_json).read_bytes()
-    try:
-        published = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{draw_json}: not a draw.json ({e})") from None
-    notes = []
-    if published.get("spec_version") != SPEC_VERSION:
-        return {"ok": False, "difference": f".spec_version: file has {published.get('spec_version')!r}, "
-                                           f"this software implements {SPEC_VERSION!r}", "notes": notes}
+    """Recompute a published draw.
+
+    Returns {'ok': bool, 'difference': str|None, 'notes': [...], 'checked': [...], 'published': dict|None};
+    ``checked`` says, after OK, which field was checked against what (document.VERIFIED).
+    """
+    published, raw, diff = document.load(draw_json)
+    notes: list = []
+    if diff is not None:
+        return {"ok": False, "difference": diff, "notes": notes, "checked": [], "published": None}
+
+    def differs(text: str) -> dict:
+        return {"ok": False, "difference": text, "notes": notes, "checked": [], "published": published}
+
     if plan is None:  # the plan text travels inside draw.json; its digest is checked like a file's
-        tmp_plan_text = published.get("plan_source", "")
-        plan_digest = hashlib.sha256(tmp_plan_text.encode("utf-8")).hexdigest()
-        lp = parse_plan(tmp_plan_text, Path(published["inputs"]["plan"]["file"]))
+        plan_text = published["plan_source"]
+        plan_digest = hashlib.sha256(plan_text.encode("utf-8")).hexdigest()
         notes.append("plan taken from draw.json (plan_source)")
     else:
-        lp = load_plan(plan)
         plan_digest = sha256_file(plan)
-    inputs = Inputs(Path(plan or published["inputs"]["plan"]["file"]), Path(entities), Path(inspectors),
-                    Path(conflicts))
     digests = {"plan": plan_digest, "entities": sha256_file(entities), "inspectors": sha256_file(inspectors),
                "conflicts": sha256_file(conflicts)}
-    for k in KINDS:
+    for k in KINDS:   # before anything is parsed: a file that is not the drawn input is not read further
         if published["inputs"][k]["sha256"] != digests[k]:
-            return {"ok": False, "notes": notes,
-                    "difference": f".inputs.{k}.sha256: the given file has {digests[k]}, "
-                                  f"draw.json has {published['inputs'][k]['sha256']} (not the drawn input)"}
+            return differs(f".inputs.{k}.sha256: the given file has {digests[k]}, "
+                           f"draw.json has {published['inputs'][k]['sha256']} (not the drawn input)")
+    lp = parse_plan(plan_text, Path(published["inputs"]["plan"]["file"])) if plan is None else load_plan(plan)
+    inputs = Inputs(Path(plan or published["inputs"]["plan"]["file"]), Path(entities), Path(inspectors),
+                    Path(conflicts))
     regs = load_registers(entities, inspectors, conflicts)
     filters = lp.compile_filters(regs.entity_schema, regs.inspector_schema)
     _trim_filter_fields(regs, filters)
     history = algorithm.history_from_document(published)
+    committed_at = published["commitment"]["committed_at"]
     draw_date = dt.date.fromisoformat(published["draw_date"])
-    if lp.plan.draw_date is not None and lp.plan.draw_date != draw_date:
-        return {"ok": False, "notes": notes, "difference": f".draw_date: plan says {lp.plan.draw_date}, "
-                                                           f"file has {draw_date}"}
-    doc, _ = compute(lp, regs, filters, inputs, digests, history, published["seed"], published["seed_note"],
-                     published["commitment"], draw_date, published.get("supersedes"))
-    doc["inputs"]["plan"]["file"] = published["inputs"]["plan"]["file"]
-    for k in ("entities", "inspectors", "conflicts"):
-        doc["inputs"][k]["file"] = published["inputs"][k]["file"]  # a renamed copy is still the same input
+    if draw_date != draw_date_of(lp, committed_at):
+        origin = "plan says" if lp.plan.draw_date is not None else "the commitment's date (China Standard Time) is"
+        return differs(f".draw_date: {origin} {draw_date_of(lp, committed_at)}, file has {draw_date}")
+    commitment = {"committed_at": committed_at,
+                  "sha256": commitment_sha256(lp.plan.plan_id, committed_at, digests)}
+    files = {k: published["inputs"][k]["file"] for k in KINDS}   # a renamed copy is still the same input
+    doc, data, _ = compute(lp, regs, filters, inputs, digests, history, published["seed"], published["seed_note"],
+                           commitment, draw_date, published["supersedes"], files)
+    sealed = document.RECORD in published
+    if not sealed:   # written before draw.json had record_sha256: compare what that version wrote
+        del doc[document.RECORD]
+        data = document.unsealed(doc)
     diff = document.first_difference(doc, published)
-    if diff is None and document.dumps(doc) != raw:
-        diff = "the content matches but the bytes differ (the file was re-formatted)"
-    if diff is None and use_ledger:
-        notes.extend(_ledger_notes(db, published, hashlib.sha256(raw).hexdigest()))
-    return {"ok": diff is None, "difference": diff, "notes": notes}
+    if diff is not None:
+        if diff.startswith(".commitment.sha256:"):
+            diff += ("；commitment.sha256 由 plan_id、committed_at 与输入文件摘要重新计算，其一被改动 (recomputed "
+                     "from plan_id, committed_at and the input digests: one of them was edited)")
+        elif diff.startswith(f".{document.RECORD}:"):
+            diff += ("；record_sha256 未随其他字段重新计算：seed_note、supersedes 或输入文件名在抽取后被改动 "
+                     "(a field verify cannot recompute — seed_note, supersedes, an input file name — was edited "
+                     "after the draw)")
+        return differs(diff)
+    if data != raw:
+        return differs("the content matches but the bytes differ (the file was re-formatted)")
+    sha = hashlib.sha256(raw).hexdigest()
+    if use_ledger:
+        notes.extend(_ledger_notes(db, published, sha))
+    elif not sealed:
+        return differs(f".{document.RECORD}: 缺少：旧版本生成的 draw.json，seed_note、supersedes 与输入文件名"
+                       "只能与账本核对，请加 --ledger (missing: this draw.json predates record_sha256, so "
+                       "seed_note, supersedes and the input file names can only be checked against the ledger: "
+                       "use --ledger)")
+    return {"ok": True, "difference": None, "notes": notes, "published": published,
+            "checked": _checked(doc, sha, sealed, use_ledger)}
+
+
+def _checked(doc: dict, sha: str, sealed: bool, use_ledger: bool) -> list[str]:
+    """What an OK covers, field by field (Chinese first, English after), and what to compare by hand.
+    Without record_sha256 (an older draw.json, OK only with --ledger) the ledger's digest covers
+    what the seal would."""
+    out = []
+    for key, zh, en, fields in document.VERIFIED:
+        if not sealed and key == "record":
+            continue
+        if not sealed and key == "sealed":
+            zh, en = document.LEDGER_COVERS
+        out.append(f"{zh} ({en}): {', '.join(fields)}")
+    out.append(f"commitment.sha256 = {doc['commitment']['sha256']}：请与抽取前公布的承诺核对 "
+               "(compare it with the commitment published before the seed)")
+    if use_ledger:
+        out.append(f"draw.json SHA-256 = {sha}：与账本记录一致，覆盖全部字段 (recorded in the ledger; covers every field)")
+    else:
+        out.append(f"draw.json SHA-256 = {sha}：record_sha256 只能发现未重算摘要的改动；请与公布的摘要核对，"
+                   "或加 --ledger 与账本核对 (record_sha256 finds edits that did not recompute it; compare this "
+                   "digest with the published one, or use --ledger)")
+    return out
 
 
 def _ledger_notes(db, published: dict, sha: str) -> list[str]:

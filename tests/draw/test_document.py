@@ -1,6 +1,7 @@
 """draw.json serialization: the fast record writer must give exactly json.dumps' bytes."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 from hypothesis import given, settings
@@ -52,3 +53,36 @@ def test_fast_column_writer_equals_json_dumps(rows):
         f'"{k}": [\n' + ",\n".join("  " + json.dumps(x, ensure_ascii=False, separators=(", ", ": ")) for x in v)
         + "\n]" for k, v in doc.items()) + "\n}\n"
     assert dumps(doc).decode("utf-8") == want
+
+
+def _shape_fields(spec, path=()):
+    from engine.draw.document import _Nullable
+    if isinstance(spec, _Nullable):
+        spec = spec.inner
+    if isinstance(spec, dict):
+        for k, sub in spec.items():
+            yield from _shape_fields(sub, path + (k,))
+    elif isinstance(spec, list) and isinstance(spec[0], dict):
+        yield from _shape_fields(spec[0], path)
+    else:
+        yield path
+
+
+def test_verify_says_how_every_field_of_the_shape_is_checked():
+    from engine.draw.document import SHAPE, VERIFIED
+    named = [f for _, _, _, fields in VERIFIED for f in fields]
+    assert len(named) == len(set(named))
+    for path in _shape_fields(SHAPE):
+        names = list(path)
+        if names[0] == "inputs":
+            names[1] = "*"
+        assert any(".".join(names[:i]) in named for i in range(1, len(names) + 1)), path
+
+
+def test_seal_appends_one_line_to_the_unsealed_bytes():
+    from engine.draw.document import RECORD, seal, unsealed
+    doc = {"a": 1, "s": "种子", "l": [{"x": "y"}], "d": {"k": None}}
+    data = seal(doc)
+    assert list(doc)[-1] == RECORD and data == dumps(doc)
+    assert data.startswith(unsealed(doc)[:-3])
+    assert json.loads(data)[RECORD] == hashlib.sha256(unsealed(doc)).hexdigest()

@@ -97,3 +97,40 @@ def test_filter_errors_point_into_the_plan(tmp_path):
 
 def test_not_yaml(tmp_path):
     assert "plan.yaml:3:" in errors(tmp_path, "plan_id: x\nitems: [\n  - a: b\n")
+
+
+DEEP_FILTERS = {
+    "parentheses": "(" * 90 + "industry == '餐饮'" + ")" * 90,
+    "not": "not " * 5000 + "industry == '餐饮'",
+    "minus": "-" * 5000 + "1 == 1",
+    "plus_zero": "1" + " + 0" * 50_000 + " == 1",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DEEP_FILTERS))
+@pytest.mark.parametrize("key", ["filter", "inspector_filter"])
+def test_deep_filter_is_a_file_line_error(cli, sample, kind, key):
+    """Needs the expression code's nesting and length limits (engine.expr); the plan names the line."""
+    text = sample["plan"].read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if key == "filter":
+        at = next(i for i, ln in enumerate(lines) if ln.strip().startswith("filter:"))
+    else:
+        at = next(i for i, ln in enumerate(lines) if ln.strip().startswith("inspector_filter:"))
+    lines[at] = lines[at].split(":")[0] + ": >-\n      " + DEEP_FILTERS[kind]
+    sample["plan"].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = cli("prepare", sample["plan"], "--entities", sample["entities"], "--inspectors", sample["inspectors"],
+            "--conflicts", sample["conflicts"])
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output[:300]
+    assert f"plan.yaml:{at + 1}: items[" in r.output and f"].{key} (" in r.output, r.output[:300]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("plan_id: x\nitems: " + "[" * 5000 + "]" * 5000 + "\n", "plan.yaml:2: 计划嵌套过深"),
+    ("plan_id: x\nitems: &a [*a]\n", "计划嵌套过深"),
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi")), "计划过大"),
+])
+def test_deep_or_exploding_yaml_is_a_file_line_error(tmp_path, text, says):
+    assert says in errors(tmp_path, text)

@@ -4,11 +4,9 @@ hang.  draw.json documents are mutated valid ones, random JSON, deeply nested te
 register cells are random text (formula starts, control characters, quotes, newlines, CJK)."""
 from __future__ import annotations
 
-import contextlib
 import copy
 import csv
 import json
-import signal
 import tempfile
 from pathlib import Path
 
@@ -19,25 +17,14 @@ from hypothesis import strategies as st
 
 from engine.draw.commands import draw
 
+from .common import within
+
 CASES = Path(__file__).resolve().parents[2] / "cases" / "draw"
 SEED, NOTE = "3-1-4-1-5-9-2-6", "测试：掷骰"
 SECONDS = 60          # one example taking longer than this is a hang
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
-
-
-@contextlib.contextmanager
-def within(seconds: int):
-    def hang(signum, frame):
-        raise AssertionError(f"no answer within {seconds} s (a hang)")
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def invoke(*args):

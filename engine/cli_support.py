@@ -91,21 +91,39 @@ def log_internal_error(exc: BaseException) -> int:
     sees no traceback, a maintainer gets all of it.  Returns the exit code (3)."""
     import tempfile
     import traceback
-    folder = os.environ.get("ZHUNSHENG_LOG_DIR") or os.path.join(tempfile.gettempdir(), "zhunsheng-logs")
-    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     text = (f"zhunsheng internal error at {dt.datetime.now().isoformat()}\nargv: {sys.argv!r}\n\n"
             + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     where = None
     try:
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, f"zhunsheng-error-{stamp}-{os.getpid()}.log")
-        with open(path, "w", encoding="utf-8") as fh:
+        folder = _private_log_folder()
+        fd, where = tempfile.mkstemp(prefix=f"zhunsheng-error-{dt.datetime.now():%Y%m%dT%H%M%S}-",
+                                     suffix=".log", dir=folder)     # O_EXCL, 0600: no link is followed
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        where = path
     except OSError:
-        pass
+        where = None
     summary = f"{type(exc).__name__}: {exc}".splitlines()[0][:300] if str(exc) else type(exc).__name__
     print(f"内部错误 (internal error): {summary}; "
           + (f"详细信息见 (details in) {where}" if where else "无法写入日志 (could not write the log)"),
           file=sys.stderr)
     return INTERNAL_ERROR
+
+
+def _private_log_folder() -> str:
+    """``$ZHUNSHENG_LOG_DIR``, else a folder of this user's own under the temporary directory (mode 0700,
+    owned by us, not a link): a log holds record values and must not be readable or plantable by others."""
+    import stat
+    import tempfile
+    folder = os.environ.get("ZHUNSHENG_LOG_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        return folder
+    folder = os.path.join(tempfile.gettempdir(), f"zhunsheng-logs-{os.getuid()}")
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise OSError(f"{folder} is not a private folder of this user")
+    return folder

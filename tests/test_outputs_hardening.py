@@ -68,11 +68,12 @@ def test_killed_review_never_leaves_a_folder_that_passes_as_one_run(tmp_path, bi
     moments.  Afterwards the folder is either the whole first run, the whole second run, or refused."""
     out = tmp_path / "o"
     assert zs("review", SAMPLE, "--out", out, "--as-of", "2024-12-31").returncode == 0
-    outcomes = set()
+    outcomes, killed_running = set(), 0
     for delay in (0.6, 1.2, 1.8, 2.4, 3.0, 3.6, 4.2):
         p = subprocess.Popen([*ZS, "review", str(big_csv), "--out", str(out), "--as-of", "2024-12-31"],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
+        killed_running += p.poll() is None
         p.send_signal(signal.SIGKILL)
         p.wait()
         from engine.errors import InputError
@@ -88,6 +89,8 @@ def test_killed_review_never_leaves_a_folder_that_passes_as_one_run(tmp_path, bi
         n = _lines(out / "cases.jsonl")
         assert n == s["input_rows"] and n in (27, 300_000)
         outcomes.add(n)
+    assert killed_running >= 3, "the kills must land while the review runs for this test to mean anything"
+    assert outcomes
     # the last state is always repairable by running again
     assert zs("review", SAMPLE, "--out", out, "--as-of", "2024-12-31").returncode == 0
     assert _verified(out)["input_rows"] == 27
@@ -299,3 +302,85 @@ def test_check_json_object_cell_rejects_the_record_and_arrays_are_lists():
     assert out["status"] == "evaluated"
     assert "procedure.too_few_officers" not in out["codes"]
     assert "penalty.mandatory_sanction_missing" not in out["codes"]
+
+
+def test_a_review_folder_being_read_cannot_be_rewritten_meanwhile(tmp_path):
+    """A reader (as accountability reads) holds the folder's lock shared from another process: a review
+    into that folder is refused, so what the reader verified is what it reads."""
+    out = tmp_path / "o"
+    assert zs("review", SAMPLE, "--out", out, "--as-of", "2024-12-31").returncode == 0
+    reader = subprocess.Popen([sys.executable, "-c",
+                               "import sys, time\nfrom engine.io.outset import reading\n"
+                               "with reading(sys.argv[1], ('cases.jsonl',)):\n"
+                               "    print('reading', flush=True)\n    time.sleep(60)\n", str(out)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "reading"
+        r = zs("review", ROOT / "cases/approvals.csv", "--out", out, "--as-of", "2024-12-31")
+        assert r.returncode == 2 and "in use by another run" in r.stderr
+    finally:
+        reader.kill()
+        reader.wait()
+    assert _verified(out)["input_rows"] == 27
+
+
+def test_formula_headers_are_escaped_in_csv(tmp_path):
+    src = (ROOT / "cases/catalog.csv").read_text(encoding="utf-8-sig").splitlines()
+    src[0] += ',=HYPERLINK("http://x")'
+    src[1:] = [line + ",=2+2" for line in src[1:]]
+    path = tmp_path / "cat.csv"
+    path.write_text("\n".join(src) + "\n", encoding="utf-8")
+    r = zs("catalog", "audit", path, "--out", tmp_path / "oc", "--as-of", "2024-12-31")
+    assert r.returncode in (0, 1), r.stderr
+    with open(tmp_path / "oc" / "retained.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][-1] == "'=HYPERLINK(\"http://x\")" and {row[-1] for row in rows[1:]} == {"'=2+2"}
+
+
+def test_outputs_named_by_a_folder_or_the_excel_are_refused_before_work(tmp_path):
+    out = tmp_path / "o"
+    assert zs("review", SAMPLE, "--out", out, "--as-of", "2024-12-31").returncode == 0
+    before = (out / "summary.json").read_bytes()
+    (out / "catalog_rejected.csv").mkdir()
+    r = zs("review", SAMPLE, "--out", out, "--as-of", "2024-12-31")
+    assert r.returncode == 2 and "catalog_rejected.csv" in r.stderr
+    (out / "catalog_rejected.csv").rmdir()
+    for name in ("findings.jsonl", "summary.json"):
+        r = zs("review", SAMPLE, "--out", out, "--as-of", "2024-12-31", "--excel", out / name)
+        assert r.returncode == 2 and name in r.stderr
+    assert (out / "summary.json").read_bytes() == before
+    _verified(out)
+
+
+def test_accountability_cannot_write_into_its_input_folder(tmp_path):
+    out = tmp_path / "o"
+    assert zs("review", SAMPLE, "--out", out, "--as-of", "2024-12-31").returncode == 0
+    r = zs("accountability", out, "--roster", ROOT / "cases/accountability/roster.csv", "--as-of", "2024-12-31",
+           "--out", out)
+    assert r.returncode == 2 and "--out" in r.stderr
+    _verified(out)
+
+
+def test_parquet_with_a_named_index_keeps_the_column(tmp_path):
+    import pandas as pd
+    frame = pd.DataFrame([{**{k: v for k, v in RECORD.items()}, "案件编号": "P1"}]).set_index("案件编号")
+    frame.to_parquet(tmp_path / "idx.parquet")
+    r = zs("review", tmp_path / "idx.parquet", "--out", tmp_path / "o", "--as-of", "2024-12-31")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "o" / "cases.jsonl").read_text(encoding="utf-8"))["case_id"] == "P1"
+
+
+def test_internal_error_log_is_private(tmp_path):
+    script = ("import sys, engine.review as r\n"
+              "def broken(paths):\n    raise RuntimeError('simulated defect')\n"
+              "r.read_inputs = broken\n"
+              "import cli\nsys.argv = ['zhunsheng', 'review', sys.argv[1], '--out', sys.argv[2]]\ncli.entry()\n")
+    env = {k: v for k, v in os.environ.items() if k != "ZHUNSHENG_LOG_DIR"}
+    env["TMPDIR"] = str(tmp_path)
+    r = subprocess.run([sys.executable, "-c", script, str(SAMPLE), str(tmp_path / "o")], capture_output=True,
+                       text=True, cwd=ROOT, env=env, timeout=120)
+    assert r.returncode == 3
+    folder = tmp_path / f"zhunsheng-logs-{os.getuid()}"
+    logs = list(folder.iterdir())
+    assert len(logs) == 1 and str(logs[0]) in r.stderr
+    assert folder.stat().st_mode & 0o777 == 0o700 and logs[0].stat().st_mode & 0o777 == 0o600

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from engine.errors import InputError
-from engine.io.outset import verify_folder
+from engine.io.outset import reading
 
 FINDING_FIELDS = pa.schema([("case_id", pa.string()), ("code", pa.string()), ("category", pa.string()),
                             ("severity", pa.string()), ("department", pa.string()),
@@ -49,9 +49,9 @@ def read_reviews(folders) -> ReviewData:
             if not (folder / name).is_file():
                 raise InputError(f"{folder}: 没有 {name}，不是审查输出文件夹 (no {name} — not a review output folder; "
                                  "expected cases.jsonl and findings.jsonl from `zhunsheng review`)")
-        verify_folder(folder, required=("findings.jsonl", "cases.jsonl"))
-        f = _read_jsonl(folder / "findings.jsonl", FINDING_FIELDS)
-        c = _read_jsonl(folder / "cases.jsonl", CASE_FIELDS)
+        with reading(folder, required=("findings.jsonl", "cases.jsonl")):
+            f = _read_jsonl(folder / "findings.jsonl", FINDING_FIELDS)
+            c = _read_jsonl(folder / "cases.jsonl", CASE_FIELDS)
         per_folder.append({"folder": str(folder), "findings": f.num_rows, "cases": c.num_rows})
         tables.append(f.append_column("__folder__", pa.array(np.full(f.num_rows, i, np.int32))))
         case_tables.append(c.append_column("__folder__", pa.array(np.full(c.num_rows, i, np.int32))))

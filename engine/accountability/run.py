@@ -11,6 +11,7 @@ from engine.accountability import RECOMMENDATION_EN, RECOMMENDATION_ZH
 from engine.accountability.explain import add_reasons
 from engine.accountability.inputs import read_reviews
 from engine.accountability.loader import load_accountability_rules
+from engine.errors import InputError
 from engine.accountability.notices import OUTPUTS, write_outputs
 from engine.accountability.people import Exemptions, Rejected, read_exemptions, read_roster
 from engine.accountability.triggers import Result, evaluate
@@ -22,6 +23,9 @@ def accountability(review_dirs, roster_file, as_of: dt.date, out: Path, exemptio
     from engine.io.outset import OutputSet, check_writable_file
     if excel:
         check_writable_file(Path(excel), "--excel")
+    if any(Path(d).resolve() == Path(out).resolve() for d in review_dirs):
+        raise InputError(f"--out {out}: 不能写入作为输入的审查结果文件夹 (cannot write into a review folder "
+                         "that is also an input); 请换一个 --out (choose another --out)")
     with OutputSet(Path(out), OUTPUTS) as outs:      # output paths checked and the folder locked first
         return _run(outs, review_dirs, roster_file, as_of, exemptions_file, excel, rules_dir)
 

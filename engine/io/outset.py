@@ -117,32 +117,37 @@ class OutputSet:
     def __enter__(self):
         self._created = check_writable_dir(self.folder)
         self._take_lock()
+        try:
+            self._refuse_odd_entries()
+        except BaseException:
+            self._release()
+            raise
         self._remove_stale()
         return self
+
+    def _refuse_odd_entries(self):
+        """A folder (or link, pipe ...) under an output's name would fail the run half-way: refuse first."""
+        for name in self.known:
+            p = self.folder / name
+            if os.path.lexists(p) and not (p.is_file() and not p.is_symlink()):
+                raise InputError(f"{p}: 输出文件名已被文件夹或链接占用 (an output's name is taken by a folder "
+                                 "or link); 请移走它或换一个 --out (move it or choose another --out)")
 
     def __exit__(self, exc_type, exc, tb):
         try:
             if exc_type is not None:
                 self._discard()
+            if exc_type is not None and self._created:    # a refused run leaves no empty folder behind
+                with contextlib.suppress(OSError):
+                    if [p.name for p in self.folder.iterdir()] == [LOCK]:
+                        (self.folder / LOCK).unlink()   # still locked: a run waiting for it sees the file gone
+                        self.folder.rmdir()
         finally:
             self._release()
-        if exc_type is not None and self._created:    # a refused run leaves no empty folder behind
-            with contextlib.suppress(OSError):
-                if [p.name for p in self.folder.iterdir()] == [LOCK]:
-                    (self.folder / LOCK).unlink()
-                    self.folder.rmdir()
         return False
 
     def _take_lock(self):
-        import fcntl
-        fh = open(self.folder / LOCK, "a+b")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            raise InputError(f"输出文件夹正被另一次运行使用 (the output folder is in use by another run): "
-                             f"{self.folder}; 请等待其完成或换一个 --out (wait for it or choose another --out)") from None
-        self._lock = fh
+        self._lock = _lock(self.folder, exclusive=True)
 
     def _release(self):
         if self._lock is not None:
@@ -171,6 +176,9 @@ class OutputSet:
         """A staging path for an output the user put elsewhere (``--excel``), renamed at ``commit``."""
         target = Path(target)
         if target.resolve().parent == self.folder.resolve():
+            if target.name in self.known or target.name == LOCK:
+                raise InputError(f"{target}: 与本次运行的输出文件同名 (has the name of one of the run's own "
+                                 "outputs); 请换一个文件名 (choose another name)")
             return self.path(target.name)
         staged = target.parent / f".{target.name}.staged-{os.getpid()}.tmp"
         self.extra[target] = staged
@@ -204,6 +212,57 @@ class OutputSet:
         self.staged.clear()
         self.extra.clear()
         return sealed
+
+
+def _lock(folder: Path, exclusive: bool):
+    """The folder's lock, taken without waiting: exclusive for a writer, shared for a reader.
+
+    The lock file is checked to be the one at the path after locking: a refused run removes the lock
+    file of a folder it created, and a run that locked the removed file must not go on."""
+    import fcntl
+    path = Path(folder) / LOCK
+    for _ in range(3):
+        try:
+            fh = open(path, "a+b") if exclusive else open(path, "rb")
+        except FileNotFoundError:
+            if exclusive:
+                raise
+            return None             # nothing has written this folder under a lock: nothing to wait for
+        except OSError:
+            return None if not exclusive else _raise_unwritable(folder)
+        try:
+            fcntl.flock(fh, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            if exclusive:
+                raise InputError(f"输出文件夹正被另一次运行使用 (the output folder is in use by another run): "
+                                 f"{folder}; 请等待其完成或换一个 --out (wait for it or choose another --out)") from None
+            raise InputError(f"{folder}: 审查结果正在写入 (the review folder is being written by a run); "
+                             "请等待其完成 (wait for it to finish)") from None
+        try:
+            same = os.fstat(fh.fileno()).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fh
+        fh.close()
+    raise InputError(f"{folder}: 无法锁定文件夹 (cannot lock the folder)")
+
+
+def _raise_unwritable(folder):
+    raise InputError(f"无法写入输出文件夹 (cannot write to the output folder) {folder}")
+
+
+@contextlib.contextmanager
+def reading(folder: Path, required: tuple[str, ...] = ()):
+    """Hold a review folder still while it is verified and read: a run writing into it meanwhile is
+    refused (it needs the lock exclusively), so what is read is what was verified."""
+    fh = _lock(Path(folder), exclusive=False)
+    try:
+        yield verify_folder(folder, required)
+    finally:
+        if fh is not None:
+            fh.close()
 
 
 def verify_folder(folder: Path, required: tuple[str, ...] = ()) -> dict:

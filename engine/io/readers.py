@@ -433,7 +433,10 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     nested = [f.name for f in schema if _is_nested(f.type)]
     binary = [f.name for f in schema if _is_binary(f.type)]
     if not nested and not binary:
-        return pd.read_parquet(path)
+        frame = pd.read_parquet(path)
+        if any(n is not None for n in frame.index.names):
+            frame = frame.reset_index()        # a named pandas index (set_index('案件编号')) is a column
+        return frame
     table = pq.read_table(path)
     rest = table.drop_columns(nested + binary)
     frame = rest.to_pandas(ignore_metadata=True) if rest.num_columns else None    # a stored index: a column

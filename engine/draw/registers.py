@@ -197,9 +197,8 @@ def _rename(frame: pd.DataFrame, aliases: dict, required, path) -> pd.DataFrame:
     frame = frame.rename(columns=mapping)
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)} "
-                         f"(Chinese headers accepted: "
-                         + ", ".join(f"{k}→{v}" for k, v in aliases.items() if v in missing) + ")")
+        raise InputError(f"{path}: 缺少列 (missing column(s)) {', '.join(missing)}；可用中文表头 (Chinese headers "
+                         "accepted): " + ", ".join(f"{k}→{v}" for k, v in aliases.items() if v in missing))
     return frame
 
 

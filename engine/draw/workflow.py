@@ -346,7 +346,7 @@ def verify(draw_json: Path, entities: Path, inspectors: Path, conflicts: Path, p
     if plan is None:  # the plan text travels inside draw.json; its digest is checked like a file's
         plan_text = published["plan_source"]
         plan_digest = hashlib.sha256(plan_text.encode("utf-8")).hexdigest()
-        notes.append("plan taken from draw.json (plan_source)")
+        notes.append("计划取自 draw.json 的 plan_source (plan taken from draw.json)")
     else:
         plan_digest = sha256_file(plan)
     digests = {"plan": plan_digest, "entities": sha256_file(entities), "inspectors": sha256_file(inspectors),
@@ -430,13 +430,14 @@ def _ledger_notes(db, published: dict, sha: str) -> list[str]:
         ledger.close()
     mine = [r for r in rows if r["result_sha256"] == sha]
     if not mine:
-        raise Refused(f"the ledger at {ledger.safe_url()} has no draw of {published['plan_id']} with this "
-                      f"draw.json (sha256 {sha}); it records {len(rows)} draw(s) of the plan")
+        raise Refused(f"账本中没有与此 draw.json 一致的抽取记录 (the ledger at {ledger.safe_url()} has no draw of "
+                      f"{published['plan_id']} with this draw.json, sha256 {sha}; it records {len(rows)} draw(s) "
+                      "of the plan)")
     r = mine[-1]
     later = [x for x in rows if x["supersedes_id"] == r["id"]]
-    note = f"ledger: draw #{r['id']} recorded {r['created_at']}"
+    note = f"账本记录 (ledger: draw #{r['id']} recorded {r['created_at']})"
     if later:
-        note += f"; SUPERSEDED by draw #{later[0]['id']} ({later[0]['supersede_reason']})"
+        note += f"；已被作废 (SUPERSEDED by draw #{later[0]['id']}: {later[0]['supersede_reason']})"
     return [note]
 
 

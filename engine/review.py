@@ -161,7 +161,7 @@ def write_review(ev, out, excel: Path | None = None) -> dict:
     from engine.summary import summary
 
     summ = summary(ev, ev.n)
-    cases_digest, findings_digest = Digest(), Digest()
+    cases_digest, findings_digest = Digest(lines=summ["input_rows"]), Digest(lines=summ["findings"])
     findings_path, cases_path = out.path("findings.jsonl"), out.path("cases.jsonl")
 
     def write_cases():

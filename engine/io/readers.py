@@ -111,22 +111,22 @@ def detect_encoding(raw: bytes) -> str:
     raise InputError("无法识别文件编码 (cannot decode the file as UTF-8, UTF-16 with BOM or GBK/GB18030)")
 
 
-def read_text(path: Path) -> str:
+def _raw_and_encoding(path: Path) -> tuple[bytes, str]:
     raw = Path(path).read_bytes()
     try:
-        enc = detect_encoding(raw)
+        return raw, detect_encoding(raw)
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
+
+
+def read_text(path: Path) -> str:
+    raw, enc = _raw_and_encoding(path)
     return raw.decode("utf-8-sig" if enc == "utf-8" else enc)
 
 
 def _utf8_bytes(path: Path) -> bytes:
     """The file as UTF-8 bytes without a BOM (what the CSV parser and the line scan both read)."""
-    raw = Path(path).read_bytes()
-    try:
-        enc = detect_encoding(raw)
-    except InputError as e:
-        raise InputError(f"{path}: {e}") from None
+    raw, enc = _raw_and_encoding(path)
     if enc == "utf-8":
         return raw
     if enc == "utf-8-sig":

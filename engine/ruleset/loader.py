@@ -104,7 +104,7 @@ def rule_files(root: Path) -> list[Path]:
         rel = p.relative_to(root).parts
         if rel and rel[0] in SKIP_DIRS:
             continue
-        if p.name.endswith(".cases.yaml") or p.name == "index.yaml":
+        if p.name.endswith(".cases.yaml") or p.name == "index.yaml" or rel == ("coverage.yaml",):
             continue
         out.append(p)
     return out

@@ -49,3 +49,27 @@ def test_coverage_lists_penalty_articles_and_the_encoded_ones():
     assert ad["articles"] == ad["encoded"] + ad["excluded"] + ad["missing"]
     food = rows["中华人民共和国食品安全法"]
     assert not {122, 124, 125, 126} & set(food["missing_articles"])
+
+
+def test_every_exclusion_names_a_penalty_article_of_the_texts_that_no_provision_encodes():
+    """rules/coverage.yaml must not hide an article the search does not find, or one that is encoded."""
+    from pathlib import Path
+
+    from engine.library.coverage import cited_articles, penalty_articles, read_exclusions
+    from engine.ruleset.loader import load_rules
+    rs = load_rules(None)
+    lib = read_library()
+    excluded = read_exclusions(Path(rs.root) / "coverage.yaml")
+    assert len(excluded) >= 40
+    cited = cited_articles(rs)
+    for (law, article), reason in excluded.items():
+        assert article in penalty_articles(lib[law]), (law, article)
+        assert (law, article) not in cited, (law, article)
+        assert "(" in reason and reason[0] > "\u2e80", reason       # Chinese first, English in brackets
+
+
+def test_officials_only_exclusion_is_right_for_food_safety_article_145():
+    """食品安全法 Art. 145 gives only 处分 (its 警告 is a 处分 of regulators' staff): excluded, not missing."""
+    r = CliRunner().invoke(main, ["rules", "coverage", "--json"])
+    food = {row["law"]: row for row in json.loads(r.output)}["中华人民共和国食品安全法"]
+    assert 145 not in food["missing_articles"] and food["excluded"] >= 3

@@ -74,3 +74,14 @@ def test_officials_only_exclusion_is_right_for_food_safety_article_145():
     r = CliRunner().invoke(main, ["rules", "coverage", "--json"])
     food = {row["law"]: row for row in json.loads(r.output)}["中华人民共和国食品安全法"]
     assert 145 not in food["missing_articles"] and food["excluded"] >= 3
+
+
+def test_readme_provision_table_is_the_generated_one():
+    from pathlib import Path
+
+    from engine.library.listing import render_markdown, rows
+    from engine.ruleset.loader import load_rules
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    body = readme.split("<!-- /provisions -->")[0].split("keeps it equal -->\n")[1].rstrip("\n")
+    assert body == render_markdown(rows(load_rules(None)))
+    assert "| `WSL-95` | 安全生产法 第95条 |" in body and "2014-12-01–2021-08-31" in body

@@ -208,7 +208,7 @@ def check(c: Context, json_in, file_in, as_of, output, **fields):
     """
     import pandas as pd
 
-    from engine.check import check_record, render_text
+    from engine.penalty.check import check_record, render_text
     given = {k: v for k, v in fields.items() if v is not None}
     if json_in:
         try:
@@ -313,7 +313,8 @@ def rules_coverage(c: Context, law_dir, show_missing, as_json):
 @guard
 def rules_show(c: Context, provision_id):
     """Print one provision (or deadline rule) with its versions, branches, tiers and citations."""
-    from engine.explain import show_deadline, show_provision
+    from engine.deadlines.explain import show_deadline
+    from engine.penalty.explain import show_provision
     rs = c.ruleset
     if provision_id in rs.deadlines:
         click.echo(show_deadline(rs.deadlines[provision_id]))

@@ -14,7 +14,7 @@ import datetime as dt
 
 import numpy as np
 
-from engine import tiers as T
+from engine.penalty import tiers as T
 from engine.records.schema import AGGRAVATING, MAY_MITIGATE, SHALL_MITIGATE, SHALL_NOT_PUNISH
 
 COVERED = {"penalty.above_statutory_max", "penalty.below_statutory_min", "penalty.outside_tier",

@@ -83,7 +83,7 @@ def ratio(path: Path, n: int) -> dict:
     from engine.review import review_frame
     from engine.ruleset.loader import load_rules
 
-    from engine.evaluate import evaluate
+    from engine.penalty.evaluate import evaluate
     from engine.records.frame import normalize
 
     rs, cal = load_rules(), default_calendar()

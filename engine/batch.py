@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from engine import batchwide as W
 from engine.calendar import WorkingDayCalendar
 from engine.io.readers import ROW, SOURCE
 from engine.records.frame import normalize
@@ -117,7 +118,6 @@ def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: 
         k = threads_for(len(raw), threads)
         if k > 1:
             return _review_in_chunks(kinds[0][0], raw, k, ruleset, as_of, calendar, catalogue, powers)
-    from engine.batchwide import duplicate_reasons
     parts = []
     for schema, pos, sub, reject_all in kinds:
         sources, records = _normalize(schema, sub)
@@ -125,7 +125,7 @@ def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: 
             records.rejections.add(np.ones(len(sub), dtype=bool), reject_all)
         parts.append((schema, pos, records, sources))
     _distribute(parts, batchwide.duplicates if batchwide is not None else
-                duplicate_reasons([(schema, pos, sub) for schema, pos, sub, _ in kinds], len(raw)))
+                W.duplicate_reasons([(schema, pos, sub) for schema, pos, sub, _ in kinds], len(raw)))
     known = batchwide.double_fines if batchwide is not None else None
     double_fines = (lambda: known) if known is not None else None
     evaluations = [_evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, double_fines)
@@ -143,7 +143,6 @@ def _review_in_chunks(schema, raw, k, ruleset, as_of, calendar, catalogue, power
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from engine import batchwide as W
     edges = np.linspace(0, len(raw), k + 1).round().astype(int).tolist()
 
     def chunk(a, b):
@@ -153,13 +152,28 @@ def _review_in_chunks(schema, raw, k, ruleset, as_of, calendar, catalogue, power
         return _evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, fines)
     with ThreadPoolExecutor(max_workers=k + 2) as pool:
         duplicates = pool.submit(W.duplicate_reasons, [(schema, np.arange(len(raw)), raw)], len(raw))
-        double_fines = (pool.submit(lambda: W.double_fines(raw, schema, duplicates.result(), ruleset, as_of,
-                                                           calendar, catalogue, powers))
+        double_fines = (pool.submit(lambda: _double_fines(raw, schema, duplicates.result(), ruleset, as_of,
+                                                          calendar, catalogue, powers))
                         if schema.kind == "penalty" else None)
         chunks = [pool.submit(chunk, a, b) for a, b in zip(edges[:-1], edges[1:])]
         evaluations = [f.result() for f in chunks]
     return BatchReview(evaluations, [np.arange(a, b) for a, b in zip(edges[:-1], edges[1:])], len(raw), as_of,
                        ruleset)
+
+
+def _double_fines(raw: pd.DataFrame, schema: Schema, duplicates: dict[int, list[str]], ruleset, as_of, calendar,
+                  catalogue=None, powers=None) -> list:
+    """The penalty.double_fine findings of a penalty batch (rows: positions in the batch): the rows that can
+    take part (engine.batchwide) reviewed on their own, as a batch of their own."""
+    candidates = W.double_fine_candidates(raw, schema)
+    if len(candidates) < 2:
+        return []
+    sub = raw.iloc[candidates].reset_index(drop=True)
+    at = {p: k for k, p in enumerate(candidates.tolist())}
+    known = W.BatchWide({at[p]: r for p, r in duplicates.items() if p in at}, None)
+    review = review_batch(sub, ruleset, as_of, calendar, schema.kind, catalogue, powers, batchwide=known)
+    return [replace(b, rows=candidates[b.rows]) for ev in review.parts for b in ev.findings.batches
+            if b.code == "penalty.double_fine"]
 
 
 def _normalize(schema, sub: pd.DataFrame):
@@ -172,9 +186,9 @@ def _normalize(schema, sub: pd.DataFrame):
 
 def _evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, double_fines):
     """One kind's validated records through its evaluator, the catalogue and the power list
-    (``double_fines``: gives the Art. 29 findings when the batch decided them, see engine.evaluate)."""
+    (``double_fines``: gives the Art. 29 findings when the batch decided them, see engine.penalty.evaluate)."""
     from engine.deadlines.evaluate import DeadlineEvaluation, evaluate_deadlines
-    from engine.evaluate import evaluate
+    from engine.penalty.evaluate import evaluate
     if schema.kind == "penalty":
         ev = evaluate(records, ruleset, as_of, calendar, double_fines=double_fines)
     else:

@@ -7,11 +7,13 @@ sees only its own rows, so both are decided over every row and each chunk
 takes its part: the duplicate-id reasons of its rows, and the double-fine
 findings on its rows.
 
-The double fines are judged by the check itself (engine.checks.liability),
+The double fines are judged by the check itself (engine.penalty.checks.liability),
 run on the only rows that can take part: fined rows whose act another fined
 row shares.  Whether a row is evaluated depends on that row alone (once
 duplicate ids are known), so reviewing those rows on their own gives the
-findings a review of the whole batch gives.
+findings a review of the whole batch gives.  This module finds those rows;
+engine.batch reviews them (``_double_fines`` there), so the batch pipeline
+imports this module and never the other way round.
 """
 from __future__ import annotations
 
@@ -20,9 +22,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from engine.batch import review_batch
-from engine.checks.liability import shared_acts
 from engine.io.readers import ROW
+from engine.penalty.checks.liability import shared_acts
 from engine.records.frame import Rejections, absent_column, canonical_headers, reject_duplicate_ids, typed_column
 from engine.records.schema import Schema
 
@@ -59,22 +60,15 @@ def duplicate_reasons(parts: list, n: int) -> dict[int, list[str]]:
     return {int(pos[i]): r for i, r in rej.reasons.items()}
 
 
-def double_fines(raw: pd.DataFrame, schema: Schema, duplicates: dict[int, list[str]], ruleset, as_of, calendar,
-                 catalogue=None, powers=None) -> list:
-    """The penalty.double_fine findings of a penalty batch (rows: positions in the batch)."""
+def double_fine_candidates(raw: pd.DataFrame, schema: Schema) -> np.ndarray:
+    """Positions of the rows of a penalty batch that can take part in a double fine: fined rows whose act
+    another fined row shares (engine.batch._double_fines reviews them)."""
     frame = canonical_headers(raw, schema)
     act = {name: _typed(frame, schema, name) for name in ACT_FIELDS}
     fine = np.nan_to_num(pd.Series(act["fine"]).to_numpy(dtype=float), nan=0.0)
     days = pd.Series(act["violation_date"]).to_numpy().astype("datetime64[D]")
     _, candidates = shared_acts(pd.DataFrame({k: act[k] for k in ACT_FIELDS[:3]}), days, fine > 0)
-    if len(candidates) < 2:
-        return []
-    sub = raw.iloc[candidates].reset_index(drop=True)
-    at = {p: k for k, p in enumerate(candidates.tolist())}
-    known = BatchWide({at[p]: r for p, r in duplicates.items() if p in at}, None)
-    review = review_batch(sub, ruleset, as_of, calendar, schema.kind, catalogue, powers, batchwide=known)
-    return [replace(b, rows=candidates[b.rows]) for ev in review.parts for b in ev.findings.batches
-            if b.code == "penalty.double_fine"]
+    return candidates
 
 
 def part_of(duplicates: dict[int, list[str]], start: int, stop: int) -> dict[int, list[str]]:

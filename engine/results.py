@@ -11,14 +11,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import tiers as T
-from engine.findings import CODES
 from engine.deadlines.output import deadline_lists, joined_deadlines
+from engine.findings import CODES
 from engine.io.arrowcols import coded as _coded
 from engine.io.arrowcols import dates as _dates
 from engine.io.arrowcols import list_array, nullable, split_lists
 from engine.io.jsonfrag import constant, fragment, obj, text_of
 from engine.io.readers import ROW
+from engine.penalty import tiers as T
 
 
 def _objects(series: pd.Series) -> np.ndarray:

@@ -11,8 +11,8 @@ import pandas as pd
 
 from engine.calendar import WorkingDayCalendar
 from engine.errors import InputError
-from engine.evaluate import Evaluation, evaluate
 from engine.io.readers import ROW, SOURCE, read_table
+from engine.penalty.evaluate import Evaluation, evaluate
 from engine.records.frame import normalize
 from engine.ruleset.loader import RuleSet
 

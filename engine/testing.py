@@ -144,7 +144,7 @@ def _date(path: Path, data, loc: tuple, value, problems: list[Problem]) -> dt.da
 
 
 def run_case(case: Case, ruleset, calendar) -> CaseResult:
-    from engine.check import check_record
+    from engine.penalty.check import check_record
 
     record = {k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in case.record.items()}
     if record.get("record_kind", "penalty") != "penalty":

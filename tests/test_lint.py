@@ -158,7 +158,7 @@ def test_explicit_benchmark_tiers_drive_the_lawful_range(tmp_path, calendar):
     """
     import datetime as dt
 
-    from engine.check import check_record
+    from engine.penalty.check import check_record
     from engine.ruleset.loader import load_rules
     rs = load_rules(make(tmp_path, tiered()))
     base = {"case_id": "T1", "violation_code": "TEST-1", "party_type": "organization", "officers": "A;B", "goods_value": 9000,

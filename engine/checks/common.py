@@ -1,4 +1,5 @@
-"""Helpers every check uses to explain itself: citations, yuan formatting, grouping rows by branch."""
+"""Helpers every check uses to explain itself: citations, yuan formatting (grouping rows by
+statutory branch is the penalties' own: engine.penalty.branches)."""
 from __future__ import annotations
 
 import functools
@@ -70,27 +71,3 @@ def iso(dates) -> np.ndarray:
     text = np.datetime_as_string(d, unit="D").astype(object)
     text[np.isnat(d)] = None
     return text
-
-
-def by_branch(ev, rows: np.ndarray):
-    """Split row positions by the (provision, version, branch) applied: facts and citations follow the branch."""
-    keys = ev.branch_key[rows]
-    for k in np.unique(keys):
-        sub = rows[keys == k]
-        yield (ev.table.entries[k] if k >= 0 else None), sub
-
-
-def branch_fields(entry, *more: str) -> list[str]:
-    """The record fields a branch reads (its condition and base amount), then ``more``."""
-    names = ["violation_code"]
-    if entry is not None:
-        cp, v, b = entry
-        names += [f for f in b.condition.fields if f not in names]
-        if b.model.fine is not None and b.model.fine.base and b.model.fine.base not in names:
-            names.append(b.model.fine.base)
-    return names + [m for m in more if m not in names]
-
-
-def label(entry) -> str:
-    cp, v, b = entry
-    return f"{cp.id} ({b.citation.short()}, {v.valid_from.isoformat()}起)"

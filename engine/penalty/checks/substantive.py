@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import tiers as T
-from engine.checks.common import (APL, apl, branch_fields, by_branch, citation, cites, label, money, per_value,
-                                  sentence, yuan, yuans)
-from engine.checks.liability import penalized
-from engine.evaluate import narrow
+from engine.checks.common import APL, apl, citation, cites, money, per_value, sentence, yuan, yuans
 from engine.findings import FindingBatch, objects
+from engine.penalty import tiers as T
+from engine.penalty.branches import branch_fields, by_branch, label, narrow
+from engine.penalty.checks.liability import penalized
 from engine.records.schema import SANCTION_ZH, SANCTIONS
 
 TOL = 0.005  # amounts are compared to the fen

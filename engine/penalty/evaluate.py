@@ -17,12 +17,14 @@ import pandas as pd
 
 from engine.calendar import WorkingDayCalendar
 from engine.findings import FindingSet
+from engine.penalty import tiers as T
+from engine.penalty.branches import narrow
+from engine.penalty.checks import CHECKS
 from engine.record_columns import RecordColumns
 from engine.records.frame import Records
 from engine.records.schema import ZH
 from engine.ruleset.loader import RuleSet
 from engine.ruleset.versions import BranchTable, select
-from engine import tiers as T
 
 
 @dataclass
@@ -132,7 +134,6 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     no_range = np.isnan(ev.hi)
     ev.lawful_min[no_range] = np.nan
     ev.lawful_max[no_range] = np.nan
-    from engine.checks import CHECKS
     for check in CHECKS:
         for batch in check(ev):
             keep = ~rej.mask[batch.rows]
@@ -140,12 +141,6 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
                 batch = batch.keep(keep)
             ev.findings.add(batch)
     return ev
-
-
-def narrow(frame: pd.DataFrame, columns, idx: np.ndarray) -> pd.DataFrame:
-    """The given rows of only the given columns: conditions read a few fields, copying forty is waste."""
-    cols = [c for c in dict.fromkeys(columns) if c in frame.columns]
-    return pd.DataFrame({c: frame[c].iloc[idx] for c in cols}, index=frame.index[idx])
 
 
 def _spread(n, idx, sub_mask) -> np.ndarray:

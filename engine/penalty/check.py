@@ -7,9 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from engine import tiers as T
-from engine.review import review_frame
+from engine.penalty import tiers as T
 from engine.results import finding_rows
+from engine.review import review_frame
 
 
 def _cell(v):

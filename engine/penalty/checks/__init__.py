@@ -1,0 +1,5 @@
+"""Checks over evaluated records, in order: liability first (it marks time-barred rows the
+range checks then leave alone), then the decision's substance, then its procedure."""
+from engine.penalty.checks import liability, procedure, substantive
+
+CHECKS = liability.CHECKS + substantive.CHECKS + procedure.CHECKS

@@ -9,7 +9,7 @@ working-day or calendar-day arithmetic, earliest closing date), on one record
 dict.  tests/watch/test_deadlines.py checks it against the batch evaluator on
 every rule-file case and on random records.
 
-Penalty deadlines come from engine/checks/procedure.py: ``procedure.decision_overdue``
+Penalty deadlines come from engine/penalty/checks/procedure.py: ``procedure.decision_overdue``
 (``decision_days`` calendar days from filed_date, none when extension_approved)
 and ``procedure.publication_overdue`` (``publication_working_days`` after the
 decision, for ordinary-procedure decisions of a SAMR-published provision with a

@@ -289,6 +289,22 @@ def rules_test(c: Context, rules_dir):
     sys.exit(1 if failed else 0)
 
 
+@rules.command("list")
+@click.option("--law", default=None, help="只列出该法规的条款 Only provisions of this law (full or short title, e.g. 食品安全法).")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 Print JSON.")
+@pass_ctx
+@guard
+def rules_list(c: Context, law, as_json):
+    """条款库：每个处罚条款的编号、名称、条文、版本和分支数。
+    The provision library: id, title, citation, versions and branch count of every provision."""
+    from engine.library.listing import render_text, rows
+    items = rows(c.ruleset, law)
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(items))
+
+
 @rules.command("coverage")
 @click.option("--law-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="法规文本文件夹 Folder of statute texts, NAME(YYYY-MM-DD).md (default: the bundled rules/texts/).")

@@ -85,3 +85,16 @@ def test_readme_provision_table_is_the_generated_one():
     body = readme.split("<!-- /provisions -->")[0].split("keeps it equal -->\n")[1].rstrip("\n")
     assert body == render_markdown(rows(load_rules(None)))
     assert "| `WSL-95` | 安全生产法 第95条 |" in body and "2014-12-01–2021-08-31" in body
+
+
+def test_rules_list_filters_by_law_and_prints_versions():
+    r = CliRunner().invoke(main, ["rules", "list", "--law", "安全生产法", "--json"])
+    assert r.exit_code == 0, r.output
+    items = json.loads(r.output)
+    assert [i["id"] for i in items] == ["WSL-114", "WSL-95"]
+    wsl95 = items[1]
+    assert wsl95["citation"] == "安全生产法 第95条"
+    assert [v["valid_from"] for v in wsl95["versions"]] == ["2014-12-01", "2021-09-01"]
+    every = json.loads(CliRunner().invoke(main, ["rules", "list", "--json"]).output)
+    text = CliRunner().invoke(main, ["rules", "list"]).output
+    assert "FSL-124-1" in text and f"共 {len(every)} 条" in text and len(every) >= 10

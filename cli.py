@@ -116,7 +116,8 @@ def main(ctx, rules_dir, calendars):
 @pass_ctx
 @guard
 def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers, threads, fail_on):
-    """Review a batch of records: penalty decisions, licensing applications, disclosure requests and
+    """批量审查：处罚决定、行政许可、依申请公开和投诉举报，可混合（CSV/GBK、Excel、Parquet、JSON Lines）。
+    Review a batch of records: penalty decisions, licensing applications, disclosure requests and
     complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
     from engine.review import (load_references, open_outputs, read_inputs, review_records,
                                use_batch_memory_pool, write_review)
@@ -181,10 +182,26 @@ RECORD_OPTIONS = [
 ]
 
 
+def _record_option_help(name: str) -> str:
+    """An option's help from the record schema: Chinese name, type or unit, allowed values (Chinese first)."""
+    from engine.records.schema import PENALTY
+    col = PENALTY.by_name.get(name)
+    if col is None:
+        return name
+    kind = "金额，元 (amount, yuan)" if getattr(col, "money", False) else f"{col.type.zh} ({col.type.value})"
+    text = f"{col.zh}，{kind}"
+    if col.type.value == "list":
+        text += "，用 ; 分隔 (separated by ;)"
+    if col.codes:
+        text += "。取值 values: " + "、".join(
+            f"{spellings[0]} ({code})" if spellings else code for code, spellings in col.codes.items())
+    return text
+
+
 def _record_options(fn):
     for name, _ in reversed(RECORD_OPTIONS):
         fn = click.option(f"--{name.replace('_', '-')}", name, default=None, metavar="VALUE",
-                          help=None)(fn)
+                          help=_record_option_help(name))(fn)
     return fn
 
 
@@ -201,8 +218,10 @@ def _record_options(fn):
 @pass_ctx
 @guard
 def check(c: Context, json_in, file_in, as_of, output, **fields):
-    """Check one penalty decision; exit 0 = no findings, 1 = findings, 2 = bad input.
+    """核查一份处罚决定：适用条款和版本、裁量阶次、法定罚款幅度、处罚种类和每个问题。
+    Check one penalty decision; exit 0 = no findings, 1 = findings, 2 = bad input.
 
+    记录可用选项、--json '{...}'（中文或英文键）或单行 --file 给出。
     Give the record as options (--violation-code FSL-124-1 --goods-value 8000 ...),
     as --json '{...}', or as a one-row --file.
     """
@@ -251,7 +270,8 @@ def _names_case_id(given: dict) -> bool:
 # -- rules ---------------------------------------------------------------------------------------
 @main.group()
 def rules():
-    """Rule files: lint, run their test cases, show one provision."""
+    """规则文件：检查、运行用例、列出和查看条款、覆盖情况。
+    Rule files: lint, run their test cases, list and show provisions, coverage."""
 
 
 @rules.command("lint")
@@ -259,7 +279,8 @@ def rules():
 @pass_ctx
 @guard
 def rules_lint(c: Context, rules_dir):
-    """Static checks of rule files; prints file:line: reason and exits 1 on any problem."""
+    """静态检查规则文件，逐条输出 文件:行: 原因，有问题时退出码 1。
+    Static checks of rule files; prints file:line: reason and exits 1 on any problem."""
     from engine.ruleset.lint import lint
     problems, count = lint(rules_dir or c.rules_dir)
     for p in problems:
@@ -275,7 +296,7 @@ def rules_lint(c: Context, rules_dir):
 @pass_ctx
 @guard
 def rules_test(c: Context, rules_dir):
-    """Run the YAML test cases (*.cases.yaml) that live beside the rules."""
+    """运行规则旁的手工用例（*.cases.yaml）。Run the YAML test cases (*.cases.yaml) that live beside the rules."""
     from engine.testing import run_cases
     from engine.ruleset.loader import load_rules
     rs = load_rules(rules_dir) if rules_dir else c.ruleset
@@ -328,7 +349,8 @@ def rules_coverage(c: Context, law_dir, show_missing, as_json):
 @pass_ctx
 @guard
 def rules_show(c: Context, provision_id):
-    """Print one provision (or deadline rule) with its versions, branches, tiers and citations."""
+    """显示一个条款（或期限规则）的版本、分支、阶次和依据。
+    Print one provision (or deadline rule) with its versions, branches, tiers and citations."""
     from engine.deadlines.explain import show_deadline
     from engine.penalty.explain import show_provision
     rs = c.ruleset

@@ -8,7 +8,6 @@ distinct dates, so the Python work is proportional to those, not to the rows.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -18,14 +17,11 @@ import pandas as pd
 from engine.errors import InputError
 from engine.io.readers import JSON_ERROR, ROW, JsonCell
 from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema, header_key
+from engine.records.values import amount_unit, header_unit, parse_amount, parse_date, with_unit
 from engine.types import FieldType as T
 
 _LIST_SPLIT = re.compile(r"[;；、,，|]")
 _OTHER_SEPARATORS = re.compile(r"[；、,，|]")
-_DATE_FORMS = (
-    re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"),
-    re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$"),
-)
 _TRUE = set(TRUE_WORDS)
 _FALSE = set(FALSE_WORDS)
 
@@ -85,18 +81,56 @@ def canonical_headers(frame: pd.DataFrame, schema: Schema = PENALTY) -> pd.DataF
     """Rename Chinese (or English) headers to canonical names; two headers for one field is an error.
 
     Headers match ignoring spaces and case, with full-width brackets as ASCII
-    ones (``法定时限（工作日）`` is ``法定时限(工作日)``).
+    ones (``法定时限（工作日）`` is ``法定时限(工作日)``).  An amount header may name its unit
+    (``罚款金额(万元)``, ``货值（单位：万元）``): the column gets its canonical name and the unit is
+    written into each of its plain-number cells (``5`` → ``5万元``; ``5000元`` stays), so it is
+    kept through joins and chunks and never applied twice.
     """
-    mapping, seen = {}, {}
+    mapping, seen, units = {}, {}, {}
     aliases, keys = schema.header_aliases, schema.header_keys
     for col in frame.columns:
-        key = aliases.get(col) or (keys.get(header_key(col)) if isinstance(col, str) else None)
+        key = _header_field(col, aliases, keys)
+        unit = None
+        if key is None and (found := header_unit(col)):
+            base, unit = found
+            key = _header_field(base, aliases, keys)
+            if key is not None and not schema.by_name[key].money:
+                key = None
         if key:
             if key in seen:
                 raise InputError(f"columns '{seen[key]}' and '{col}' both give {key} ({schema.names_zh[key]})")
             seen[key] = col
             mapping[col] = key
+            if unit is not None:
+                units[col] = unit
+    if units:
+        frame = frame.assign(**{col: with_unit(frame[col], unit) for col, unit in units.items()})
     return frame.rename(columns=mapping)
+
+
+def _header_field(col, aliases: dict, keys: dict):
+    return aliases.get(col) or (keys.get(header_key(col)) if isinstance(col, str) else None)
+
+
+def with_amount_unit(frame: pd.DataFrame, unit: str = "元", schema: Schema | None = None) -> pd.DataFrame:
+    """The frame with ``unit`` (元, 千元, 万元, 亿元) as the unit of every amount column whose header
+    names none (``review --amount-unit``): such headers become ``罚款金额(万元)``, read as above.
+
+    ``schema`` None: the amount columns of every record kind (a mixed file has one header row).
+    Headers already naming a unit, and cells naming their own (``5000元``), keep theirs.
+    """
+    unit = amount_unit(unit)
+    if unit == "元":
+        return frame
+    if schema is None:
+        from engine.records.kinds import BATCH as schema
+    aliases, keys = schema.header_aliases, schema.header_keys
+    mapping = {}
+    for col in frame.columns:
+        key = _header_field(col, aliases, keys)
+        if key is not None and schema.by_name[key].money and isinstance(col, str):
+            mapping[col] = f"{col}({unit})"
+    return frame.rename(columns=mapping) if mapping else frame
 
 
 class Parsed:
@@ -132,30 +166,12 @@ class _RowLookup:
         return self.values[self.codes[i]]
 
 
-def _parse_date(value):
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return np.datetime64(value.date(), "D"), None
-    if isinstance(value, dt.date):
-        return np.datetime64(value, "D"), None
-    text = str(value).strip()
-    if not text:
-        return np.datetime64("NaT"), None
-    for rx in _DATE_FORMS:
-        m = rx.match(text)
-        if m:
-            try:
-                return np.datetime64(dt.date(int(m[1]), int(m[2]), int(m[3])), "D"), None
-            except ValueError:
-                return np.datetime64("NaT"), f"not a calendar date: '{text}'"
-    return np.datetime64("NaT"), f"not a date: '{text}' (use 2024-03-05 or 2024年3月5日)"
-
-
 def _date_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(series):
         if isinstance(series.dtype, pd.DatetimeTZDtype):     # the date on the clock where it was recorded
             series = series.dt.tz_localize(None)
         return series.to_numpy().astype("datetime64[D]")
-    p = Parsed(series, _parse_date)
+    p = Parsed(series, parse_date)
     p.errors = [f"{col.name} ({col.zh}): {e}" if e else None for e in p.errors]
     p.report(rej)
     table = np.array(p.results + [np.datetime64("NaT")], dtype="datetime64[D]")
@@ -166,6 +182,8 @@ def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarra
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         with np.errstate(over="ignore", invalid="ignore"):
             out = series.to_numpy(dtype=float, na_value=np.nan)
+    elif col.money:
+        out = _amounts(series, col, rej)
     else:
         text = series.astype("string").str.strip().str.removesuffix("元")
         for unit in col.units:
@@ -189,6 +207,27 @@ def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarra
     if neg.any():
         rej.add(neg, lambda v: f"{col.name} ({col.zh}): negative amount {v:g}", out)
     return out + 0.0          # -0 (a cell "-0") is 0: the same amount, written the same way
+
+
+def _amounts(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
+    """Amount text in yuan.  Plain numbers (``75000``, ``10,000``, ``5000元``) are read column-wise as
+    before; only the cells that read fails on (``5.4万元``, ``人民币伍万元整``, ``约5万``) go through
+    engine.records.values, once per distinct value."""
+    text = _without_thousands(series.astype("string").str.strip().str.removesuffix("元"))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    rest = text.notna().to_numpy() & (text.str.len() > 0).to_numpy(dtype=bool, na_value=False) & np.isnan(out)
+    if rest.any():
+        idx = np.flatnonzero(rest)
+        p = Parsed(series.iloc[idx], parse_amount)
+        out[idx] = np.array(p.results + [np.nan], dtype=float)[p.codes]
+        errors = np.array([f"{col.name} ({col.zh}): {e}" if e else None for e in p.errors] + [None], dtype=object)
+        reasons = np.full(len(out), None, dtype=object)
+        reasons[idx] = errors[p.codes]
+        bad = pd.notna(reasons)
+        if bad.any():
+            rej.add(bad, lambda e: e, reasons)
+    return out
 
 
 def _without_thousands(text: pd.Series) -> pd.Series:
@@ -452,15 +491,16 @@ def _clip(text: str, limit: int = 120) -> str:
 
 
 def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: frozenset = frozenset(),
-              check_duplicates: bool = True) -> Records:
+              check_duplicates: bool = True, amount_unit: str = "元") -> Records:
     """Typed canonical columns and the reasons rows cannot be evaluated; never drops a row.
 
     ``known_elsewhere``: columns another record kind of the same batch reads;
     they are not this kind's extras (a penalty row of a mixed file does not
     carry the approval columns along).  ``check_duplicates`` is off when the
-    caller checks case ids across the whole batch.
+    caller checks case ids across the whole batch.  ``amount_unit`` (元, 千元, 万元, 亿元): the unit
+    of amount columns whose header names none (``with_amount_unit``).
     """
-    frame = canonical_headers(raw.reset_index(drop=True), schema)
+    frame = canonical_headers(with_amount_unit(raw.reset_index(drop=True), amount_unit, schema), schema)
     n = len(frame)
     ZH = schema.names_zh
     if schema.id_column not in frame.columns and n:     # no records at all: an empty review, whatever the header

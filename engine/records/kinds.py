@@ -33,7 +33,7 @@ APPROVAL = Schema("approval", "行政许可", (
     Column("excluded_days", "不计入期限工作日", T.NUMBER, headers=("扣除工作日", "特别程序工作日")),
     Column("preconditions", "前置条件", T.LIST, headers=("要求的前置条件",)),
     Column("intermediaries", "中介服务", T.LIST, headers=("要求的中介服务",)),
-    Column("fee_charged", "收费金额", T.NUMBER, headers=("收费",)),
+    Column("fee_charged", "收费金额", T.NUMBER, headers=("收费",), money=True),
     Column("outcome", "办理结果", T.STRING),
     # from the approval catalogue (review --catalog), after its audit: only retained rows count
     Column("item_listed", "目录内事项", T.BOOL, derived=True),
@@ -98,7 +98,7 @@ def _batch_schema() -> Schema:
         for c in schema.columns:
             if c.name in columns and not c.derived:
                 old = columns[c.name]
-                columns[c.name] = Column(c.name, old.zh, old.type, headers=tuple(dict.fromkeys(
+                columns[c.name] = Column(c.name, old.zh, old.type, money=old.money, headers=tuple(dict.fromkeys(
                     (*old.headers, c.zh, *c.headers))))
             elif not c.derived:
                 columns[c.name] = c

@@ -27,6 +27,7 @@ class Column:
     units: tuple[str, ...] = ()     # NUMBER: unit words a value may be written with (``20个工作日``)
     whole: bool = False             # NUMBER: a whole number ≥ 0 (working days, counts), not only ≥ 0
     few: bool = False               # STRING with few distinct values (departments, violation codes): a Categorical
+    money: bool = False             # NUMBER: an amount in yuan, read as decisions write it (engine.records.values)
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -103,16 +104,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("decision_date", "处罚决定日期", T.DATE),
     Column("publicized_date", "公示日期", T.DATE),
     Column("procedure", "程序", T.STRING, codes=PROCEDURES),
-    Column("goods_value", "货值金额", T.NUMBER),
-    Column("illegal_gain", "违法所得", T.NUMBER),
-    Column("ad_fee", "广告费用", T.NUMBER),
-    Column("prior_year_income", "上一年年收入", T.NUMBER),
+    Column("goods_value", "货值金额", T.NUMBER, money=True, headers=("货值",)),
+    Column("illegal_gain", "违法所得", T.NUMBER, money=True),
+    Column("ad_fee", "广告费用", T.NUMBER, money=True),
+    Column("prior_year_income", "上一年年收入", T.NUMBER, money=True),
     Column("accident_level", "事故等级", T.STRING, codes=ACCIDENT_LEVELS),
     Column("prior_violations_2y", "两年内违法次数", T.NUMBER),
     Column("ad_fee_uncomputable", "广告费用无法计算或者明显偏低", T.BOOL),
     Column("refused_correction", "拒不改正", T.BOOL),
-    Column("fine", "罚款金额", T.NUMBER),
-    Column("confiscated_gain", "没收违法所得金额", T.NUMBER),
+    Column("fine", "罚款金额", T.NUMBER, money=True),
+    Column("confiscated_gain", "没收违法所得金额", T.NUMBER, money=True),
     Column("sanctions", "其他处罚", T.LIST, codes=SANCTIONS),
     Column("factors", "情节", T.LIST, codes=FACTORS),
     Column("harm", "危害后果", T.STRING, codes=HARMS),

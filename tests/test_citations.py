@@ -271,3 +271,29 @@ def test_real_decisions(ruleset):
                for rid in ("RD-024", "RD-039", "RD-045", "RD-051")}
     assert nearest == {"RD-024": ("ADL-55-1",), "RD-039": ("WSL-95", "WSL-114"), "RD-045": ("PVR-7",),
                        "RD-051": ("RTSL-90",)}
+
+
+def test_review_reads_a_violation_code_written_as_a_citation(ruleset, calendar):
+    """A decision cites its basis as text: 食品安全法 Art. 124 ¶1 (货值 8,000 < 10,000: fine 50,000–100,000),
+    and 安全生产法(2014) Art. 109 (today's Art. 114, its 2014 version)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from engine.review import review_frame
+    raw = pd.DataFrame([
+        {"case_id": "C1", "violation_code": "《中华人民共和国食品安全法》第一百二十四条第一款第（四）项",
+         "party_type": "单位", "violation_date": "2024-03-01", "decision_date": "2024-04-20",
+         "goods_value": "8000", "fine": "75000", "officers": "A;B"},
+        {"case_id": "C2", "violation_code": "安全生产法(2014)第一百零九条", "party_type": "单位",
+         "violation_date": "2019-03-01", "decision_date": "2019-06-01", "accident_level": "一般",
+         "fine": "300000", "officers": "A;B"},
+        {"case_id": "C3", "violation_code": "广告法第五十八条", "party_type": "单位",
+         "violation_date": "2024-03-01", "decision_date": "2024-04-20", "fine": "1", "officers": "A;B"},
+    ]).astype(object)
+    ev = review_frame(raw, ruleset, dt.date(2024, 12, 31), calendar)
+    assert list(ev.provision[:2]) == ["FSL-124-1", "WSL-114"]
+    assert (ev.lo[0], ev.hi[0]) == (50000, 100000)
+    assert ev.records.rejections.mask[2]
+    reason = ev.records.rejections.text(2)
+    assert "unknown code '广告法第五十八条'" in reason and "ADL-55-1" in reason

@@ -67,6 +67,24 @@ class Evaluation(RecordColumns):
         return self.table.entries[k] if k >= 0 else None
 
 
+def provision_of_code(code, ruleset: RuleSet) -> tuple[str | None, str]:
+    """The provision a ``violation_code`` names — a rule-set code, or a citation as decisions write it
+    (《中华人民共和国食品安全法》第一百二十四条第一款, 安全生产法(2014)第109条 …, engine.library.citations) —
+    and, when none, the rejection reason with the nearest provisions."""
+    if code in ruleset.codes:
+        return ruleset.codes[code], ""
+    from engine.library.citations import resolve_basis
+    res = resolve_basis(str(code), ruleset)
+    if len(res.provisions) == 1:
+        return res.provisions[0], ""
+    if res.multi:
+        return None, (f"violation_code ({ZH['violation_code']}): 引用了多个条款 {', '.join(res.provisions)}，"
+                      f"请每个违法行为一行 (cites several provisions; give one row per violation): '{code}'")
+    nearest = f"；最接近的条款 (nearest): {', '.join(res.nearest)}" if res.nearest else ""
+    return None, (f"violation_code ({ZH['violation_code']}): 未知编码，也无法对应到条款 (unknown code '{code}': "
+                  f"no provision in the rules claims it or is cited by it){nearest}")
+
+
 def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
              calendar: WorkingDayCalendar, double_fines=None) -> Evaluation:
     """``double_fines``: when the records are a chunk of a batch, a function giving the Art. 29
@@ -77,13 +95,12 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     # provision per row, decided once per distinct violation code
     vcodes, vuniq = pd.factorize(frame["violation_code"], use_na_sentinel=True)
     pids = list(ruleset.provisions)
-    pid_of_code = np.array([pids.index(ruleset.codes[c]) if c in ruleset.codes else -1 for c in vuniq] + [-1])
+    found = [provision_of_code(c, ruleset) for c in vuniq]
+    pid_of_code = np.array([pids.index(pid) if pid else -1 for pid, _ in found] + [-1])
     ev.provision_idx = pid_of_code[vcodes]
     ev.provision_ids = pids
     unknown = (vcodes >= 0) & (ev.provision_idx < 0)
-    vnames = list(vuniq)
-    rej.add(unknown, lambda c: f"violation_code ({ZH['violation_code']}): unknown code '{vnames[c]}' "
-                               "(no provision in the rules claims it)", vcodes)
+    rej.add(unknown, lambda c: found[c][1], vcodes)
     prov = np.array(pids + [None], dtype=object)[ev.provision_idx]
     ev.provision = prov
     vd, ve = ev.column("violation_date"), ev.column("violation_end_date")

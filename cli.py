@@ -111,11 +111,15 @@ def main(ctx, rules_dir, calendars):
               help="Threads to validate and evaluate with (default: one per CPU core for batches of 200,000 "
                    "records or more of one kind). The reports are the same whatever the number.")
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low"]), default=None,
-              help="Exit 1 when any finding of this severity or higher is found (default: exit 0 whatever "
-                   "was found).")
+              help="有该严重程度或更高的问题时退出码为 1 Exit 1 when any finding of this severity or higher is "
+                   "found (default: exit 0 whatever was found).")
+@click.option("--amount-unit", type=click.Choice(["元", "千元", "万元", "亿元"]), default="元", show_default=True,
+              help="金额列中未写单位的数字的单位 Unit of plain numbers in amount columns whose header names none "
+                   "(a header like 罚款金额(万元) or a cell like 5000元 names its own).")
 @pass_ctx
 @guard
-def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers, threads, fail_on):
+def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers, threads, fail_on,
+           amount_unit):
     """批量审查：处罚决定、行政许可、依申请公开和投诉举报，可混合（CSV/GBK、Excel、Parquet、JSON Lines）。
     Review a batch of records: penalty decisions, licensing applications, disclosure requests and
     complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
@@ -134,6 +138,9 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
         t = time.perf_counter()
         refs = load_references(catalog, powers, as_of, c.ruleset.root)
         raw = read_inputs(files)
+        if amount_unit != "元":
+            from engine.records.frame import with_amount_unit
+            raw = with_amount_unit(raw, amount_unit)
         times["read"] = time.perf_counter() - t
         bar.update(1)
         t = time.perf_counter()

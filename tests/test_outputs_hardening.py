@@ -384,3 +384,17 @@ def test_internal_error_log_is_private(tmp_path):
     logs = list(folder.iterdir())
     assert len(logs) == 1 and str(logs[0]) in r.stderr
     assert folder.stat().st_mode & 0o777 == 0o700 and logs[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_amount_unit_reads_plain_numbers_in_wan_yuan(tmp_path):
+    """货值 0.8万元 = 8,000 (< 10,000): 食品安全法 Art. 124 ¶1 range 50,000–100,000; fine 7.5万元 = 75,000 is
+    inside it. Read in yuan instead, 7.5 yuan is far below the minimum."""
+    path = tmp_path / "u.csv"
+    path.write_text("案件编号,违法行为编码,当事人类型,违法行为发生日期,处罚决定日期,货值金额,罚款金额,执法人员\n"
+                    "U1,FSL-124-1,单位,2024-03-01,2024-04-20,0.8,7.5,A;B\n", encoding="utf-8")
+    for unit, out in (("万元", tmp_path / "w"), ("元", tmp_path / "y")):
+        assert zs("review", path, "--out", out, "--as-of", "2024-12-31", "--amount-unit", unit).returncode == 0
+    wan = [json.loads(x) for x in (tmp_path / "w" / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    yuan = [json.loads(x) for x in (tmp_path / "y" / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert "penalty.below_statutory_min" not in {f["code"] for f in wan}
+    assert "penalty.below_statutory_min" in {f["code"] for f in yuan}

@@ -297,3 +297,29 @@ def test_review_reads_a_violation_code_written_as_a_citation(ruleset, calendar):
     assert ev.records.rejections.mask[2]
     reason = ev.records.rejections.text(2)
     assert "unknown code '广告法第五十八条'" in reason and "ADL-55-1" in reason
+
+
+JUDGED = [
+    # (citation as written, provision to judge by or None, words the reason must contain)
+    ("《中华人民共和国食品安全法》第一百二十四条第一款第（四）项", "FSL-124-1", ""),
+    ("违反《食品安全法》第三十四条，依据《食品安全法》第一百二十四条第一款", "FSL-124-1", ""),
+    ("安全生产法(2014)第一百零九条", "WSL-114", ""),
+    # today's Art. 109 is the insurance article: without the version the 2014 number must not be guessed
+    ("《中华人民共和国安全生产法》第一百零九条", None, "name the version"),
+    ("食品安全法第一百二十四条之一", None, "N-bis"),
+    ("依据《食品安全法》第一百二十四条第一款和第一百二十五条", None, "FSL-125-1, FSL-125-2"),
+    ("违反《食品安全法》第一百二十四条第一款，依据《北京市食品安全条例》第七十条", None, "北京市食品安全条例"),
+    # 价格违法行为行政处罚规定 Art. 11 applies to Arts. 4–10 alike: it does not tell which violation
+    ("价格违法行为行政处罚规定第十一条", None, "several articles share"),
+    ("第55条", None, "no law named"),
+    ("安全生产法第一百一十四条第三款", None, "2 paragraph"),       # Art. 114 has two paragraphs
+    ("食品安全法第一百二十六条第（十四）项", None, "no item 14"),    # Art. 126 ¶1 has items (一)–(十三)
+]
+
+
+@pytest.mark.parametrize("text,provision,says", JUDGED)
+def test_a_record_is_judged_only_by_a_citation_that_names_one_provision_exactly(ruleset, text, provision, says):
+    from engine.library.citations import judged_provision
+    pid, why = judged_provision(text, ruleset)
+    assert pid == provision, why
+    assert says in why

@@ -388,6 +388,8 @@ class Resolution:
     reason: str = ""
     nearest: tuple[str, ...] = ()
     candidates: tuple[str, ...] = () # several provisions matched (ambiguous)
+    older_only: bool = False         # matched only an older text's numbering, and the citer named no version
+    by_branch: bool = False          # matched only a branch's own citation (e.g. a rule several articles share)
 
     @property
     def ok(self) -> bool:
@@ -560,7 +562,9 @@ def resolve(citation: Citation | str, ruleset) -> Resolution:
     reason = f"{shown} → {pid} ({via.shown})"
     if notes:
         reason += "；" + "；".join(notes)
-    return Resolution(c, pid, version, branches, via.law, via.shown, reason)
+    return Resolution(c, pid, version, branches, via.law, via.shown, reason,
+                      older_only=bool(older_note) and year is None,
+                      by_branch=all(e.branch is not None for e in mine))
 
 
 # ───────────────────────────── a whole basis text ─────────────────────────────
@@ -626,3 +630,69 @@ def resolve_basis(text: str | None, ruleset) -> BasisResolution:
     if not results:
         reasons.append("只引用了裁量基准 (only discretion benchmarks are cited)")
     return BasisResolution(text, cits, [], [], unresolved, reasons, tuple(nearest[:5]))
+
+
+# ───────────────────────────── judging a record by its citation ─────────────────────────────
+
+_PROCEDURE_LAW = "行政处罚法"
+_SUB_ARTICLE = re.compile(r"条之[一二三四五六七八九十\d]")
+
+
+def judged_provision(text: str, ruleset) -> tuple[str | None, str]:
+    """The one provision a record's citation names, strictly enough to judge the record by it, or the
+    reason it cannot be used.  A resolution that is a good *hint* is not enough to judge by: the engine
+    would evaluate the record under another article's ranges and report findings the decision does not
+    deserve.  So every citation of the basis (the 依据 ones if the wording marks them, else all) must
+    name a law, exist in the text as cited (paragraph, item), match the current numbering or name the
+    older text's version, match the provision itself rather than a rule that several articles share, and
+    all must name the same provision."""
+    raw = str(text).strip()
+    if _SUB_ARTICLE.search(raw.translate(_FULLWIDTH)):
+        return None, f"引用了“条之N”，规则集未收录 (cites an 'article N-bis', not encoded): {raw}"
+    cits = [c for c in parse_citations(raw)
+            if c.kind == "statute" and c.article is not None and _PROCEDURE_LAW not in (c.law_text or "")]
+    if not cits:
+        return None, f"未识别到条款引用 (no citation found): {raw}"
+    for role in _ROLE_ORDER:
+        group = [c for c in cits if c.role == role]
+        if group:
+            break
+    ids, notes = [], []
+    for c in group:
+        why = _unusable(c, ruleset)
+        if why:
+            return None, why
+        r = resolve(c, ruleset)
+        if not r.ok:
+            return None, r.reason + (f"；最接近的条款 (nearest): {', '.join(r.nearest)}" if r.nearest else "")
+        if r.older_only:
+            return None, (f"{c.short()} 按旧文本条号才有对应条款，请注明版本，如“(2014年修正)” (matches only an "
+                          f"older text's numbering: name the version, e.g. (2014年修正)): {r.provision}")
+        if r.by_branch:
+            return None, (f"{c.short()} 是多个条款共用的规定，请引用违法行为所在的条款 (a rule several articles "
+                          f"share: cite the article of the violation)")
+        ids.append(r.provision)
+    ids = list(dict.fromkeys(ids))
+    if len(ids) > 1:
+        return None, (f"引用了多个条款 {', '.join(ids)}，请每个违法行为一行 (cites several provisions; give one "
+                      f"row per violation): {raw}")
+    return ids[0], ""
+
+
+def _unusable(c: Citation, ruleset) -> str:
+    """Why a citation cannot be judged by: no law named, or a paragraph/item the text does not have."""
+    if not c.law_text:
+        return f"未写明法律名称 (no law named): {c.short()}"
+    if c.version_year is not None:
+        return ""                                   # an older text: the bundled current one cannot check it
+    st = _statute(c.law_text)
+    if st is None or c.article not in st.articles:
+        return ""
+    art = st.articles[c.article]
+    if c.paragraph is not None and c.paragraph > len(art.paragraphs):
+        return f"{c.short()}：该条只有{len(art.paragraphs)}款 (the article has {len(art.paragraphs)} paragraph(s))"
+    if c.item is not None:
+        paras = [art.paragraphs[c.paragraph - 1]] if c.paragraph else art.paragraphs
+        if c.item > max(len(p.items) for p in paras):
+            return f"{c.short()}：没有第{c.item}项 (no item {c.item} there)"
+    return ""

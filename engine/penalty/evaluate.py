@@ -73,16 +73,12 @@ def provision_of_code(code, ruleset: RuleSet) -> tuple[str | None, str]:
     and, when none, the rejection reason with the nearest provisions."""
     if code in ruleset.codes:
         return ruleset.codes[code], ""
-    from engine.library.citations import resolve_basis
-    res = resolve_basis(str(code), ruleset)
-    if len(res.provisions) == 1:
-        return res.provisions[0], ""
-    if res.multi:
-        return None, (f"violation_code ({ZH['violation_code']}): 引用了多个条款 {', '.join(res.provisions)}，"
-                      f"请每个违法行为一行 (cites several provisions; give one row per violation): '{code}'")
-    nearest = f"；最接近的条款 (nearest): {', '.join(res.nearest)}" if res.nearest else ""
+    from engine.library.citations import judged_provision
+    pid, why = judged_provision(str(code), ruleset)
+    if pid:
+        return pid, ""
     return None, (f"violation_code ({ZH['violation_code']}): 未知编码，也无法对应到条款 (unknown code '{code}': "
-                  f"no provision in the rules claims it or is cited by it){nearest}")
+                  f"no provision in the rules claims it or is cited by it)；{why}")
 
 
 def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,

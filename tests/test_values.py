@@ -270,3 +270,36 @@ def test_every_amount_of_the_published_decisions_reads_but_the_ones_that_state_n
             value, error = parse_amount(text)
             assert (error is not None) == (text in refused), (d["id"], text, error)
     assert seen == 86
+
+
+# Found in review: readings that would judge the wrong fact or a guessed date/amount.
+@pytest.mark.parametrize("cell,column,yuan", [
+    ("没收违法所得5000元", "confiscated_gain", 5000),      # labelled as its own column: read
+    ("货值金额8000元", "goods_value", 8000),
+    ("处以罚款人民币5000元", "fine", 5000),
+    ("三万五", None, 35000),                              # the spoken short form after a one-digit 万 section
+])
+def test_a_cell_labelled_as_its_own_amount_is_read(cell, column, yuan):
+    assert read_amount(cell, column)[0] == yuan
+
+
+@pytest.mark.parametrize("cell,column", [
+    ("没收违法所得5000元", "fine"),                        # the confiscated gain is not the fine
+    ("货值金额5000元", "fine"),
+    ("罚没款5000元", "fine"),                              # a total of fine and confiscation
+    ("三百万五", None),                                    # 3,005,000 or 3,050,000: not guessed
+])
+def test_a_cell_labelled_as_another_amount_or_ambiguous_is_refused(cell, column):
+    with pytest.raises(Unreadable):
+        read_amount(cell, column)
+
+
+@pytest.mark.parametrize("cell", ["2024-3-1 5", "2024年3月1 5日", "2024-3-110:00"])
+def test_dates_split_by_a_space_or_run_into_a_time_are_refused(cell):
+    with pytest.raises(Unreadable):
+        read_date(cell)
+
+
+def test_a_date_with_a_separated_time_still_reads():
+    assert read_date("2024-03-05 10:00") == dt.date(2024, 3, 5)
+    assert read_date("2024-03-05T10:00") == dt.date(2024, 3, 5)

@@ -219,7 +219,7 @@ def _amounts(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
     rest = text.notna().to_numpy() & (text.str.len() > 0).to_numpy(dtype=bool, na_value=False) & np.isnan(out)
     if rest.any():
         idx = np.flatnonzero(rest)
-        p = Parsed(series.iloc[idx], parse_amount)
+        p = Parsed(series.iloc[idx], lambda v: parse_amount(v, col.name))
         out[idx] = np.array(p.results + [np.nan], dtype=float)[p.codes]
         errors = np.array([f"{col.name} ({col.zh}): {e}" if e else None for e in p.errors] + [None], dtype=object)
         reasons = np.full(len(out), None, dtype=object)
@@ -400,7 +400,7 @@ def _officer_values(arr):
     """The canonical ``;a;b;`` text, distinct-id count and id list of each officers cell in ``arr``.
 
     A cell naming no id at all (blank, only separators, a JSON ``[]``) gets count 0 and a null list:
-    nobody was recorded, which is not a record of nobody (engine.checks.procedure reports no
+    nobody was recorded, which is not a record of nobody (engine.penalty.checks.procedure reports no
     shortfall for it, and the reports show ``null``, not ``[]``).  Vectorized with Arrow for the
     common shapes (one or two ids); cells with three or more ids are de-duplicated in Python.
     """

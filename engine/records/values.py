@@ -78,11 +78,29 @@ _CN_JIAO = re.compile(rf"^(负)?()()([{_CN_DIGITS}角分]*[角分])$")
 _JIAO_FEN = re.compile(rf"^零?(?:([{_CN_DIGITS}])角)?零?(?:([{_CN_DIGITS}])分)?$")
 
 
-def read_amount(value) -> tuple[Decimal, bool]:
+# Words that name which amount a cell holds.  A cell of one column labelled as another amount
+# (``没收违法所得5000元`` in the fine column) is refused: taking its number would judge the wrong fact.
+_QUANTITY_LABELS = (("没收违法所得", "confiscated_gain"), ("违法货值金额", "goods_value"), ("货值金额", "goods_value"),
+                    ("货值", "goods_value"), ("违法所得", "illegal_gain"), ("广告费用", "ad_fee"), ("广告费", "ad_fee"),
+                    ("罚没款", None), ("罚款", "fine"))
+_LEAD = re.compile(r"^(?:依法|处以|并处|处|共收取|收取|共计|合计)*")
+
+
+def _labelled_as(text: str) -> tuple[bool, str | None]:
+    """(whether the cell starts with a quantity label, the column it names: None for 罚没款, a total)."""
+    head = _LEAD.sub("", text)
+    for word, column in _QUANTITY_LABELS:
+        if head.startswith(word):
+            return True, column
+    return False, None
+
+
+def read_amount(value, column: str | None = None) -> tuple[Decimal, bool]:
     """(the amount in yuan, whether the cell names its unit); raises ``Unreadable``.
 
     A number with no unit (``5``, ``伍``) is taken as yuan here; ``states_unit`` False tells the
-    caller a column unit applies to it.
+    caller a column unit applies to it.  ``column``: the amount column the cell is in, so that a
+    cell labelled as another amount is refused.
     """
     if isinstance(value, (bool, np.bool_)):
         raise Unreadable("不是金额", "a yes/no value is not an amount")
@@ -100,6 +118,9 @@ def read_amount(value) -> tuple[Decimal, bool]:
         raise Unreadable("金额不确定", "an approximate amount or a range, not one exact amount")
     if _SEVERAL.search(text):
         raise Unreadable("不止一个金额", "more than one amount")
+    labelled, names = _labelled_as(text)
+    if labelled and (names is None or (column is not None and names != column)):
+        raise Unreadable("标注的是另一项金额", f"labelled as another amount ({names or '罚没款, a total'})")
     text = _strip_words(text)
     twice = _TWICE.match(text)
     if twice:
@@ -191,6 +212,8 @@ def _below_yi(text: str, after_yi: bool = False) -> int:
         if not high.strip("零〇") or "万" in low:
             raise Unreadable("不是金额", f"cannot read '{text}'")
         if len(low) == 1 and low in _CN_DIGITS and low not in "零〇":
+            if any(u in high for u in "百佰千仟"):     # 三百万五: 3,005,000 or 3,050,000? not guessed
+                raise Unreadable("口语简写金额不确定", f"'{text}': a spoken short form after 百万/千万 is ambiguous")
             return _section(high) * 10_000 + int(_cn2an(low)) * 1000   # 三万五: 35,000
         return _section(high) * 10_000 + _section(low)
     return _section(text)
@@ -228,10 +251,10 @@ def states_unit(value) -> bool:
         return False
 
 
-def parse_amount(value) -> tuple[float, str | None]:
+def parse_amount(value, column: str | None = None) -> tuple[float, str | None]:
     """(yuan as a float, None) or (NaN, the reason, Chinese first) — the shape ``Parsed`` takes."""
     try:
-        d = read_amount(value)[0]
+        d = read_amount(value, column)[0]
     except Unreadable as e:
         return np.nan, f"{e.zh} ({e.en}) — not a number: '{_clip(str(value))}'"
     return float(d), None
@@ -286,9 +309,13 @@ def _with_unit_cell(value, unit: str):
 
 # -- dates ---------------------------------------------------------------------------------------
 
+_TIME_WORD = r"(?:T|上午|下午|中午|晚上|凌晨|早上)"
 _TIME = (r"(?:(?:T|上午|下午|中午|晚上|凌晨|早上)?\d{1,2}(?:[:时点]\d{0,2}分?(?::?\d{1,2}(?:\.\d+)?秒?)?)"
          r"(?:许|左右)?|许)?")
-_DATE = re.compile(rf"^(\d{{4}})[-/.年](\d{{1,2}})[-/.月](\d{{1,2}})[日号]?{_TIME}$")
+# Right after the day's digits a time needs a separator (T, 上午 …): 2024-3-110:00 is not read as the 11th.
+_TIME_AFTER_DIGITS = (rf"(?:{_TIME_WORD}\d{{1,2}}(?:[:时点]\d{{0,2}}分?(?::?\d{{1,2}}(?:\.\d+)?秒?)?)"
+                      r"(?:许|左右)?)?")
+_DATE = re.compile(rf"^(\d{{4}})[-/.年](\d{{1,2}})[-/.月](\d{{1,2}})(?:[日号]{_TIME}|{_TIME_AFTER_DIGITS})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH_ONLY = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?(?:份)?$")
 _CN_DATE = re.compile(r"^([\d零〇一二三四五六七八九]{4})年([\d零〇一二三四五六七八九十]{1,3})月"
@@ -309,7 +336,10 @@ def read_date(value) -> dt.date | None:
     if not raw:
         return None
     text = unicodedata.normalize("NFKC", raw).translate(_TRADITIONAL)
-    text = _SPACE.sub("", re.sub(r"(?<=\d)\s+(?=\d{1,2}[:时点])", "T", text))   # 2024-03-05 10:00: day, then time
+    text = re.sub(r"(?<=\d)\s+(?=\d{1,2}[:时点])", "T", text)   # 2024-03-05 10:00: day, then time
+    if re.search(r"\d\s+\d", text):
+        raise Unreadable("日期的数字被空格隔开，日期不确定", "digits of the date split by a space: not one date")
+    text = _SPACE.sub("", text)
     m = _DATE.match(text) or _COMPACT.match(text)
     if m:
         return _calendar_date(raw, int(m[1]), int(m[2]), int(m[3]))

@@ -113,7 +113,7 @@ def main(ctx, rules_dir, calendars):
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low"]), default=None,
               help="有该严重程度或更高的问题时退出码为 1 Exit 1 when any finding of this severity or higher is "
                    "found (default: exit 0 whatever was found).")
-@click.option("--amount-unit", type=click.Choice(["元", "千元", "万元", "亿元"]), default="元", show_default=True,
+@click.option("--amount-unit", callback=lambda ctx, param, v: _amount_unit(v), default="元", show_default=True,
               help="金额列中未写单位的数字的单位 Unit of plain numbers in amount columns whose header names none "
                    "(a header like 罚款金额(万元) or a cell like 5000元 names its own).")
 @pass_ctx
@@ -163,6 +163,14 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
         hit = [s for s in ranks[ranks.index(fail_on):] if summ["by_severity"].get(s)]
         if hit:
             sys.exit(1)
+
+
+def _amount_unit(value: str) -> str:
+    from engine.records.values import amount_unit
+    try:
+        return amount_unit(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 class _NoBar:
@@ -327,6 +335,8 @@ def rules_list(c: Context, law, as_json):
     The provision library: id, title, citation, versions and branch count of every provision."""
     from engine.library.listing import render_text, rows
     items = rows(c.ruleset, law)
+    if law and not items:
+        raise UserError(f"没有该法规的条款 (no provisions of this law): {law}")
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
     else:

@@ -19,10 +19,12 @@ def citation_text(c) -> str:
 
 def rows(ruleset, law: str | None = None) -> list[dict]:
     """Every provision (those citing ``law``, by full or short title, when given), sorted by id."""
+    from engine.library.citations import normalize_law
+    want = normalize_law(law) if law else None
     out = []
     for pid in sorted(ruleset.provisions):
         m = ruleset.provisions[pid].model
-        if law and law not in str(m.citation.law):
+        if want and normalize_law(str(m.citation.law)) != want:
             continue
         out.append({
             "id": pid, "title": m.title, "title_en": m.title_en,

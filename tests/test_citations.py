@@ -144,8 +144,8 @@ def test_resolve_branch_hints(ruleset):
     assert one("安全生产法第一百一十四条第一款第(二)项", ruleset).branches == ("larger",)
     assert one("安全生产法第一百一十四条第二款", ruleset).branches == (
         "general_x", "larger_x", "major_x", "especially_major_x")
-    r = one("价格违法行为行政处罚规定第十一条第一款", ruleset)      # a branch's own citation
-    assert (r.provision, r.branches) == ("PVR-7", ("no_gain_individual",))
+    r = one("价格违法行为行政处罚规定第十一条第一款", ruleset)      # a branch citation PVR-4, 7 and 8 share
+    assert r.provision is None and r.candidates == ("PVR-4", "PVR-7", "PVR-8")
 
 
 def test_resolve_older_text_numbering(ruleset):
@@ -167,8 +167,10 @@ def test_resolve_older_text_numbering(ruleset):
 
 
 def test_resolve_paragraph_not_stated(ruleset):
-    r = one("《中华人民共和国广告法》第五十五条", ruleset)
-    assert r.provision == "ADL-55-1" and "未写明款" in r.reason
+    r = one("《中华人民共和国广告法》第五十五条", ruleset)          # ¶1 advertisers, ¶3 publishers
+    assert r.provision is None and r.candidates == ("ADL-55-1", "ADL-55-3")
+    r = one("《中华人民共和国食品安全法》第一百三十一条", ruleset)    # only ¶1 of Art. 131 is a penalty
+    assert r.provision == "FSL-131" and "未写明款" in r.reason
     r = one("《食品安全法》第一百二十五条", ruleset)
     assert r.provision is None and r.candidates == ("FSL-125-1", "FSL-125-2")
     assert r.reason.startswith("引用不明确")
@@ -177,10 +179,12 @@ def test_resolve_paragraph_not_stated(ruleset):
 
 
 def test_resolve_unresolvable_names_nearest(ruleset):
-    r = one("《中华人民共和国食品安全法》第一百二十三条第一款第一项", ruleset)
+    r = one("《中华人民共和国食品安全法》第一百二十八条", ruleset)    # Art. 128: not encoded
     assert r.provision is None
-    assert r.reason == "未找到对应条款 (no provision for) 《中华人民共和国食品安全法》第123条第1款第1项"
-    assert r.nearest == ("FSL-122-1", "FSL-124-1", "FSL-125-1", "FSL-125-2", "FSL-126-1")
+    assert r.reason == "未找到对应条款 (no provision for) 《中华人民共和国食品安全法》第128条"
+    # by article distance: 126 and 130 (2), then 125 ¶1, 125 ¶2 and 131 (3)
+    assert set(r.nearest[:2]) == {"FSL-126-1", "FSL-130-1"}
+    assert set(r.nearest[2:]) == {"FSL-125-1", "FSL-125-2", "FSL-131"}
     r = one("《安全生产法》第九十八条", ruleset)
     assert r.nearest == ("WSL-95", "WSL-114")
     r = one("《浙江省实施<中华人民共和国道路交通安全法>办法》第七十四条第一款第(三)项", ruleset)
@@ -235,11 +239,12 @@ REAL = {
     "RD-013": (["FSL-124-1"], None), "RD-014": ([], None), "RD-015": (["FSL-124-1"], None),
     "RD-016": ([], None), "RD-017": (["FSL-124-1"], None), "RD-018": (["FSL-124-1"], None),
     "RD-019": (["FSL-124-1"], None),
-    "RD-020": (["FSL-126-1"], None),           # Art. 123 ¶1 (1) is not encoded
+    "RD-020": (["FSL-123-1", "FSL-126-1"], None),   # Art. 123 ¶1 (1) and Art. 126 ¶1 (3): two violations
     "RD-021": (["FSL-124-1"], None),
-    "RD-022": (["ADL-55-1"], None),            # 第五十五条, paragraph not stated
-    "RD-023": ([], None), "RD-024": ([], None), "RD-025": ([], None),   # Art. 58: not encoded
-    "RD-026": (["ADL-55-1"], None), "RD-027": ([], None), "RD-028": ([], None),
+    "RD-022": ([], None),                      # 第五十五条, paragraph not stated: ¶1 (advertiser) or ¶3?
+    "RD-023": (["ADL-58-1"], None), "RD-024": (["ADL-58-1"], None),   # Art. 58 ¶1 items (一), (八)
+    "RD-025": (["ADL-58-1"], None),            # Art. 58 ¶1 items (一)(十四)
+    "RD-026": (["ADL-55-1"], None), "RD-027": (["ADL-57"], None), "RD-028": ([], None),   # 57 item (一)
     "RD-029": ([], None),                      # 《廣告法》…等法律法規: no article
     "RD-030": ([], None), "RD-063": ([], None), "RD-064": ([], None),
     "RD-031": (["WSL-114"], None),
@@ -250,7 +255,7 @@ REAL = {
     "RD-036": ([], None), "RD-037": (["WSL-114"], None), "RD-038": ([], None),
     "RD-039": ([], None),                      # Art. 98 is not encoded
     "RD-040": (["WSL-114"], None),
-    "RD-045": ([], None),                      # 价格违法行为行政处罚规定 Art. 13: not encoded
+    "RD-045": (["PVR-13"], None),              # 价格违法行为行政处罚规定 Art. 13 item (四)
     "RD-046": ([], None),                      # Arts. 9, 16: not encoded
     "RD-048": (["RTSL-90"], None), "RD-049": (["RTSL-90"], None), "RD-050": ([], None),
     "RD-051": ([], None),                      # a provincial 实施办法, not the Act
@@ -268,8 +273,8 @@ def test_real_decisions(ruleset):
         else:
             assert b.reasons, rid
     nearest = {rid: resolve_basis(records[rid]["basis_text"], ruleset).nearest
-               for rid in ("RD-024", "RD-039", "RD-045", "RD-051")}
-    assert nearest == {"RD-024": ("ADL-55-1",), "RD-039": ("WSL-95", "WSL-114"), "RD-045": ("PVR-7",),
+               for rid in ("RD-022", "RD-039", "RD-051")}
+    assert nearest == {"RD-022": ("ADL-55-1", "ADL-55-3"), "RD-039": ("WSL-95", "WSL-114"),
                        "RD-051": ("RTSL-90",)}
 
 
@@ -288,7 +293,7 @@ def test_review_reads_a_violation_code_written_as_a_citation(ruleset, calendar):
         {"case_id": "C2", "violation_code": "安全生产法(2014)第一百零九条", "party_type": "单位",
          "violation_date": "2019-03-01", "decision_date": "2019-06-01", "accident_level": "一般",
          "fine": "300000", "officers": "A;B"},
-        {"case_id": "C3", "violation_code": "广告法第五十八条", "party_type": "单位",
+        {"case_id": "C3", "violation_code": "广告法第六十四条", "party_type": "单位",
          "violation_date": "2024-03-01", "decision_date": "2024-04-20", "fine": "1", "officers": "A;B"},
     ]).astype(object)
     ev = review_frame(raw, ruleset, dt.date(2024, 12, 31), calendar)
@@ -296,7 +301,7 @@ def test_review_reads_a_violation_code_written_as_a_citation(ruleset, calendar):
     assert (ev.lo[0], ev.hi[0]) == (50000, 100000)
     assert ev.records.rejections.mask[2]
     reason = ev.records.rejections.text(2)
-    assert "unknown code '广告法第五十八条'" in reason and "ADL-55-1" in reason
+    assert "unknown code '广告法第六十四条'" in reason and "ADL-63" in reason and "ADL-65" in reason
 
 
 JUDGED = [
@@ -310,7 +315,7 @@ JUDGED = [
     ("依据《食品安全法》第一百二十四条第一款和第一百二十五条", None, "FSL-125-1, FSL-125-2"),
     ("违反《食品安全法》第一百二十四条第一款，依据《北京市食品安全条例》第七十条", None, "北京市食品安全条例"),
     # 价格违法行为行政处罚规定 Art. 11 applies to Arts. 4–10 alike: it does not tell which violation
-    ("价格违法行为行政处罚规定第十一条", None, "several articles share"),
+    ("价格违法行为行政处罚规定第十一条", None, "PVR-4, PVR-7, PVR-8"),
     ("第55条", None, "no law named"),
     ("安全生产法第一百一十四条第三款", None, "2 paragraph"),       # Art. 114 has two paragraphs
     ("食品安全法第一百二十六条第（十四）项", None, "no item 14"),    # Art. 126 ¶1 has items (一)–(十三)

@@ -9,8 +9,10 @@ CASES = load_cases(ROOT / "rules")
 
 def test_every_shipped_provision_has_cases():
     from engine.ruleset.loader import load_rules
-    provisions = set(load_rules(ROOT / "rules").provisions)
-    covered = {c.record["violation_code"] for c in CASES if "violation_code" in c.record}
+    rs = load_rules(ROOT / "rules")
+    provisions = set(rs.provisions)
+    covered = {rs.codes.get(c.record["violation_code"], c.record["violation_code"])   # id or violation code
+               for c in CASES if "violation_code" in c.record}
     assert provisions <= covered, f"provisions without cases: {provisions - covered}"
 
 

@@ -91,8 +91,9 @@ def test_rules_list_filters_by_law_and_prints_versions():
     r = CliRunner().invoke(main, ["rules", "list", "--law", "安全生产法", "--json"])
     assert r.exit_code == 0, r.output
     items = json.loads(r.output)
-    assert [i["id"] for i in items] == ["WSL-114", "WSL-95"]
-    wsl95 = items[1]
+    ids = [i["id"] for i in items]
+    assert {"WSL-114", "WSL-95", "WSL-109"} <= set(ids) and all(i.startswith("WSL-") for i in ids)
+    wsl95 = items[ids.index("WSL-95")]
     assert wsl95["citation"] == "安全生产法 第95条"
     assert [v["valid_from"] for v in wsl95["versions"]] == ["2014-12-01", "2021-09-01"]
     every = json.loads(CliRunner().invoke(main, ["rules", "list", "--json"]).output)

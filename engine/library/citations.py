@@ -510,6 +510,12 @@ def resolve(citation: Citation | str, ruleset) -> Resolution:
         pool = kept
     else:
         current = [e for e in pool if e.tag is None]
+        older = {e.provision for e in pool if e.tag is not None} - {e.provision for e in current}
+        if current and older:                       # the number means different articles in different texts
+            ids = sorted({e.provision for e in current} | older)
+            return _unresolved(c, f"{shown} 在现行文本与旧文本中是不同条款，请注明版本，如“(2014年修正)” (the number "
+                                  f"names different articles in the current and an older text: name the version): "
+                                  f"{', '.join(ids)}", tuple(ids), law_title, tuple(ids))
         if current or not pool:
             pool = current
         else:                                        # only an older text's numbering matches
@@ -668,6 +674,11 @@ def judged_provision(text: str, ruleset) -> tuple[str | None, str]:
         if r.older_only:
             return None, (f"{c.short()} 按旧文本条号才有对应条款，请注明版本，如“(2014年修正)” (matches only an "
                           f"older text's numbering: name the version, e.g. (2014年修正)): {r.provision}")
+        older = _older_readings(c, ruleset) - {r.provision}
+        if older:
+            return None, (f"{c.short()} 在现行文本中是 {r.provision}，在旧文本中是 {', '.join(sorted(older))}，请注明版本 "
+                          f"(is {r.provision} in the current text and {', '.join(sorted(older))} in an older one: "
+                          f"name the version, e.g. (2014年修正))")
         if r.by_branch:
             return None, (f"{c.short()} 是多个条款共用的规定，请引用违法行为所在的条款 (a rule several articles "
                           f"share: cite the article of the violation)")
@@ -677,6 +688,16 @@ def judged_provision(text: str, ruleset) -> tuple[str | None, str]:
         return None, (f"引用了多个条款 {', '.join(ids)}，请每个违法行为一行 (cites several provisions; give one "
                       f"row per violation): {raw}")
     return ids[0], ""
+
+
+def _older_readings(c: Citation, ruleset) -> set[str]:
+    """Provisions the same law and article number name in an older text's numbering (a citation without
+    a version could mean either: 安全生产法第109条 is today's insurance article and the 2014 accident fines)."""
+    if c.version_year is not None or not c.law_text:
+        return set()
+    idx = _index(ruleset)
+    keys = set(_law_keys(idx, c.law_text))
+    return {e.provision for e in idx.entries if e.key in keys and e.tag and e.article == c.article}
 
 
 def _unusable(c: Citation, ruleset) -> str:

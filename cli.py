@@ -277,9 +277,8 @@ def check(c: Context, json_in, file_in, as_of, output, **fields):
 
 def _names_case_id(given: dict) -> bool:
     """Whether the record already has a case id under any of its spellings (案件编号, case_id, ...)."""
-    from engine.records.schema import PENALTY, header_key
-    aliases, keys = PENALTY.header_aliases, PENALTY.header_keys
-    return any((aliases.get(k) or keys.get(header_key(k))) == "case_id" for k in given if isinstance(k, str))
+    from engine.records.schema import PENALTY
+    return any(PENALTY.field_of(k) == "case_id" for k in given)
 
 
 # -- rules ---------------------------------------------------------------------------------------

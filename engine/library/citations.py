@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from engine.chinese import to_simplified
 from engine.library.statutes import cn_number
 
 __all__ = ["Citation", "Resolution", "BasisResolution", "parse_citations", "resolve", "resolve_basis",
@@ -35,29 +36,10 @@ __all__ = ["Citation", "Resolution", "BasisResolution", "parse_citations", "reso
 
 # ───────────────────────────── text normalisation ─────────────────────────────
 
-# Traditional → simplified, for the characters of law names and citation wording (a hand table: the
-# project carries no conversion package, and citations use a small vocabulary).
-_T2S_PAIRS = (
-    "條条 項项 華华 國国 產产 處处 罰罚 廣广 價价 違违 規规 為为 醫医 療疗 辦办 氣气 汙污 關关 於于 "
-    "節节 準准 適适 則则 標标 營营 業业 護护 費费 權权 藥药 質质 環环 險险 應应 總总 實实 細细 領领 "
-    "導导 級级 縣县 區区 務务 門门 監监 維维 設设 備备 機机 車车 駕驾 駛驶 輛辆 號号 與与 並并 當当 "
-    "據据 從从 舊旧 輕轻 減减 層层 擬拟 會会 經经 濟济 場场 體体 記记 書书 範范 見见 類类 檔档 參参 "
-    "結结 劑剂 衛卫 動动 電电 認认 證证 說说 訊讯 計计 義义 屬属 係系 聯联 團团 鄉乡 鎮镇 貨货 幣币 "
-    "額额 內内 發发 佈布 廳厅 傳传 統统 執执 無无 網网 絡络 報报 紙纸 數数 單单 獨独 個个 對对 預预 "
-    "時时 間间 條条 修修 訂订 試试 行行 歸归 屆届 組组 織织 職职 責责 災灾 礦矿 農农 貿贸 銷销 售售 "
-    "飲饮 廠厂 進进 議议 廢废 審审 寫写 學学 區区 災灾 價价 碼码 欺欺 詐诈 資资 訊讯 "
-    "鬥斗 勞劳 動动 險险 陸陆 線线 運运 輸输 遞递 郵邮 圖图 電电 視视 廣广 聞闻 "
-)
-_T2S = {p[0]: p[1] for p in _T2S_PAIRS.split() if len(p) == 2 and p[0] != p[1]}
-
 _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９"}
 _FULLWIDTH.update({ord("（"): "(", ord("）"): ")", ord("［"): "[", ord("］"): "]", ord("，"): "，",
                    ord("＜"): "<", ord("＞"): ">", ord("〈"): "<", ord("〉"): ">", ord("﹙"): "(",
                    ord("﹚"): ")", ord("；"): "；", ord("、"): "、", ord("："): ":"})
-
-
-def to_simplified(text: str) -> str:
-    return "".join(_T2S.get(c, c) for c in text)
 
 
 def _clean(text: str) -> str:

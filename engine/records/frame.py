@@ -16,7 +16,7 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.io.readers import JSON_ERROR, ROW, JsonCell
-from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema, header_key
+from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema
 from engine.records.values import amount_unit, header_unit, parse_amount, parse_date, with_unit
 from engine.types import FieldType as T
 
@@ -87,13 +87,12 @@ def canonical_headers(frame: pd.DataFrame, schema: Schema = PENALTY) -> pd.DataF
     kept through joins and chunks and never applied twice.
     """
     mapping, seen, units = {}, {}, {}
-    aliases, keys = schema.header_aliases, schema.header_keys
     for col in frame.columns:
-        key = _header_field(col, aliases, keys)
+        key = schema.field_of(col)
         unit = None
         if key is None and (found := header_unit(col)):
             base, unit = found
-            key = _header_field(base, aliases, keys)
+            key = schema.field_of(base)
             if key is not None and not schema.by_name[key].money:
                 key = None
         if key:
@@ -108,10 +107,6 @@ def canonical_headers(frame: pd.DataFrame, schema: Schema = PENALTY) -> pd.DataF
     return frame.rename(columns=mapping)
 
 
-def _header_field(col, aliases: dict, keys: dict):
-    return aliases.get(col) or (keys.get(header_key(col)) if isinstance(col, str) else None)
-
-
 def with_amount_unit(frame: pd.DataFrame, unit: str = "元", schema: Schema | None = None) -> pd.DataFrame:
     """The frame with ``unit`` (元, 千元, 万元, 亿元) as the unit of every amount column whose header
     names none (``review --amount-unit``): such headers become ``罚款金额(万元)``, read as above.
@@ -124,10 +119,9 @@ def with_amount_unit(frame: pd.DataFrame, unit: str = "元", schema: Schema | No
         return frame
     if schema is None:
         from engine.records.kinds import BATCH as schema
-    aliases, keys = schema.header_aliases, schema.header_keys
     mapping = {}
     for col in frame.columns:
-        key = _header_field(col, aliases, keys)
+        key = schema.field_of(col)
         if key is not None and schema.by_name[key].money and isinstance(col, str):
             mapping[col] = f"{col}({unit})"
     return frame.rename(columns=mapping) if mapping else frame

@@ -163,6 +163,11 @@ class Schema:
         """``header_aliases`` by ``header_key``: 法定时限（工作日） and 法定时限 (工作日) find one column."""
         return {header_key(spelling): name for spelling, name in self.header_aliases.items()}
 
+    def field_of(self, header) -> str | None:
+        """The canonical field a header names (any spelling, spaces and bracket widths aside), or None."""
+        return self.header_aliases.get(header) or (
+            self.header_keys.get(header_key(header)) if isinstance(header, str) else None)
+
     @cached_property
     def names_zh(self) -> dict[str, str]:
         return {c.name: c.zh for c in self.columns}

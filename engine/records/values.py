@@ -23,6 +23,8 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
+from engine.chinese import TRADITIONAL
+
 AMOUNT_UNITS = {"元": 1, "千元": 1000, "万元": 10_000, "亿元": 100_000_000}
 UNIT_SPELLINGS = {"元": "元", "yuan": "元", "千元": "千元", "万元": "万元", "万": "万元", "wan": "万元",
                   "亿元": "亿元", "亿": "亿元", "yi": "亿元"}
@@ -38,18 +40,15 @@ class Unreadable(ValueError):
 
 # -- text clean-up -------------------------------------------------------------------------------
 
-# what NFKC leaves: traditional forms of the characters amounts and dates use
-_TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "圓": "圆", "貳": "贰", "參": "叁", "陸": "陆", "兩": "两",
-                              "點": "点", "號": "号", "時": "时", "罰": "罚", "幣": "币", "處": "处", "並": "并",
-                              "沒": "没", "違": "违", "貨": "货", "額": "额", "廣": "广", "費": "费", "寫": "写",
-                              "計": "计", "為": "为", "間": "间", "許": "许"})
+# 參 is 叁 (three) where amounts are written in 大写; elsewhere (参照 in citations) it is 参
+_AMOUNT_FORMS = str.maketrans({"參": "叁"})
 _SPACE = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
     """Full-width forms as ASCII (``８０００`` → ``8000``, ``（`` → ``(``), traditional characters as
     simplified, spaces removed; spaces *between digits* (``10 000``) are refused: 1 0 could be two numbers."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL).strip()
+    text = unicodedata.normalize("NFKC", text).translate(_AMOUNT_FORMS).translate(TRADITIONAL).strip()
     if re.search(r"\d\s+\d", text):
         raise Unreadable("数字之间有空格，金额不确定", "a space between digits: not one exact number")
     return _SPACE.sub("", text)
@@ -335,7 +334,7 @@ def read_date(value) -> dt.date | None:
     raw = str(value).strip()
     if not raw:
         return None
-    text = unicodedata.normalize("NFKC", raw).translate(_TRADITIONAL)
+    text = unicodedata.normalize("NFKC", raw).translate(TRADITIONAL)
     text = re.sub(r"(?<=\d)\s+(?=\d{1,2}[:时点])", "T", text)   # 2024-03-05 10:00: day, then time
     if re.search(r"\d\s+\d", text):
         raise Unreadable("日期的数字被空格隔开，日期不确定", "digits of the date split by a space: not one date")

@@ -645,7 +645,7 @@ def judged_provision(text: str, ruleset) -> tuple[str | None, str]:
         group = [c for c in cits if c.role == role]
         if group:
             break
-    ids, notes = [], []
+    ids = []
     for c in group:
         why = _unusable(c, ruleset)
         if why:

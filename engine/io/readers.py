@@ -138,10 +138,10 @@ def read_table(path, kind: str | None = None) -> pd.DataFrame:
     """Read one file; raises InputError (with the path) when the file as a whole cannot be read."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: 文件不存在 (no such file)")
     kind = kind or SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise InputError(f"{path}: unknown file type '{path.suffix}' "
+        raise InputError(f"{path}: 不支持的文件类型 (unknown file type) '{path.suffix}' "
                          f"(use one of {', '.join(sorted(SUFFIXES))})")
     try:
         if kind in ("csv", "tsv"):

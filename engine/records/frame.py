@@ -97,7 +97,8 @@ def canonical_headers(frame: pd.DataFrame, schema: Schema = PENALTY) -> pd.DataF
                 key = None
         if key:
             if key in seen:
-                raise InputError(f"columns '{seen[key]}' and '{col}' both give {key} ({schema.names_zh[key]})")
+                raise InputError(f"“{seen[key]}”和“{col}”两列都是{schema.names_zh[key]} (columns '{seen[key]}' and "
+                                 f"'{col}' both give {key} ({schema.names_zh[key]}))")
             seen[key] = col
             mapping[col] = key
             if unit is not None:
@@ -499,7 +500,8 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
     ZH = schema.names_zh
     if schema.id_column not in frame.columns and n:     # no records at all: an empty review, whatever the header
         key = schema.id_column
-        raise InputError(f"no {key} ({ZH[key]}) column: every {schema.zh} record needs one")
+        raise InputError(f"缺少“{ZH[key]}”列，每条{schema.zh}记录都需要 (no {key} ({ZH[key]}) column: every "
+                         f"{schema.zh} record needs one)")
     rej = Rejections(n)
     out = {}
     officer_count = np.zeros(n, dtype=np.int64)

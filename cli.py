@@ -58,16 +58,23 @@ class LazyGroup(ChineseFirstGroup):
     lazy = {"draw": ("engine.draw.commands", "draw"),
             "catalog": ("engine.catalog.commands", "catalog"),
             "accountability": ("engine.accountability.commands", "accountability"),
-            "watch": ("engine.watch.commands", "watch")}
+            "watch": ("engine.watch.commands", "watch"),
+            "targets": ("engine.targets.commands", "targets"),
+            "report": ("engine.report.commands", "report")}
 
     def list_commands(self, ctx):
-        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+        return sorted(set(super().list_commands(ctx)) | {n for n in self.lazy if self.get_command(ctx, n)})
 
     def get_command(self, ctx, name):
         if name in self.lazy:
             import importlib
             module, attr = self.lazy[name]
-            return getattr(importlib.import_module(module), attr)
+            try:
+                return getattr(importlib.import_module(module), attr)
+            except ModuleNotFoundError as e:
+                if not (module == e.name or module.startswith(e.name + ".")):
+                    raise
+                return None   # a command whose module this installation lacks
         return super().get_command(ctx, name)
 
 
@@ -282,10 +289,14 @@ def _names_case_id(given: dict) -> bool:
 
 
 # -- rules ---------------------------------------------------------------------------------------
-@main.group()
+class RulesGroup(LazyGroup):
+    lazy = {"draft": ("engine.library.draft_command", "draft")}
+
+
+@main.group(cls=RulesGroup)
 def rules():
     """规则文件：检查、运行用例、列出和查看条款、覆盖情况。
-    Rule files: lint, run their test cases, list and show provisions, coverage."""
+    Rule files: lint, run their test cases, list and show provisions, coverage, draft from the text."""
 
 
 @rules.command("lint")

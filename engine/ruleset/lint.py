@@ -53,6 +53,11 @@ def lint(rules_dir: Path | str | None) -> tuple[list[Problem], int]:
 def lint_provision(cp: CompiledProvision) -> list[Problem]:
     out: list[Problem] = []
     f, data = str(cp.file), cp.data
+    if cp.model.draft:
+        out.append(Problem(f, line_of(data, ("draft",)),
+                           "草稿未经审核：核对条文、补全逐一边界的手算案例后删除 draft: true "
+                           "(a draft from 'rules draft': review it against the article, fill the hand-worked "
+                           "cases at every boundary, then remove 'draft: true')"))
     order = sorted(range(len(cp.model.versions)), key=lambda i: cp.model.versions[i].valid_from)
     for i in order:
         v = cp.model.versions[i]

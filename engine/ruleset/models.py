@@ -218,6 +218,7 @@ class Provision(Strict):
     kind: Literal["provision"]
     id: str
     title: str
+    draft: bool = False                  # written by `rules draft`: lint refuses it until a person reviews it
     title_en: Optional[str] = None
     citation: Citation
     violation_codes: list[str] = Field(default_factory=list)

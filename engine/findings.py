@@ -93,6 +93,8 @@ class FindingBatch:
     texts: Callable[[], tuple[Sequence[str], Sequence[str]]] | None = None
     category: np.ndarray | None = None
     event_date: np.ndarray | None = None
+    certainty: str = "definite"          # or "possible": holds under some of the alternatives blanks leave open
+    depends_on: np.ndarray | None = None  # per possible finding: the unknown facts that would decide it
 
     def messages(self) -> tuple[Sequence[str], Sequence[str]]:
         """(Chinese, English) message per finding; built now if the check deferred them to ``texts``."""
@@ -113,7 +115,8 @@ class FindingBatch:
                        actual={k: cut(v) for k, v in self.actual.items()},
                        message_zh=list(objects(zh)[mask]), message_en=list(objects(en)[mask]), texts=None,
                        category=None if self.category is None else self.category[mask],
-                       event_date=None if self.event_date is None else self.event_date[mask])
+                       event_date=None if self.event_date is None else self.event_date[mask],
+                       depends_on=None if self.depends_on is None else self.depends_on[mask])
 
 
 @dataclass

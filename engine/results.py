@@ -107,6 +107,9 @@ def finding_lines(ev, b) -> pa.Array:
         ("event_date", fragment(_dates(event))),
         ("row", fragment(pa.array(ev.column(ROW)[rows].astype(np.int64)))),
         ("record_kind", constant(ev.kind)),
+        ("certainty", constant(b.certainty)),
+        ("depends_on", fragment(pa.array(b.depends_on.tolist(), type=pa.list_(pa.string())))
+         if b.depends_on is not None else constant([])),
     ], n, end="}\n")
 
 
@@ -233,6 +236,7 @@ def _case_table_part(ev) -> pa.Table:
         "lawful_fine_min": kind_cols.pop("lawful_fine_min"),
         "lawful_fine_max": kind_cols.pop("lawful_fine_max"),
         "codes": codes,
+        **kind_cols.pop("open"),
         "department": _arrow_column(ev, "department"),
         "officers": _arrow_column(ev, "officers"),
         "event_date": _dates(ev.default_event_dates()),
@@ -258,9 +262,10 @@ def _extra_text(series: pd.Series) -> pa.Array:
 
 def _codes_per_row(ev) -> pa.DictionaryArray:
     """Each row's sorted finding codes: a bit per code set by array ops, each distinct set listed once."""
-    names = sorted({b.code for b in ev.findings.batches})
+    batches = [b for b in ev.findings.batches if b.certainty == "definite"]
+    names = sorted({b.code for b in batches})
     bits = np.zeros(ev.n, dtype=np.uint64)
-    for b in ev.findings.batches:
+    for b in batches:
         bits[b.rows] |= np.uint64(1) << np.uint64(names.index(b.code))
     inverse, uniq = pd.factorize(bits)           # hashing, not sorting: most rows share a few sets
     lists = [[c for k, c in enumerate(names) if int(u) >> k & 1] for u in np.asarray(uniq).tolist()]
@@ -270,6 +275,8 @@ def _codes_per_row(ev) -> pa.DictionaryArray:
 def _penalty_columns(ev) -> dict:
     ok = ev.evaluated
     tier_bits = np.where(ok & (ev.branch_key >= 0) | (ok & (ev.tiers == T.NONE)), ev.tiers, -1)
+    if ev.partial is not None:     # judged over alternatives: the tiers of any alternative, versions agreeing or not
+        tier_bits = np.where(ok & ev.partial & (ev.tiers > 0), ev.tiers, tier_bits)
     tier_bits = np.where(ok & ev.no_provision, -1, tier_bits)
     return {
         "provision": _coded(np.where(ok, ev.provision_idx, -1), ev.provision_ids),
@@ -280,7 +287,23 @@ def _penalty_columns(ev) -> dict:
         "lawful_fine_min": nullable(np.where(ok, ev.lawful_min, np.nan)),
         "lawful_fine_max": nullable(np.where(ok, ev.lawful_max, np.nan)),
         "deadlines": None,
+        "open": _open_columns(ev),
     }
+
+
+def _open_columns(ev) -> dict:
+    """What blank facts left open (empty on complete records): possible findings, the facts that would
+    decide them, and whether the lawful maximum is a multiple of an unknown amount."""
+    n, ok = ev.n, ev.evaluated
+    if ev.partial is None:
+        empty = list_array(np.zeros(n, dtype=np.int64), [[]])
+        return {"possible_codes": empty, "undetermined": empty,
+                "lawful_fine_max_unbounded": pa.array(np.zeros(n, dtype=bool))}
+    possible = [sorted(p) if p and o else [] for p, o in zip(ev.possible_codes.tolist(), ok.tolist())]
+    undetermined = [u if u and o else [] for u, o in zip(ev.undetermined.tolist(), ok.tolist())]
+    return {"possible_codes": pa.array(possible, type=pa.list_(pa.string())),
+            "undetermined": pa.array(undetermined, type=pa.list_(pa.string())),
+            "lawful_fine_max_unbounded": pa.array(ev.max_unbounded & ok)}
 
 
 def _deadline_columns(ev) -> dict:
@@ -293,6 +316,7 @@ def _deadline_columns(ev) -> dict:
         "tiers": list_array(np.full(n, -1), []),
         "lawful_fine_min": pa.nulls(n, pa.float64()), "lawful_fine_max": pa.nulls(n, pa.float64()),
         "deadlines": deadline_lists(ev),
+        "open": {},
     }
 
 

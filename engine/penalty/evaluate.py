@@ -18,8 +18,11 @@ import pandas as pd
 from engine.calendar import WorkingDayCalendar
 from engine.findings import FindingSet
 from engine.penalty import tiers as T
+from engine.penalty.alternatives import expand, fill_party_type, unknown_masks
 from engine.penalty.branches import narrow
+from engine.penalty.certainty import settle
 from engine.penalty.checks import CHECKS
+from engine.penalty.checks.liability import double_fine
 from engine.record_columns import RecordColumns
 from engine.records.frame import Records
 from engine.records.schema import ZH
@@ -53,6 +56,11 @@ class Evaluation(RecordColumns):
     fine: np.ndarray = None
     findings: FindingSet = field(default_factory=FindingSet)
     double_fines: object = None         # () -> Art. 29 findings decided over the whole batch (engine.batchwide)
+    version_open: np.ndarray = None     # partial rows whose alternatives disagree on the version
+    partial: np.ndarray = None          # rows judged over alternatives (engine.penalty.certainty); None: none
+    possible_codes: np.ndarray = None   # per partial row: the possible findings' codes
+    undetermined: np.ndarray = None     # per partial row: the unknown facts that left something open
+    max_unbounded: np.ndarray = None    # per partial row: a branch fines a multiple of an unknown amount
     kind = "penalty"
 
     def default_event_dates(self) -> np.ndarray:
@@ -84,19 +92,66 @@ def provision_of_code(code, ruleset: RuleSet) -> tuple[str | None, str]:
 def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
              calendar: WorkingDayCalendar, double_fines=None) -> Evaluation:
     """``double_fines``: when the records are a chunk of a batch, a function giving the Art. 29
-    findings on them (only the whole batch can tell whether an act was fined twice)."""
-    ev = Evaluation(records, ruleset, BranchTable(), as_of, calendar, double_fines=double_fines)
-    frame, rej, n = records.frame, records.rejections, len(records.frame)
+    findings on them (only the whole batch can tell whether an act was fined twice).
 
-    # provision per row, decided once per distinct violation code
+    Rows with blank facts that matter are held out of the first pass and judged over the
+    alternatives their blanks leave open (engine.penalty.alternatives, engine.penalty.certainty).
+    """
+    fill_party_type(records, str(ruleset.value("individual_business_counts_as")))
+    _reject_nothing_to_judge(records)
+    provision_idx, pids = _provisions(records, ruleset)
+    unknown = unknown_masks(records, provision_idx, pids, ruleset)
+    partial = np.zeros(len(records.frame), dtype=bool)
+    for m in unknown.values():
+        partial |= m
+    partial &= ~records.rejections.mask
+    if not partial.any():
+        return _evaluate(records, ruleset, as_of, calendar, double_fines, provision_idx, pids)
+    records.rejections.hold(partial)
+    ev = _evaluate(records, ruleset, as_of, calendar, lambda: [], provision_idx, pids)
+    records.rejections.release(partial)
+    alt = expand(records, np.flatnonzero(partial), unknown, provision_idx, pids, ruleset, as_of)
+    ax = _evaluate(alt.records, ruleset, as_of, calendar, lambda: [], provision_idx[alt.origin], pids, ev.table)
+    settle(ev, ax, alt)
+    ev.findings.batches = [b for b in ev.findings.batches if b.code != "penalty.double_fine"]
+    ev.double_fines = double_fines
+    for batch in double_fine(ev):
+        keep = ~records.rejections.mask[batch.rows]
+        ev.findings.add(batch if keep.all() else batch.keep(keep))
+    return ev
+
+
+def _reject_nothing_to_judge(records: Records) -> None:
+    """No fine stated and no sanction: the record decides nothing a check could judge."""
+    frame = records.frame
+    no_fine = frame["fine"].isna().to_numpy()
+    no_sanction = (frame["sanctions"].astype("string").fillna("") == "").to_numpy(dtype=bool)
+    records.rejections.add(no_fine & no_sanction,
+                           f"fine ({ZH['fine']})与sanctions ({ZH['sanctions']})均未填写，没有可评查的处罚 "
+                           "(no fine and no sanction: the record decides nothing to check)")
+
+
+def _provisions(records: Records, ruleset: RuleSet) -> tuple[np.ndarray, list]:
+    """Provision index per row (-1: none), decided once per distinct violation code; unknown codes rejected."""
+    frame, rej = records.frame, records.rejections
     vcodes, vuniq = pd.factorize(frame["violation_code"], use_na_sentinel=True)
     pids = list(ruleset.provisions)
     found = [provision_of_code(c, ruleset) for c in vuniq]
     pid_of_code = np.array([pids.index(pid) if pid else -1 for pid, _ in found] + [-1])
-    ev.provision_idx = pid_of_code[vcodes]
-    ev.provision_ids = pids
-    unknown = (vcodes >= 0) & (ev.provision_idx < 0)
+    provision_idx = pid_of_code[vcodes]
+    unknown = (vcodes >= 0) & (provision_idx < 0)
     rej.add(unknown, lambda c: found[c][1], vcodes)
+    return provision_idx, pids
+
+
+def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: WorkingDayCalendar,
+              double_fines, provision_idx: np.ndarray, pids: list, table: BranchTable | None = None) -> Evaluation:
+    ev = Evaluation(records, ruleset, table if table is not None else BranchTable(), as_of, calendar,
+                    double_fines=double_fines)
+    frame, rej, n = records.frame, records.rejections, len(records.frame)
+
+    ev.provision_idx = provision_idx
+    ev.provision_ids = pids
     prov = np.array(pids + [None], dtype=object)[ev.provision_idx]
     ev.provision = prov
     vd, ve = ev.column("violation_date"), ev.column("violation_end_date")
@@ -106,6 +161,7 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     ev.branch_key = np.full(n, -1, dtype=np.int64)
     ev.lo, ev.hi, ev.lo_m, ev.hi_m, ev.base = (np.full(n, np.nan) for _ in range(5))
     ev.no_provision = np.zeros(n, dtype=bool)
+    ev.version_open = np.zeros(n, dtype=bool)
     light = np.full(n, float(ruleset.value("tier_light_upto")))
     heavy = np.full(n, float(ruleset.value("tier_heavy_from")))
 

@@ -9,7 +9,7 @@ distinct dates, so the Python work is proportional to those, not to the rows.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,15 @@ class Rejections:
         self._mask[i] = True
         self.reasons.setdefault(int(i), []).append(reason)
 
+    def hold(self, rows: np.ndarray):
+        """Keep ``rows`` out of an evaluation pass as if rejected, without a reason (``release`` undoes it)."""
+        self._mask[rows] = True
+
+    def release(self, rows: np.ndarray):
+        for i in np.flatnonzero(rows):
+            if int(i) not in self.reasons:
+                self._mask[i] = False
+
     @property
     def mask(self) -> np.ndarray:
         """Rows rejected so far (a live view: do not modify)."""
@@ -75,6 +84,7 @@ class Records:
     officer_count: np.ndarray    # distinct officer ids per row; 0: none recorded (not a count of zero)
     officer_lists: object = None  # Arrow list column of the ids as recorded (null: none recorded)
     schema: Schema = PENALTY
+    blanks: dict = field(default_factory=dict)   # yes/no fields: rows left blank (read as false, but unknown)
 
 
 def canonical_headers(frame: pd.DataFrame, schema: Schema = PENALTY) -> pd.DataFrame:
@@ -506,15 +516,20 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
     out = {}
     officer_count = np.zeros(n, dtype=np.int64)
     officer_lists = None
+    blanks = {}
     for col in schema.columns:
         if col.name not in frame.columns or col.derived:
             out[col.name] = absent_column(col, n)
+            if col.type == T.BOOL:
+                blanks[col.name] = np.ones(n, dtype=bool)
             continue
         series = frame[col.name]
         if col.name == "officers":
             out[col.name], officer_count, officer_lists = _officers(_json_values(series, col, rej))
             continue
         out[col.name] = typed_column(series, col, rej)
+        if col.type == T.BOOL:
+            blanks[col.name] = _blank_cells(series)
     if officer_lists is None and "officers" in schema.by_name:
         officer_lists = _no_officers(n)
     extras = [c for c in frame.columns if c not in schema.by_name and c not in known_elsewhere
@@ -540,7 +555,14 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
         a = typed[earlier].to_numpy().astype("datetime64[D]")
         b = typed[later].to_numpy().astype("datetime64[D]")
         rej.add(b < a, f"{later} ({ZH[later]}) is before {earlier} ({ZH[earlier]})")
-    return Records(typed, rej, extras, officer_count, officer_lists, schema)
+    return Records(typed, rej, extras, officer_count, officer_lists, schema, blanks)
+
+
+def _blank_cells(series: pd.Series) -> np.ndarray:
+    miss = series.isna().to_numpy(dtype=bool, copy=True)
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        miss |= (series.astype("string").str.strip() == "").to_numpy(dtype=bool, na_value=True)
+    return miss
 
 
 def reject_duplicate_ids(ids: pd.Series, rows: np.ndarray, rej: Rejections):

@@ -181,7 +181,7 @@ class Schema:
         return {c.name: set(c.codes) for c in self.columns if c.codes}
 
 
-REQUIRED_FOR_EVALUATION = ("case_id", "party_type", "violation_code", "violation_date", "decision_date")
+REQUIRED_FOR_EVALUATION = ("case_id", "violation_code")   # other blanks are unknown facts (engine.penalty.unknown)
 PENALTY = Schema("penalty", "行政处罚", COLUMNS, REQUIRED_FOR_EVALUATION, date_order=(
     ("violation_date", "decision_date"), ("violation_date", "violation_end_date"),
     ("filed_date", "decision_date"), ("violation_date", "discovered_date")))

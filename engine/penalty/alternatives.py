@@ -1,0 +1,355 @@
+"""Records with unknown facts: the alternatives the blanks leave open, and what holds in all or some.
+
+A blank fact (engine.penalty.unknown) does not reject a record.  Each record
+with blanks that matter is split into *cases*: every value of a yes/no or
+coded fact, and for an amount or a date one point per *region* — the stretch
+between two critical values (a constant a branch condition compares the fact
+with; the base at which the decided fine meets a statutory or tier bound,
+fine ÷ multiple; a version's start; the time-bar limit).  Within a region no
+check can change its answer, so one representative decides the whole region:
+the alternatives are cases and intervals, never an enumeration of values.
+The alternatives are complete records, evaluated column-wise by the same
+evaluation as every other record (engine.penalty.evaluate), all at once.
+
+Facts that only one procedural check reads (``officers``, ``hearing_notified``,
+``filed_date``) are not split: they take the value that would produce the
+finding, and the finding is then at most *possible*.
+
+A finding is *definite* when it holds in every alternative — for the checks
+that presume the power to punish, every alternative where the act is still
+punishable (not time-barred, a provision in force); *possible* when it holds
+in some.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.expr.nodes import literals_compared
+from engine.penalty.unknown import blank, party_type_from_id
+from engine.records.frame import Records, Rejections
+from engine.records.schema import ACCIDENT_LEVELS, HARMS, PARTY_TYPES, PROCEDURES
+from engine.types import FieldType as T
+
+BARRING = ("penalty.time_barred", "penalty.no_provision")
+# the single check each of these facts feeds, and the value that makes it fire
+LOCAL = {"officers": "procedure.too_few_officers", "hearing_notified": "procedure.hearing_not_offered",
+         "filed_date": "procedure.decision_overdue"}
+ALWAYS = ("party_type", "procedure", "decision_date", "violation_date", "discovered_date") + tuple(LOCAL)
+CODED = {"party_type": PARTY_TYPES, "procedure": PROCEDURES, "harm": HARMS, "accident_level": ACCIDENT_LEVELS}
+
+
+@dataclass
+class Alternatives:
+    """The alternatives of the partial rows, as complete records, with what each stands for."""
+    records: Records
+    origin: np.ndarray                 # position of the original row, per alternative
+    values: dict = field(default_factory=dict)    # fact -> (value per alternative, lo, hi) for split facts
+    local: dict = field(default_factory=dict)     # fact -> mask of alternatives where it took the worst value
+
+
+def provision_facts(cp) -> dict[str, set]:
+    """Facts a provision reads (conditions, bases, requirements, conditional sanctions), with the
+    literals each is compared with."""
+    out: dict[str, set] = {}
+    for v in cp.versions:
+        for name in v.model.requires:
+            out.setdefault(name, set())
+        if v.model.confiscate_gain == "mandatory":
+            out.setdefault("illegal_gain", set())
+        for b in v.branches:
+            for f, lits in literals_compared(b.condition.tree).items():
+                out.setdefault(f, set()).update(lits)
+            for f in b.condition.fields:
+                out.setdefault(f, set())
+            if b.model.fine is not None and b.model.fine.base:
+                out.setdefault(b.model.fine.base, set())
+            for _, cond in b.sanctions.values():
+                if cond is not None:
+                    for f, lits in literals_compared(cond.tree).items():
+                        out.setdefault(f, set()).update(lits)
+                    for f in cond.fields:
+                        out.setdefault(f, set())
+    return out
+
+
+def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list, ruleset) -> dict[str, np.ndarray]:
+    """Per fact, the rows where it is blank *and* matters for that row."""
+    frame, n = records.frame, len(records.frame)
+    out: dict[str, np.ndarray] = {}
+    blanks = records.blanks
+    cache: dict[str, np.ndarray] = {}
+
+    def is_blank(name):
+        if name not in cache:
+            if name == "officers":
+                cache[name] = records.officer_count == 0
+            elif name in blanks:
+                cache[name] = blanks[name]
+            elif frame[name].dtype.kind == "M":
+                cache[name] = np.isnat(frame[name].to_numpy())
+            elif frame[name].dtype.kind == "f":
+                cache[name] = np.isnan(frame[name].to_numpy())
+            else:
+                cache[name] = blank(frame[name])
+        return cache[name]
+    for name in ALWAYS:
+        out[name] = is_blank(name).copy()
+    out["violation_date"] &= is_blank("violation_end_date")
+    sensitive = np.zeros(n, bool)
+    for k, pid in enumerate(provisions):
+        m = provision_idx == k
+        if not m.any():
+            continue
+        cp = ruleset.provisions[pid]
+        for name in provision_facts(cp):
+            if name in frame.columns:
+                out.setdefault(name, np.zeros(n, bool))
+                out[name] |= m & is_blank(name)
+        if cp.model.life_health or cp.model.financial_safety:
+            sensitive |= m
+    may_not = _has(frame, "factors", "first_offense") & _has(frame, "factors", "corrected_promptly")
+    out["harm"] = out.get("harm", np.zeros(n, bool)) | ((may_not | sensitive) & is_blank("harm"))
+    return {k: v & (provision_idx >= 0) for k, v in out.items() if v.any()}
+
+
+def _has(frame, column, code) -> np.ndarray:
+    return frame[column].astype("string").str.contains(f";{code};", regex=False).to_numpy(dtype=bool,
+                                                                                         na_value=False)
+
+
+def fill_party_type(records: Records, parameter: str) -> None:
+    """Blank party types the identity number decides are filled in place (GB 32100 / GB 11643)."""
+    frame = records.frame
+    miss = blank(frame["party_type"])
+    if not miss.any() or "party_id" not in frame.columns:
+        return
+    guess = party_type_from_id(frame["party_id"], parameter)
+    fill = miss & pd.notna(guess)
+    if fill.any():
+        col = frame["party_type"].astype(object).to_numpy(copy=True)
+        col[fill] = guess[fill]
+        frame["party_type"] = col
+
+
+def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], provision_idx: np.ndarray,
+           provisions: list, ruleset, as_of: dt.date) -> Alternatives:
+    """The alternatives of ``rows`` (positions of partial rows), split fact by fact."""
+    frame = records.frame.take(rows).reset_index(drop=True)
+    origin = rows.copy()
+    officer_count = records.officer_count[rows].copy()
+    alt = Alternatives(None, origin)
+    state = {"frame": frame, "origin": origin, "officers": officer_count, "pidx": provision_idx[rows]}
+
+    def split(name: str, reps_of):
+        """Repeat each row once per representative of ``name`` where it is unknown there."""
+        f, org = state["frame"], state["origin"]
+        unk = unknown[name][org] if name in unknown else np.zeros(len(org), bool)
+        if not unk.any():
+            return
+        reps = reps_of(f, unk)            # list per row (only rows with unk): [(value, lo, hi), ...]
+        counts = np.ones(len(org), dtype=np.int64)
+        counts[unk] = [len(r) for r in reps]
+        take = np.repeat(np.arange(len(org)), counts)
+        nf = f.take(take).reset_index(drop=True)
+        vals = np.empty(len(take), dtype=object)
+        lo = np.full(len(take), np.nan, dtype=object)
+        hi = np.full(len(take), np.nan, dtype=object)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        for k, (i, r) in enumerate(zip(np.flatnonzero(unk), reps)):
+            for j, (v, a, b) in enumerate(r):
+                vals[starts[i] + j], lo[starts[i] + j], hi[starts[i] + j] = v, a, b
+        was = unk[take]
+        col = nf[name]
+        if col.dtype.kind == "M":
+            new = col.to_numpy().astype("datetime64[D]").copy()
+            new[was] = np.array([np.datetime64(v, "D") for v in vals[was]], dtype="datetime64[D]")
+        elif col.dtype.kind in "fi":
+            new = col.to_numpy(dtype=float).copy()
+            new[was] = vals[was].astype(float)
+        elif col.dtype.kind == "b":
+            new = col.to_numpy().copy()
+            new[was] = vals[was].astype(bool)
+        else:
+            new = col.astype(object).to_numpy(copy=True)
+            new[was] = vals[was]
+        nf[name] = new
+        for prev in alt.values.values():
+            for a in range(3):
+                prev[a] = prev[a][take]
+        for k2 in list(alt.local):
+            alt.local[k2] = alt.local[k2][take]
+        none = np.full(len(take), None, dtype=object)
+        alt.values[name] = [np.where(was, vals, none), np.where(was, lo, none), np.where(was, hi, none)]
+        state["frame"], state["origin"] = nf, org[take]
+        state["officers"], state["pidx"] = state["officers"][take], state["pidx"][take]
+
+    def choices(codes):
+        def reps(f, unk):
+            return [[(c, None, None) for c in codes]] * int(unk.sum())
+        return reps
+
+    split("party_type", choices(list(PARTY_TYPES)))
+    split("procedure", choices(list(PROCEDURES)))
+    split("harm", choices(list(HARMS)))
+    schema = records.schema
+    for name in [n for n in unknown if n not in ALWAYS and n != "harm"]:
+        col = schema.by_name.get(name)
+        if col is None:
+            continue
+        if col.type == T.BOOL:
+            split(name, choices([False, True]))
+        elif col.codes:
+            split(name, choices(list(col.codes)))
+        elif col.type == T.NUMBER:
+            split(name, lambda f, unk, name=name: _amount_reps(f, unk, name, state["pidx"], provisions, ruleset))
+    split("decision_date", lambda f, unk: _decision_reps(f, unk, state["pidx"], provisions, ruleset, as_of))
+    split("violation_date", lambda f, unk: _act_reps(f, unk, state["pidx"], provisions, ruleset))
+    split("discovered_date", lambda f, unk: _discovery_reps(f, unk))
+
+    f, org = state["frame"], state["origin"]
+    # facts one check reads: the value that fires it (the finding then is at most possible)
+    unk_f = unknown.get("filed_date", np.zeros(len(records.frame), bool))[org]
+    if unk_f.any():
+        filed = f["filed_date"].to_numpy().astype("datetime64[D]").copy()
+        disc = f["discovered_date"].to_numpy().astype("datetime64[D]")
+        act = _act_dates(f)
+        filed[unk_f] = np.where(np.isnat(disc[unk_f]), act[unk_f], disc[unk_f])
+        f["filed_date"] = filed
+        alt.local["filed_date"] = unk_f
+    unk_h = unknown.get("hearing_notified", np.zeros(len(records.frame), bool))[org]
+    if unk_h.any():
+        alt.local["hearing_notified"] = unk_h
+    unk_o = unknown.get("officers", np.zeros(len(records.frame), bool))[org]
+    officers = state["officers"].copy()
+    if unk_o.any():
+        officers[unk_o] = 1
+        alt.local["officers"] = unk_o
+    rej = Rejections(len(f))
+    alt.records = Records(f, rej, records.extra_columns, officers, None, records.schema)
+    alt.records.blanks = {}
+    alt.origin = org
+    return alt
+
+
+def _act_dates(f: pd.DataFrame) -> np.ndarray:
+    vd = f["violation_date"].to_numpy().astype("datetime64[D]")
+    ve = f["violation_end_date"].to_numpy().astype("datetime64[D]")
+    return np.where(np.isnat(ve), vd, ve)
+
+
+def _tier_multiples(cp, v, b, ruleset) -> list[float]:
+    """The branch's bounds in its own unit (yuan or multiples): statutory range and tier edges."""
+    fine = b.model.fine
+    lo, hi = float(fine.lo), float(fine.hi)
+    split = b.model.tiers
+    out = [lo, hi]
+    if split is not None:
+        for name in ("减轻处罚", "从轻处罚", "一般处罚", "从重处罚"):
+            rng = getattr(split, name)
+            if rng is not None:
+                out += [float(rng[0]), float(rng[1])]
+        return out
+    ts = v.model.tier_split or cp.model.tier_split
+    a = float(ts.light_upto) if ts else float(ruleset.value("tier_light_upto"))
+    c = float(ts.heavy_from) if ts else float(ruleset.value("tier_heavy_from"))
+    return out + [lo + a * (hi - lo), lo + c * (hi - lo)]
+
+
+def _amount_reps(f: pd.DataFrame, unk: np.ndarray, name: str, pidx: np.ndarray, provisions, ruleset) -> list:
+    """One representative per region of an unknown amount, column-wise per provision."""
+    fine = np.nan_to_num(f["fine"].to_numpy(dtype=float))
+    taken = np.nan_to_num(f["confiscated_gain"].to_numpy(dtype=float))
+    idx = np.flatnonzero(unk)
+    out = [None] * len(idx)
+    for k in np.unique(pidx[idx]):
+        cp = ruleset.provisions[provisions[k]]
+        at = np.flatnonzero(pidx[idx] == k)
+        rows = idx[at]
+        consts = sorted({float(x) for x in provision_facts(cp).get(name, set())
+                         if isinstance(x, (int, float, Decimal)) and not isinstance(x, bool)} | {0.0})
+        multiples = sorted({m for v in cp.versions for b in v.branches
+                            if b.model.fine is not None and b.model.fine.base == name
+                            for m in _tier_multiples(cp, v, b, ruleset) if m > 0})
+        cols = [np.full(len(rows), c) for c in consts]
+        cols += [fine[rows] / m for m in multiples]
+        if name == "illegal_gain":
+            cols += [taken[rows]]
+        crit = np.sort(np.column_stack(cols), axis=1)
+        for j, r in enumerate(crit.tolist()):
+            pts = sorted(set(round(x, 6) for x in r if x >= 0))
+            reps = []
+            for a, b in zip(pts, pts[1:] + [None]):
+                reps.append((a, a, a))
+                reps.append(((a + b) / 2 if b is not None else a * 2 + 1, a, b if b is not None else np.inf))
+            out[at[j]] = reps
+    return out
+
+
+def _versions(cp):
+    return sorted(cp.versions, key=lambda v: v.valid_from)
+
+
+def _decision_reps(f, unk, pidx, provisions, ruleset, as_of) -> list:
+    """A blank decision date: each version era from the latest known earlier date up to as-of."""
+    known = [f[c].to_numpy().astype("datetime64[D]") for c in ("violation_date", "violation_end_date",
+                                                              "discovered_date", "filed_date")]
+    lower = np.max(np.where(np.isnat(np.stack(known)), np.datetime64("1900-01-01"), np.stack(known)), axis=0)
+    end = np.datetime64(as_of, "D")
+    out = []
+    for i in np.flatnonzero(unk):
+        cp = ruleset.provisions[provisions[pidx[i]]]
+        lo = lower[i] if lower[i] > np.datetime64("1900-01-01") else np.datetime64(_versions(cp)[0].valid_from, "D")
+        pts = sorted({lo, end} | {np.datetime64(v.valid_from, "D") for v in cp.versions
+                                  if lo < np.datetime64(v.valid_from, "D") <= end})
+        out.append([(p.astype(object), p.astype(object), (pts[j + 1] - 1).astype(object) if j + 1 < len(pts)
+                     else p.astype(object)) for j, p in enumerate(pts) if p <= end])
+    return out
+
+
+def _add_years(d: np.datetime64, years: int) -> np.datetime64:
+    t = pd.Timestamp(d) - pd.DateOffset(years=years)
+    return np.datetime64(t.date(), "D")
+
+
+def _act_reps(f, unk, pidx, provisions, ruleset) -> list:
+    """A blank act date: each version era before the earliest later date, the day before the first
+    version (no provision), and the day past each time-bar limit."""
+    later = [f[c].to_numpy().astype("datetime64[D]") for c in ("discovered_date", "filed_date", "decision_date")]
+    st = np.stack(later)
+    upper = np.min(np.where(np.isnat(st), np.datetime64("2999-12-31"), st), axis=0)
+    disc = later[0]
+    years = (int(ruleset.value("time_bar_years")), int(ruleset.value("time_bar_years_extended")))
+    out = []
+    for i in np.flatnonzero(unk):
+        cp = ruleset.provisions[provisions[pidx[i]]]
+        up = upper[i]
+        vs = _versions(cp)
+        pts = {up, np.datetime64(vs[0].valid_from, "D") - 1}
+        pts |= {np.datetime64(v.valid_from, "D") for v in vs if np.datetime64(v.valid_from, "D") <= up}
+        pts |= {np.datetime64(v.valid_to, "D") for v in vs if v.valid_to and np.datetime64(v.valid_to, "D") <= up}
+        ref = disc[i] if not np.isnat(disc[i]) else up
+        for y in years:
+            pts |= {_add_years(ref, y) - 1, _add_years(ref, y)}
+        pts = sorted(p for p in pts if p <= up)
+        out.append([(p.astype(object), (pts[j - 1] + 1).astype(object) if j else None, p.astype(object))
+                    for j, p in enumerate(pts)])
+    return out
+
+
+def _discovery_reps(f, unk) -> list:
+    """A blank discovery date: as early as the act (never barred) or as late as filing or decision."""
+    act = _act_dates(f)
+    later = [f[c].to_numpy().astype("datetime64[D]") for c in ("filed_date", "decision_date")]
+    st = np.stack(later)
+    upper = np.min(np.where(np.isnat(st), np.datetime64("2999-12-31"), st), axis=0)
+    out = []
+    for i in np.flatnonzero(unk):
+        a, u = act[i], upper[i]
+        pts = sorted({p for p in (a, u) if not np.isnat(p) and p != np.datetime64("2999-12-31")})
+        out.append([(p.astype(object), a.astype(object), u.astype(object)) for p in pts] or [(None, None, None)])
+    return out

@@ -161,10 +161,16 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
     if timings:
         click.echo("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in times.items()), err=True)
     click.echo(f"审查完成 reviewed: {summ['input_rows']} 条记录 rows — {summ['evaluated']} 已审查 evaluated, "
-               f"{summ['rejected']} 拒收 rejected; {summ['findings']} 个问题 findings in "
+               f"{summ['rejected']} 拒收 rejected; {summ['findings']} 个确定问题 definite findings in "
                f"{summ['cases_with_findings']} 个案件 cases → {out_dir}")
+    from engine.findings import CODES
     for code, count in summ["by_code"].items():
-        click.echo(f"  {code}: {count}")
+        click.echo(f"  {CODES[code].zh} {code}: {count}")
+    if summ["possible_findings"]:
+        click.echo(f"另有 {summ['possible_findings']} 个可能问题 possible findings in {summ['cases_with_possible_findings']} "
+                   "个案件 cases（取决于未填写的事实 depend on blank facts; 见 see findings.jsonl certainty/depends_on）")
+        for code, count in summ["possible_by_code"].items():
+            click.echo(f"  ? {CODES[code].zh} {code}: {count}")
     if fail_on:
         ranks = ["low", "medium", "high"]
         hit = [s for s in ranks[ranks.index(fail_on):] if summ["by_severity"].get(s)]
@@ -241,7 +247,8 @@ def _record_options(fn):
 @guard
 def check(c: Context, json_in, file_in, as_of, output, **fields):
     """核查一份处罚决定：适用条款和版本、裁量阶次、法定罚款幅度、处罚种类和每个问题。
-    Check one penalty decision; exit 0 = no findings, 1 = findings, 2 = bad input.
+    Check one penalty decision; exit 0 = no definite finding (possible ones are printed with the
+    facts that would decide them), 1 = a definite finding, 2 = bad input.
 
     记录可用选项、--json '{...}'（中文或英文键）或单行 --file 给出。
     Give the record as options (--violation-code FSL-124-1 --goods-value 8000 ...),
@@ -279,7 +286,7 @@ def check(c: Context, json_in, file_in, as_of, output, **fields):
         click.echo(render_text(result))
     if result["status"] == "rejected":
         sys.exit(2)
-    sys.exit(1 if result["findings"] else 0)
+    sys.exit(1 if result.get("codes") else 0)
 
 
 def _names_case_id(given: dict) -> bool:

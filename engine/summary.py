@@ -1,5 +1,9 @@
 """summary.json: counts by code, category, severity, department and record kind.
 
+``findings`` and every count by code, category, severity and department are of *definite* findings;
+*possible* ones (a blank fact leaves them open) are counted apart in ``possible_findings``,
+``possible_by_code`` and ``cases_with_possible_findings``.
+
 The one invariant every review keeps is checked here: evaluated + rejected == input rows.
 """
 from __future__ import annotations
@@ -33,6 +37,7 @@ def summary(review, input_rows: int) -> dict:
     by_kind: dict[str, dict] = {}
     per_dept: dict[str, dict] = {}
     evaluated = rejected = with_findings = findings = 0
+    possible, possible_by_code, with_possible = 0, {}, 0
     for ev in _parts(review):
         ok = ev.evaluated
         dept_codes, dept_names = pd.factorize(ev.frame["department"], use_na_sentinel=True)
@@ -46,9 +51,14 @@ def summary(review, input_rows: int) -> dict:
                            np.bincount(dept_codes[~ok], minlength=len(names)).tolist()):
             per_dept[d]["evaluated"] += e
             per_dept[d]["rejected"] += r
-        all_rows = []
+        all_rows, possible_rows = [], []
         for b in ev.findings.batches:
             code = CODES[b.code]
+            if b.certainty == "possible":    # counted apart: the record's blank facts leave it open
+                possible += len(b)
+                _add(possible_by_code, b.code, len(b))
+                possible_rows.append(b.rows)
+                continue
             cats = b.category if b.category is not None else np.full(len(b), code.category)
             _add(by_code, b.code, len(b))
             _add(by_sev, code.severity, len(b))
@@ -66,7 +76,9 @@ def summary(review, input_rows: int) -> dict:
         rows_with = np.unique(np.concatenate(all_rows)) if all_rows else np.array([], dtype=np.int64)
         for di, cnt in zip(*np.unique(dept_codes[rows_with], return_counts=True)):
             per_dept[names[di]]["cases_with_findings"] += int(cnt)
-        e, r, f = int(ok.sum()), int((~ok).sum()), ev.findings.count()
+        with_possible += int(len(np.unique(np.concatenate(possible_rows)))) if possible_rows else 0
+        e, r = int(ok.sum()), int((~ok).sum())
+        f = sum(len(b) for b in ev.findings.batches if b.certainty == "definite")
         k = by_kind.setdefault(ev.kind, {"input_rows": 0, "evaluated": 0, "rejected": 0, "findings": 0,
                                          "cases_with_findings": 0})
         k["input_rows"] += ev.n
@@ -89,6 +101,9 @@ def summary(review, input_rows: int) -> dict:
         "cases_with_findings": with_findings,
         "findings": findings,
         "by_code": dict(sorted(by_code.items())),
+        "possible_findings": possible,
+        "possible_by_code": dict(sorted(possible_by_code.items())),
+        "cases_with_possible_findings": with_possible,
         "by_category": dict(sorted(by_cat.items())),
         "by_severity": dict(sorted(by_sev.items())),
         "by_department": per_dept,

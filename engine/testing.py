@@ -19,7 +19,8 @@ from engine.ruleset.yamlload import ProblemError, line_of, load_yaml
 
 CASE_KEYS = {"name", "input", "output", "as_of", "note"}
 OUTPUT_KEYS = {"status", "provision", "provision_version", "tiers", "lawful_fine_min", "lawful_fine_max",
-               "statutory_min", "statutory_max", "codes", "deadlines"}
+               "statutory_min", "statutory_max", "codes", "deadlines", "possible_codes", "undetermined",
+               "lawful_fine_max_unbounded"}
 FILE_KEYS = {"defaults", "cases", "as_of"}
 TOLERANCE = 0.005
 
@@ -162,13 +163,16 @@ def run_case(case: Case, ruleset, calendar) -> CaseResult:
         "statutory_min": sr.get("min"),
         "statutory_max": sr.get("max"),
         "codes": got.get("codes", []),
+        "possible_codes": got.get("possible_codes", []),
+        "undetermined": got.get("undetermined", []),
+        "lawful_fine_max_unbounded": got.get("lawful_fine_max_unbounded", False),
     }
     for key, want in case.expected.items():
         have = actual[key]
         if key in ("lawful_fine_min", "lawful_fine_max", "statutory_min", "statutory_max"):
             same = (want is None and have is None) or (
                 want is not None and have is not None and abs(float(want) - float(have)) <= TOLERANCE)
-        elif key in ("tiers", "codes"):
+        elif key in ("tiers", "codes", "possible_codes", "undetermined"):
             same = sorted(want or []) == sorted(have or [])
         else:
             same = str(want) == str(have)

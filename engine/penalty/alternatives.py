@@ -118,8 +118,11 @@ def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list,
 
 
 def _has(frame, column, code) -> np.ndarray:
-    return frame[column].astype("string").str.contains(f";{code};", regex=False).to_numpy(dtype=bool,
-                                                                                         na_value=False)
+    col = frame[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        hit = np.array([f";{code};" in str(c) for c in col.cat.categories] + [False], dtype=bool)
+        return hit[col.cat.codes.to_numpy()]
+    return col.astype("string").str.contains(f";{code};", regex=False).to_numpy(dtype=bool, na_value=False)
 
 
 def fill_party_type(records: Records, parameter: str) -> None:

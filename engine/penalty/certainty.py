@@ -45,6 +45,7 @@ def settle(ev, ax, alt) -> None:
     ev.possible_codes = np.full(n, None, dtype=object)
     ev.undetermined = np.full(n, None, dtype=object)
     ev.max_unbounded = np.zeros(n, dtype=bool)
+    ev.single_branch = np.zeros(n, dtype=bool)
     unbounded_alt = _unbounded(ax, alt)
     found: dict[tuple, list] = {}            # (code, certainty) -> [(row, alt, depends_on)]
     rej = ev.records.rejections
@@ -107,6 +108,11 @@ def _ranges(ev, ax, i: int, alts: np.ndarray, unbounded_alt: np.ndarray) -> None
     keys = keys[keys >= 0]
     versions = {ax.table.entries[k][1].valid_from for k in keys.tolist()}
     ev.branch_key[i] = keys[0] if len(versions) == 1 else -1
+    ev.single_branch[i] = len(set(keys.tolist())) == 1 and len(keys) == len(alts)
+    ranges = {(round(float(a), 2), round(float(b), 2)) for a, b in zip(ax.lo[alts], ax.hi[alts])
+              if not (np.isnan(a) or np.isnan(b))}
+    if ev.single_branch[i] and len(ranges) == 1:      # the blanks leave the statutory range as it is
+        ev.lo[i], ev.hi[i] = ranges.pop()
     ev.no_provision[i] = bool(ax.no_provision[alts].all())
     ev.version_open[i] = len(versions) > 1
 
@@ -251,8 +257,16 @@ def _batch(ev, ax, alt, code, certainty, items, per_alt) -> FindingBatch:
     zh, en = [], []
     label = CODES[code]
     fines = ev.fine[rows].tolist()
-    for it, fine in zip(items, fines):
-        if certainty == "definite":
+    own = {}
+    for it, fine, b, p in zip(items, fines, srcs, poss):
+        split_here = {f for f in alt.values if alt.values[f][0][it[1]] is not None}
+        if certainty == "definite" and not (split_here & set(b.facts)):
+            # the finding reads none of the facts that were split: its own words hold as they are
+            if id(b) not in own:
+                own[id(b)] = [m.to_pylist() if hasattr(m, "to_pylist") else list(m) for m in b.messages()]
+            zh.append(own[id(b)][0][p])
+            en.append(own[id(b)][1][p])
+        elif certainty == "definite":
             facts_open = sorted({f for f in alt.values if alt.values[f][0][it[1]] is not None} |
                                 {f for f in alt.local if alt.local[f][it[1]]})
             names = "、".join(ZH.get(f, f) for f in facts_open)

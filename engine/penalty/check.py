@@ -35,7 +35,19 @@ def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
     entry = ev.branch(i)
     out["status"] = "evaluated"
     out["findings"] = finding_rows(ev)
-    out["codes"] = sorted({f["code"] for f in out["findings"]})
+    out["codes"] = sorted({f["code"] for f in out["findings"] if f["certainty"] == "definite"})
+    out["possible_codes"] = sorted({f["code"] for f in out["findings"] if f["certainty"] == "possible"})
+    partial = ev.partial is not None and bool(ev.partial[i])
+    out["undetermined"] = list(ev.undetermined[i] or []) if partial else []
+    out["lawful_fine_max_unbounded"] = bool(ev.max_unbounded[i]) if partial else False
+    if partial and not (ev.single_branch[i] and not np.isnan(ev.hi[i])):
+        # judged over alternatives that differ in branch or range: no single branch or statutory range
+        out.update(provision=ev.provision[i], provision_title=ev.ruleset.provisions[ev.provision[i]].model.title,
+                   provision_version=entry[1].valid_from.isoformat() if entry is not None else None,
+                   tiers=T.tier_names(int(ev.tiers[i])) if not ev.no_provision[i] else [],
+                   lawful_fine_min=_f(ev.lawful_min[i]), lawful_fine_max=_f(ev.lawful_max[i]),
+                   statutory_range=None, lawful_sanctions=[])
+        return out
     if entry is None:
         out.update(provision=ev.provision[i], provision_version=None, tiers=[], lawful_fine_min=None,
                    lawful_fine_max=None, statutory_range=None, lawful_sanctions=[])
@@ -70,6 +82,9 @@ def render_text(r: dict) -> str:
     if r["status"] == "rejected":
         lines.append(f"  无法审查 cannot evaluate: {r['reason']}")
         return "\n".join(lines)
+    if r.get("undetermined") is not None and r.get("statutory_range") is None and (
+            r.get("undetermined") or r.get("possible_codes")):
+        return "\n".join(lines + _open_text(r))
     if r.get("provision_version"):
         lines.append(f"  适用条款 Provision: {r['provision']} {r.get('provision_title', '')}")
         lines.append(f"  版本 Version: {r['provision_version']}起施行 ({r['version_source']})")
@@ -94,13 +109,39 @@ def render_text(r: dict) -> str:
             lines.append("  没收违法所得 Confiscation of illegal gain: 应当 mandatory")
     else:
         lines.append(f"  适用条款 Provision: {r.get('provision')} — 无有效版本 no version in force")
+    lines += _findings_text(r)
+    return "\n".join(lines)
+
+
+def _open_text(r: dict) -> list[str]:
+    """A record judged over the alternatives its blank facts leave open."""
+    from engine.records.schema import ZH
+    lines = [f"  适用条款 Provision: {r['provision']} {r.get('provision_title', '')}",
+             "  版本 Version: " + (f"{r['provision_version']}起施行" if r.get("provision_version")
+                                   else "未定 open (取决于未知日期 depends on unknown dates)")]
+    if r["tiers"]:
+        lines.append(f"  可能的裁量阶次 Tiers possible: {'、'.join(r['tiers'])} "
+                     f"({', '.join(T.TIER_EN[t] for t in r['tiers'])})")
+    if r["lawful_fine_min"] is not None:
+        top = ("不设上限（未知金额的倍数） unbounded (a multiple of an unknown amount)"
+               if r["lawful_fine_max_unbounded"] else f"{r['lawful_fine_max']:,.2f} 元 yuan")
+        lines.append(f"  各种可能下的合法罚款 Lawful fine over the alternatives: {r['lawful_fine_min']:,.2f} 元 – {top}")
+    if r["undetermined"]:
+        lines.append("  尚待查明的事实 Facts still open (would decide the possible findings): " +
+                     "、".join(f"{ZH.get(f, f)} ({f})" for f in r["undetermined"]))
+    return lines + _findings_text(r)
+
+
+def _findings_text(r: dict) -> list[str]:
+    lines = []
     if not r["findings"]:
         lines.append("  未发现问题 No findings.")
     for f in r["findings"]:
         sev = {"high": "高", "medium": "中", "low": "低"}[f["severity"]]
-        lines.append(f"  ✗ {f['code']} [{f['category']}, {sev}/{f['severity']}]")
+        mark, word = ("✗", "确定 definite") if f["certainty"] == "definite" else ("?", "可能 possible")
+        lines.append(f"  {mark} {f['code']} [{word}; {f['category']}, {sev}/{f['severity']}]")
         lines.append(f"      {f['message_zh']}")
         lines.append(f"      {f['message_en']}")
         from engine.io.reports import citation_text
         lines.append(f"      依据 Basis: {citation_text(f['citations'])}")
-    return "\n".join(lines)
+    return lines

@@ -21,6 +21,7 @@ from engine.penalty import tiers as T
 from engine.penalty.alternatives import expand, fill_party_type, unknown_masks
 from engine.penalty.branches import narrow
 from engine.penalty.certainty import settle
+from engine.penalty.unknown import blank
 from engine.penalty.checks import CHECKS
 from engine.penalty.checks.liability import double_fine
 from engine.record_columns import RecordColumns
@@ -125,7 +126,7 @@ def _reject_nothing_to_judge(records: Records) -> None:
     """No fine stated and no sanction: the record decides nothing a check could judge."""
     frame = records.frame
     no_fine = frame["fine"].isna().to_numpy()
-    no_sanction = (frame["sanctions"].astype("string").fillna("") == "").to_numpy(dtype=bool)
+    no_sanction = blank(frame["sanctions"])
     records.rejections.add(no_fine & no_sanction,
                            f"fine ({ZH['fine']})与sanctions ({ZH['sanctions']})均未填写，没有可评查的处罚 "
                            "(no fine and no sanction: the record decides nothing to check)")

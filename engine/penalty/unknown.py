@@ -37,8 +37,12 @@ _CITIZEN_ID = re.compile(r"^\d{6}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]
 
 def blank(series: pd.Series) -> np.ndarray:
     """Cells with no value: missing, NaN/NaT or text that is only spaces."""
+    if isinstance(series.dtype, pd.CategoricalDtype):      # one test per category, spread by code
+        cats = series.cat.categories.astype(str).str.strip() == ""
+        codes = series.cat.codes.to_numpy()
+        return np.append(np.asarray(cats, dtype=bool), True)[codes]
     miss = series.isna().to_numpy(dtype=bool, copy=True)
-    if series.dtype == object or isinstance(series.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
         text = series.astype("string").str.strip()
         miss |= (text == "").to_numpy(dtype=bool, na_value=True)
     return miss

@@ -8,7 +8,8 @@ from cli import main
 OPTS = ["--violation-code", "FSL-124-1", "--party-type", "单位", "--officers", "A;B", "--procedure", "普通",
         "--violation-date", "2024-03-01", "--discovered-date", "2024-03-05", "--filed-date", "2024-03-06",
         "--decision-date", "2024-04-20", "--publicized-date", "2024-04-25", "--hearing-notified", "是",
-        "--sanctions", "没收非法财物", "--harm", "一般", "--goods-value", "9999.99"]
+        "--sanctions", "没收非法财物", "--harm", "一般", "--goods-value", "9999.99", "--illegal-gain", "0",
+        "--serious", "否"]
 
 
 def invoke(*args):

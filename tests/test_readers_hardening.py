@@ -188,7 +188,8 @@ def test_parquet_list_of_officers_is_read_as_a_list(tmp_path, ruleset, calendar)
     assert "procedure.too_few_officers" not in by_id["P1"]["codes"]       # two officers, not one text
     assert "procedure.too_few_officers" not in by_id["P3"]["codes"]       # none recorded
     short = [f for f in findings if f["code"] == "procedure.too_few_officers"]
-    assert [f["case_id"] for f in short] == ["P2"] and "执法人员1人" in short[0]["message_zh"]
+    assert [(f["case_id"], f["certainty"]) for f in short] == [("P2", "definite"), ("P3", "possible")]
+    assert "执法人员1人" in short[0]["message_zh"] and short[1]["depends_on"] == ["officers"]
 
 
 def test_parquet_lists_and_structs_in_other_columns(tmp_path, ruleset, calendar):

@@ -261,8 +261,8 @@ def test_bad_cases_file_is_a_problem_not_a_crash(tmp_path):
     cases.write_text(text, encoding="utf-8")
     res = CliRunner().invoke(main, ["--rules", str(root), "rules", "test"])
     assert res.exit_code == 2, res.output
-    assert "FSL-124-1.cases.yaml:20: input: 应为字段到值的映射" in res.output
-    assert "FSL-124-1.cases.yaml:25: cases.1.as_of: 不是日期" in res.output
+    assert "FSL-124-1.cases.yaml:21: input: 应为字段到值的映射" in res.output
+    assert "FSL-124-1.cases.yaml:26: cases.1.as_of: 不是日期" in res.output
 
 
 # -- 3. amounts and other numbers --------------------------------------------------------------------

@@ -258,7 +258,7 @@ def test_every_amount_of_the_published_decisions_reads_but_the_ones_that_state_n
     import yaml
 
     from conftest import ROOT
-    refused = {"本案无违法所得", "無違法所得", "涉案货值无法计算，按照货值金额不足一万元论处",
+    refused = {"涉案货值无法计算，按照货值金额不足一万元论处",
                "没收当事人逾期未退的多收价款1126812.8元"}     # no amount, or free text containing 多
     seen = 0
     for d in yaml.safe_load((ROOT / "tests/data/real_decisions.yaml").read_text(encoding="utf-8")):
@@ -269,7 +269,7 @@ def test_every_amount_of_the_published_decisions_reads_but_the_ones_that_state_n
             seen += 1
             value, error = parse_amount(text)
             assert (error is not None) == (text in refused), (d["id"], text, error)
-    assert seen == 86
+    assert seen == 109
 
 
 # Found in review: readings that would judge the wrong fact or a guessed date/amount.

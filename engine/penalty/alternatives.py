@@ -15,10 +15,10 @@ Facts that only one procedural check reads (``officers``, ``hearing_notified``,
 ``filed_date``) are not split: they take the value that would produce the
 finding, and the finding is then at most *possible*.
 
-A finding is *definite* when it holds in every alternative — for the checks
-that presume the power to punish, every alternative where the act is still
-punishable (not time-barred, a provision in force); *possible* when it holds
-in some.
+A finding is *definite* when it holds in every alternative, *possible* when it
+holds in some.  Bars are alternatives like any other: where a blank act date
+leaves the time bar open, a range finding (which presumes the power to
+punish) is possible, not definite — filling the date in could bar the act.
 """
 from __future__ import annotations
 

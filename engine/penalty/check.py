@@ -64,7 +64,7 @@ def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
     out["lawful_fine_max"] = _f(ev.lawful_max[i])
     out["statutory_range"] = None if np.isnan(ev.hi[i]) else {"min": _f(ev.lo[i]), "max": _f(ev.hi[i])}
     out["tier_ranges"] = {name: [_f(a[i]), _f(bb[i])] for name, (a, bb) in ev.bounds.items()
-                          if not np.isnan(ev.hi[i])}
+                          if not (np.isnan(ev.hi[i]) or np.isnan(a[i]) or np.isnan(bb[i]))}
     sub = ev.frame.iloc[[i]]
     out["lawful_sanctions"] = [
         {"sanction": s, "mode": mode, "when": cond.source if cond else None}

@@ -60,7 +60,7 @@ _APPROXIMATE = re.compile(r"约|大约|大概|左右|上下|余|多|几|数[十�
                           r"不低于|不少于|至少|最多|近|或|和|及|至|到|[~～]|\d[-—–]+\d")
 _SEVERAL = re.compile(r"[、;/|]")
 # words a decision writes around the amount (罚款人民币…, 处以…罚款, 没收违法所得…): a closed list
-_PREFIX = re.compile(r"^(?:依法|处以|并处|处|人民币|RMB|CNY|¥|罚款|罚没款|没收违法所得|违法所得|违法货值金额|货值金额|"
+_PREFIX = re.compile(r"^(?:依法|处以|并处|处|人民币|RMB|CNY|¥|罚款|罚没款|没收违法所得|违法所得|违法货值金额|违法货值|货值金额|"
                      r"货值|广告费用|广告费|共收取|收取|金额|共计|合计|计|为|\((?:大写|小写)\))[:：]?", re.IGNORECASE)
 _SUFFIX = re.compile(r"(?:的?罚款|人民币)$")
 _LABEL = re.compile(r"^(?:大写|小写|人民币|RMB|CNY|¥|即)[:：]?", re.IGNORECASE)
@@ -79,10 +79,17 @@ _JIAO_FEN = re.compile(rf"^零?(?:([{_CN_DIGITS}])角)?零?(?:([{_CN_DIGITS}])�
 
 # Words that name which amount a cell holds.  A cell of one column labelled as another amount
 # (``没收违法所得5000元`` in the fine column) is refused: taking its number would judge the wrong fact.
-_QUANTITY_LABELS = (("没收违法所得", "confiscated_gain"), ("违法货值金额", "goods_value"), ("货值金额", "goods_value"),
+_QUANTITY_LABELS = (("没收违法所得", "confiscated_gain"), ("违法货值金额", "goods_value"), ("违法货值", "goods_value"),
+                    ("货值金额", "goods_value"),
                     ("货值", "goods_value"), ("违法所得", "illegal_gain"), ("广告费用", "ad_fee"), ("广告费", "ad_fee"),
                     ("罚没款", None), ("罚款", "fine"))
 _LEAD = re.compile(r"^(?:依法|处以|并处|处|共收取|收取|共计|合计)*")
+
+
+# A statement that there is none (本案无违法所得, 無違法所得, 没有货值): an explicit zero, a known fact.
+_NONE = re.compile(r"^(?:本案|当事人)?(?:无|沒有|没有|未有|未产生|未获得)(违法所得|货值金额|货值|广告费用|广告费|罚款)?$")
+_NONE_FIELD = {"违法所得": "illegal_gain", "货值金额": "goods_value", "货值": "goods_value", "广告费用": "ad_fee",
+               "广告费": "ad_fee", "罚款": "fine"}
 
 
 def _labelled_as(text: str) -> tuple[bool, str | None]:
@@ -117,6 +124,12 @@ def read_amount(value, column: str | None = None) -> tuple[Decimal, bool]:
         raise Unreadable("金额不确定", "an approximate amount or a range, not one exact amount")
     if _SEVERAL.search(text):
         raise Unreadable("不止一个金额", "more than one amount")
+    none = _NONE.match(text)
+    if none:
+        named = _NONE_FIELD.get(none[1] or "")
+        if named and column is not None and named != column:
+            raise Unreadable("标注的是另一项金额", f"labelled as another amount ({named})")
+        return Decimal(0), True
     labelled, names = _labelled_as(text)
     if labelled and (names is None or (column is not None and names != column)):
         raise Unreadable("标注的是另一项金额", f"labelled as another amount ({names or '罚没款, a total'})")
@@ -124,7 +137,9 @@ def read_amount(value, column: str | None = None) -> tuple[Decimal, bool]:
     twice = _TWICE.match(text)
     if twice:
         return _written_twice(twice[1] + (twice[3] or ""), twice[2])
-    return _one_amount(text)
+    if text.count("。") == 1 and not text.endswith("。"):    # 人民币伍佰元整。500.00: the two forms in a row
+        return _written_twice(*text.split("。"))
+    return _one_amount(text.rstrip("。"))
 
 
 def _written_twice(outer: str, inner: str) -> tuple[Decimal, bool]:

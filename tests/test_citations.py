@@ -179,15 +179,16 @@ def test_resolve_paragraph_not_stated(ruleset):
 
 
 def test_resolve_unresolvable_names_nearest(ruleset):
-    r = one("《中华人民共和国食品安全法》第一百二十八条", ruleset)    # Art. 128: not encoded
+    r = one("《中华人民共和国食品安全法》第一百三十七条", ruleset)    # Art. 137: not encoded (persons only)
     assert r.provision is None
-    assert r.reason == "未找到对应条款 (no provision for) 《中华人民共和国食品安全法》第128条"
-    # by article distance: 126 and 130 (2), then 125 ¶1, 125 ¶2 and 131 (3)
-    assert set(r.nearest[:2]) == {"FSL-126-1", "FSL-130-1"}
-    assert set(r.nearest[2:]) == {"FSL-125-1", "FSL-125-2", "FSL-131"}
-    r = one("《安全生产法》第一百零六条", ruleset)                   # Art. 106 fines only the 主要负责人
-    # by article distance: 105 (1), then 104 and 108 (2)
-    assert r.provision is None and r.nearest[0] == "WSL-105" and set(r.nearest[1:3]) == {"WSL-104", "WSL-108"}
+    assert r.reason == "未找到对应条款 (no provision for) 《中华人民共和国食品安全法》第137条"
+    # by article distance: 138 ¶2 (1), 135 ¶3 (2), then 134 and 140 ¶4, ¶5 (3)
+    assert r.nearest[:2] == ("FSL-138-2", "FSL-135-3")
+    assert set(r.nearest[2:]) == {"FSL-134", "FSL-140-4", "FSL-140-5"}
+    r = one("《安全生产法》第九十四条", ruleset)                     # Art. 94 fines only the 主要负责人
+    # by article distance: 93 and 95 (1), then 92 ¶1 and ¶2 (2)
+    assert r.provision is None and set(r.nearest[:2]) == {"WSL-93-1", "WSL-95"}
+    assert set(r.nearest[2:4]) == {"WSL-92-1", "WSL-92-2"}
     r = one("《浙江省实施<中华人民共和国道路交通安全法>办法》第七十四条第一款第(三)项", ruleset)
     assert r.provision is None and r.reason.startswith("规则集未收录该法规")
     assert r.nearest and all(p.startswith("RTSL-") for p in r.nearest)     # the Act's provisions
@@ -223,7 +224,7 @@ def test_resolve_basis(ruleset):
     assert resolve_basis("AQSC-114", ruleset).provisions == ["WSL-114"]
     b = resolve_basis(None, ruleset)
     assert not b.ok and b.reasons == ["未填写处罚依据 (no basis given)"]
-    b = resolve_basis("《中华人民共和国安全生产法》第三十四条第一款和第一百零六条", ruleset)
+    b = resolve_basis("《中华人民共和国安全生产法》第三十四条第一款和第九十六条", ruleset)
     # Art. 34's nearest come first: 92 (distance 58, two provisions), 93 (59), 95 (61), 97 (63)
     # (WSL-95 is 92 too, in its 2014 numbering)
     assert not b.ok and set(b.nearest) == {"WSL-92-1", "WSL-92-2", "WSL-93-1", "WSL-95", "WSL-97"}
@@ -299,7 +300,7 @@ def test_review_reads_a_violation_code_written_as_a_citation(ruleset, calendar):
         {"case_id": "C2", "violation_code": "安全生产法(2014)第一百零九条", "party_type": "单位",
          "violation_date": "2019-03-01", "decision_date": "2019-06-01", "accident_level": "一般",
          "fine": "300000", "officers": "A;B"},
-        {"case_id": "C3", "violation_code": "广告法第六十四条", "party_type": "单位",
+        {"case_id": "C3", "violation_code": "广告法第六十九条", "party_type": "单位",
          "violation_date": "2024-03-01", "decision_date": "2024-04-20", "fine": "1", "officers": "A;B"},
     ]).astype(object)
     ev = review_frame(raw, ruleset, dt.date(2024, 12, 31), calendar)
@@ -307,7 +308,8 @@ def test_review_reads_a_violation_code_written_as_a_citation(ruleset, calendar):
     assert (ev.lo[0], ev.hi[0]) == (50000, 100000)
     assert ev.records.rejections.mask[2]
     reason = ev.records.rejections.text(2)
-    assert "unknown code '广告法第六十四条'" in reason and "ADL-63" in reason and "ADL-65" in reason
+    # nearest to Art. 69: 65 (4), then the two acts of 64 (5)
+    assert "unknown code '广告法第六十九条'" in reason and "ADL-65" in reason and "ADL-64-s1" in reason
 
 
 JUDGED = [

@@ -56,8 +56,19 @@ def render_markdown(items: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
+    """Print the README's provision table; with ``--readme``, write it into README.md between its markers."""
+    from pathlib import Path
+
     from engine.ruleset.loader import load_rules
-    print(render_markdown(rows(load_rules(None))))
+    table = render_markdown(rows(load_rules(None)))
+    if not argv or argv[0] != "--readme":
+        print(table)
+        return 0
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split("keeps it equal -->\n", 1)
+    _, tail = rest.split("<!-- /provisions -->", 1)
+    readme.write_text(head + "keeps it equal -->\n" + table + "\n<!-- /provisions -->" + tail, encoding="utf-8")
     return 0
 
 

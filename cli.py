@@ -103,19 +103,29 @@ def main(ctx, rules_dir, calendars):
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for cases.jsonl, findings.jsonl, rejected.csv, summary.json.")
-@click.option("--as-of", type=DATE, default=None, help="Date deadlines are judged at (default: today).")
+              help="输出文件夹：cases.jsonl、findings.jsonl、rejected.csv、summary.json "
+                   "Folder for cases.jsonl, findings.jsonl, rejected.csv, summary.json.")
+@click.option("--as-of", type=DATE, default=None,
+              help="判断期限的基准日（默认今天；日期写法同记录中的日期）Date deadlines are judged at (default: today).")
 @click.option("--excel", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write findings and the per-department summary to this .xlsx (Chinese headers).")
-@click.option("--timings", is_flag=True, help="Print how long reading, evaluating and writing took (stderr).")
+              help="同时生成工作簿：问题清单、拒收记录、部门汇总、问题分类、案件明细 "
+                   "Also write the workbook (findings, rejected rows, departments, codes, cases).")
+@click.option("--report", "report_html", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="同时生成离线 HTML 审查报告 Also write the offline HTML report to this file.")
+@click.option("--timings", is_flag=True, help="显示读取、评查、写出各用时（stderr） "
+                                              "Print how long reading, evaluating and writing took (stderr).")
 @click.option("--kind", type=click.Choice(["penalty", "approval", "disclosure", "complaint"]), default=None,
-              help="Record kind of rows without a record_kind (记录类型) column value (default: penalty).")
+              help="未填记录类型的行按此类型审查（默认 penalty 行政处罚） "
+                   "Record kind of rows without a record_kind (记录类型) column value (default: penalty).")
 @click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Approval catalogue (审批目录); it is audited first and only retained rows count as lawful.")
+              help="审批事项目录：先清理审查，只有保留的事项算合法 "
+                   "Approval catalogue (审批目录); it is audited first and only retained rows count as lawful.")
 @click.option("--powers", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Power list (权力清单, CSV/Excel/YAML): penalties and approvals must be backed by it.")
+              help="权力清单（CSV/Excel/YAML）：处罚和审批须有清单依据 "
+                   "Power list (权力清单): penalties and approvals must be backed by it.")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads to validate and evaluate with (default: one per CPU core for batches of 200,000 "
+              help="评查线程数（默认：同一类型 20 万条以上时每核一个；结果与线程数无关） "
+                   "Threads to validate and evaluate with (default: one per CPU core for batches of 200,000 "
                    "records or more of one kind). The reports are the same whatever the number.")
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low"]), default=None,
               help="有该严重程度或更高的问题时退出码为 1 Exit 1 when any finding of this severity or higher is "
@@ -125,7 +135,7 @@ def main(ctx, rules_dir, calendars):
                    "(a header like 罚款金额(万元) or a cell like 5000元 names its own).")
 @pass_ctx
 @guard
-def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, powers, threads, fail_on,
+def review(c: Context, files, out_dir, as_of, excel, report_html, timings, kind, catalog, powers, threads, fail_on,
            amount_unit):
     """批量审查：处罚决定、行政许可、依申请公开和投诉举报，可混合（CSV/GBK、Excel、Parquet、JSON Lines）。
     Review a batch of records: penalty decisions, licensing applications, disclosure requests and
@@ -139,6 +149,8 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
     steps = ["read", "evaluate", "write"]
     import time
     times = {}
+    if report_html is not None:
+        _check_report_path(report_html, out_dir)
     with open_outputs(out_dir, excel) as outs, \
             click.progressbar(length=len(steps), label="审查 reviewing", file=sys.stderr,
                               show_pos=True) if show else _NoBar() as bar:
@@ -158,6 +170,10 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
         summ = write_review(ev, outs, excel)
         times["write"] = time.perf_counter() - t
         bar.update(1)
+    if report_html is not None:      # after the folder is sealed: the report reads it as one finished set
+        from engine.report.html import write_review_html
+        size = write_review_html(out_dir, report_html)
+        click.echo(f"报告已生成 report written: {report_html} ({size / 1024:,.0f} KB)")
     if timings:
         click.echo("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in times.items()), err=True)
     click.echo(f"审查完成 reviewed: {summ['input_rows']} 条记录 rows — {summ['evaluated']} 已审查 evaluated, "
@@ -176,6 +192,15 @@ def review(c: Context, files, out_dir, as_of, excel, timings, kind, catalog, pow
         hit = [s for s in ranks[ranks.index(fail_on):] if summ["by_severity"].get(s)]
         if hit:
             sys.exit(1)
+
+
+def _check_report_path(report_html: Path, out_dir: Path) -> None:
+    from engine.io.outset import check_writable_file
+    from engine.review import REVIEW_OUTPUTS
+    check_writable_file(report_html, "--report")
+    if report_html.resolve().parent == Path(out_dir).resolve() and \
+            report_html.name in (*REVIEW_OUTPUTS, "summary.json"):
+        raise UserError(f"--report {report_html}: 与审查结果文件同名 (has the name of one of the outputs)")
 
 
 def _amount_unit(value: str) -> str:

@@ -157,11 +157,12 @@ def write_review(ev, out, excel: Path | None = None) -> dict:
 
     from engine.io import reports
     from engine.io.outset import Digest
-    from engine.results import case_tables, finding_chunks, parse_findings, rejected_frame
+    from engine.results import case_tables, finding_chunks, rejected_frame
     from engine.summary import summary
 
     summ = summary(ev, ev.n)
-    cases_digest, findings_digest = Digest(lines=summ["input_rows"]), Digest(lines=summ["findings"])
+    cases_digest = Digest(lines=summ["input_rows"])
+    findings_digest = Digest(lines=summ["findings"] + summ["possible_findings"])
     findings_path, cases_path = out.path("findings.jsonl"), out.path("cases.jsonl")
 
     def write_cases():
@@ -176,5 +177,7 @@ def write_review(ev, out, excel: Path | None = None) -> dict:
     for name, frame in getattr(ev, "reference_rejections", {}).items():
         reports.write_csv(out.path(name), frame)
     if excel:
-        reports.write_review_excel(out.outside(Path(excel)), parse_findings(findings_path.read_bytes()), summ)
+        staged = {n: out.staged[n] for n in ("rejected.csv", *getattr(ev, "reference_rejections", {}))}
+        reports.write_review_excel(out.outside(Path(excel)), findings_path, summ,
+                                   cases=cases_path, rejected=staged)
     return out.commit(summ)

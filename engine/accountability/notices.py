@@ -149,14 +149,20 @@ def write_excel(path: Path, result: Result, findings: pd.DataFrame, exemptions: 
     rank = result.ranking.rename(columns={"department": "部门", "evaluated_cases": "窗口期内已审查案件数",
                                           "findings": "计入问题数", "rate_per_100": "每百件问题数",
                                           "rank": "倒数名次", "selected": "列入后几名", "eligible": "参与排名"})
-    from engine.io.cells import write_workbook
-    banner = pd.DataFrame([[RECOMMENDATION_ZH + "（" + RECOMMENDATION_EN + "）"]])
-    write_workbook(path, [("说明", about, {"index": False}),
-                          ("问责建议", banner, {"index": False, "header": False}),
-                          ("问责建议", rows, {"index": False, "startrow": 2}),
-                          ("容错免责", ex, {"index": False}),
-                          ("拒收行", rej, {"index": False}),
-                          ("部门排名", rank, {"index": False})])
+    from engine.report.labels import department
+    from engine.report.xlsx import frame_sheet, write_book
+    rows["部门"] = rows["部门"].map(department)
+    rank["部门"] = rank["部门"].map(department)
+    notice_kinds = {"统计起日": "date", "统计止日": "date", "问题数": "count"}
+    notice_widths = {"问题清单（案件编号 问题代码）": 50, "已扣除的容错免责": 40, "理由说明": 50,
+                     "Reason (English)": 50, "依据": 40}
+    write_book(path, [
+        frame_sheet("说明", about, widths={"项目": 30, "内容": 90}),
+        frame_sheet("问责建议", rows, notice_kinds, banner=[RECOMMENDATION_ZH + "（" + RECOMMENDATION_EN + "）", ""],
+                    widths=notice_widths),
+        frame_sheet("容错免责", ex, {"原始行号": "int", "免除问题数": "count"}, widths={"免责理由": 40}),
+        frame_sheet("拒收行", rej, {"原始行号": "int"}, widths={"拒收原因": 80}),
+        frame_sheet("部门排名", rank, {"每百件问题数": "number", "倒数名次": "int"})])
 
 
 OUTPUTS = ("notices.jsonl", "summary.json", "exemptions.csv", "rejected.csv")

@@ -272,9 +272,7 @@ def audit_table_zh(result: CatalogAudit) -> pd.DataFrame:
 
 
 def write_audit(result: CatalogAudit, out_dir: Path, excel: Path | None = None) -> dict:
-    """Write every report atomically (each file complete or absent); returns the summary.  Cells come
-    from the input, so the workbook goes through ``write_workbook``: text never becomes a formula."""
-    from engine.io.cells import write_workbook
+    """Write every report atomically (each file complete or absent); returns the summary."""
     from engine.io.reports import write_csv, write_json, write_jsonl
 
     out_dir = Path(out_dir)
@@ -287,14 +285,34 @@ def write_audit(result: CatalogAudit, out_dir: Path, excel: Path | None = None) 
     write_csv(out_dir / "rejected.csv", result.rejected)
     write_json(out_dir / "summary.json", result.summary)
     if excel is not None:
-        rules = result.rules
-        reasons = pd.DataFrame([{"取消理由代码": c, "取消理由": rules.reason(c).zh, "Reason": rules.reason(c).en,
-                                 "行数": result.summary["by_reason"].get(c, 0)} for c in rules.codes])
-        depts = pd.DataFrame([{"实施部门": d, "保留": s["retained"], "取消": s["cancelled"], "拒收": s["rejected"],
-                               **{rules.reason(c).zh: s["by_reason"].get(c, 0) for c in rules.codes}}
-                              for d, s in result.summary["by_department"].items()])
-        plain = {"index": False}
-        write_workbook(Path(excel), [("审查结果", table, plain), ("保留目录", retained, plain),
-                                     ("拒收记录", result.rejected.rename(columns=REJECTED_HEADERS_ZH), plain),
-                                     ("取消理由汇总", reasons, plain), ("部门汇总", depts, plain)])
+        write_audit_workbook(result, table, Path(excel))
     return result.summary
+
+
+# catalogue columns that hold dates or numbers of days (the rest is text as the catalogue wrote it)
+_AUDIT_KINDS = {"原始行号": "int", "依据施行日期": "date", "有效期起": "date", "有效期止": "date",
+                "法定时限(工作日)": "count", "承诺时限(工作日)": "count"}
+
+
+def write_audit_workbook(result: CatalogAudit, table: pd.DataFrame, excel: Path) -> None:
+    """The audit as a workbook a legal-affairs office works in (engine.report.xlsx: typed cells, frozen
+    header, filters, widths; cells from the catalogue never become formulas)."""
+    from engine.report.labels import department
+    from engine.report.xlsx import frame_sheet, write_book
+    rules = result.rules
+    reasons = pd.DataFrame([{"取消理由代码": c, "取消理由": rules.reason(c).zh, "Reason": rules.reason(c).en,
+                             "行数": int(result.summary["by_reason"].get(c, 0))} for c in rules.codes])
+    depts = pd.DataFrame([{"实施部门": department(d), "保留": s["retained"], "取消": s["cancelled"],
+                           "拒收": s["rejected"], **{rules.reason(c).zh: s["by_reason"].get(c, 0) for c in rules.codes}}
+                          for d, s in result.summary["by_department"].items()])
+    table = table.assign(实施部门=table["实施部门"].map(department))
+    retained = result.retained_raw
+    if "实施部门" in retained.columns:
+        retained = retained.assign(实施部门=retained["实施部门"].map(department))
+    long = {"取消理由": 50, "法律依据": 40, "设定依据": 36, "拒收原因": 80}
+    write_book(excel, [
+        frame_sheet("审查结果", table, _AUDIT_KINDS, widths=long),
+        frame_sheet("保留目录", retained, _AUDIT_KINDS, widths=long),
+        frame_sheet("拒收记录", result.rejected.rename(columns=REJECTED_HEADERS_ZH), _AUDIT_KINDS, widths=long),
+        frame_sheet("取消理由汇总", reasons, widths={"Reason": 50}),
+        frame_sheet("部门汇总", depts)])

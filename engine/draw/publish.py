@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.draw.files import atomic_write_bytes
-from engine.io.atomic import atomic_path
-from engine.io.cells import FORMULA_START, csv_text, excel_text
+from engine.io.cells import FORMULA_START, csv_text
 
 MASK_BASIS = "《中华人民共和国个人信息保护法》第六条、第二十五条"
 _ID18 = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{3})\d{10}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
@@ -159,38 +158,14 @@ def write_csv(table: dict, target: Path) -> None:
     atomic_write_bytes(target, sink.getvalue())
 
 
-def _excel_row(ws, values) -> list:
-    """Values for a write-only sheet: input text stays text.
-
-    openpyxl would store text beginning with ``=`` as a formula and ``#N/A`` and the like as error
-    values, and refuses control characters; such cells become string cells (with Excel's quote
-    prefix for a formula start) holding ``excel_text`` of the value.  Plain text passes as is.
-    """
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
-
-    out = []
-    for v in values:
-        if isinstance(v, str) and not (v.isprintable() and not v.startswith(FORMULA_START)
-                                       and v not in ERROR_CODES):
-            v = excel_text(v)
-            cell = WriteOnlyCell(ws, value=v)
-            cell.data_type = "s"
-            if v.startswith(FORMULA_START):
-                cell.quotePrefix = True
-            v = cell
-        out.append(v)
-    return out
+# the publication's numbers and dates as numbers and dates; every other cell is text (ids keep their digits)
+_EXCEL_KINDS = {"序号": "int", "抽查日期": "date", "抽取序位": "int"}
+_EXCEL_WIDTHS = {"检查依据": 36, "随机数（前18位）": 22, "统一社会信用代码": 22, "主体名称": 24, "备注": 30}
 
 
 def write_excel(table: dict, target: Path, title: str) -> None:
-    from openpyxl import Workbook
-
-    with atomic_path(Path(target)) as tmp:
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("公示名单")
-        ws.append(_excel_row(ws, [title]))
-        ws.append(list(COLUMNS))
-        for row in zip(*(table[c] for c in COLUMNS)):
-            ws.append(_excel_row(ws, row))
-        wb.save(tmp)
+    """The publication list as a workbook (engine.report.xlsx: the title above a frozen, filtered header;
+    names, items and ids from the plan and registers stay text, never formulas or error values)."""
+    from engine.report.xlsx import Column, Sheet, write_book
+    columns = [Column(c, _EXCEL_KINDS.get(c, "text"), _EXCEL_WIDTHS.get(c)) for c in COLUMNS]
+    write_book(Path(target), [Sheet("公示名单", columns, zip(*(table[c] for c in COLUMNS)), banner=[title])])

@@ -1,4 +1,4 @@
-"""Write review reports: JSON Lines, CSV, JSON summary and (optionally) Excel with Chinese headers.
+"""Write review reports: JSON Lines, CSV, JSON summary and (optionally) the workbook (engine.report.workbook).
 
 Each file is written to a temporary name and renamed into place, so a
 reader never sees half a report, and a failed run leaves the previous one.
@@ -13,20 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.io.atomic import atomic_path, write_text
-
-FINDING_HEADERS_ZH = {
-    "case_id": "案件编号", "code": "问题代码", "category": "类别", "severity": "严重程度",
-    "message_zh": "问题说明", "message_en": "Finding (English)", "citations": "法律依据",
-    "facts": "所用事实", "expected": "法定要求", "actual": "实际情况", "department": "执法部门",
-    "officers": "执法人员", "event_date": "事件日期", "row": "原始行号",
-}
-CATEGORY_ZH = {"overreach": "乱作为", "inaction": "不作为", "leniency": "罚人情款", "procedure": "程序违法"}
-SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
-
-
-def _dump(obj) -> str:
-    return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY, default=str).decode("utf-8")
-
+from engine.report.labels import citation_text  # noqa: F401  (callers import it from here)
 
 def write_jsonl(path: Path, rows) -> int:
     """Small objects one by one (findings: tens of thousands, nested)."""
@@ -94,44 +81,14 @@ def write_json(path: Path, obj):
     write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def citation_text(cs: list[dict]) -> str:
-    """Citations as one line of text.  A policy document cited by its printed section (or one with
-    no numbered articles) reads ``title（document number）section``."""
-    parts = []
-    for c in cs:
-        if c.get("document") and (c.get("section") or c.get("article") is None):
-            parts.append(f"{c['law']}（{c['document']}）{c.get('section') or ''}")
-            continue
-        s = f"{c['law']}第{c['article']}条"
-        if c.get("paragraph"):
-            s += f"第{c['paragraph']}款"
-        if c.get("item"):
-            s += f"第{c['item']}项"
-        if c.get("document"):
-            s += f"（{c['document']}）"
-        parts.append(s)
-    return "；".join(parts)
-
-
-def write_review_excel(path: Path, findings: list[dict], summary: dict):
-    rows = []
-    for f in findings:
-        r = dict(f)
-        r["category"] = f"{CATEGORY_ZH.get(r['category'], r['category'])} ({r['category']})"
-        r["severity"] = SEVERITY_ZH.get(r["severity"], r["severity"])
-        r["citations"] = citation_text(r["citations"])
-        r["officers"] = "；".join(r["officers"] or [])
-        for k in ("facts", "expected", "actual"):
-            r[k] = _dump(r[k])
-        rows.append(r)
-    fdf = pd.DataFrame(rows, columns=list(FINDING_HEADERS_ZH)).rename(columns=FINDING_HEADERS_ZH)
-    dept_rows = []
-    for d, s in summary["by_department"].items():
-        dept_rows.append({"执法部门": d, "已审查案件": s["evaluated"], "拒收记录": s["rejected"],
-                          "问题数": s["findings"], "有问题案件数": s["cases_with_findings"],
-                          **{f"{CATEGORY_ZH.get(c, c)}": s["by_category"].get(c, 0) for c in CATEGORY_ZH}})
-    ddf = pd.DataFrame(dept_rows)
-    cdf = pd.DataFrame([{"问题代码": k, "数量": v} for k, v in summary["by_code"].items()])
-    from engine.io.cells import write_workbook
-    write_workbook(path, [("问题清单", fdf, {"index": False}), ("部门汇总", ddf, {"index": False}),
-                          ("问题分类", cdf, {"index": False})])
+def write_review_excel(path: Path, findings, summary: dict, cases: Path | None = None,
+                       rejected: dict | None = None):
+    """The review workbook (engine.report.workbook) from the run's files while ``review`` writes them:
+    ``findings`` (the findings.jsonl path, or the findings read), ``cases`` (the cases.jsonl path) and
+    ``rejected`` (output name -> path of rejected.csv and the other rejected-row files).  Without
+    ``cases``/``rejected`` those sheets are left empty."""
+    from engine.report.folder import ReviewFiles
+    from engine.report.workbook import write_workbook_of
+    files = ReviewFiles(summary, Path(cases) if cases else None, findings,
+                        {k: Path(v) for k, v in (rejected or {}).items()})
+    return write_workbook_of(files, Path(path))

@@ -94,7 +94,8 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise OSError("disk full")
-    monkeypatch.setattr(pd, "ExcelWriter", boom)
+    import openpyxl
+    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
     res = run(SAMPLE, "--out", out, "--as-of", "2025-12-31", "--excel", out / "x.xlsx")
     assert res.exit_code != 0
     assert not (out / "x.xlsx").exists()

@@ -143,7 +143,7 @@ def test_bad_rows_are_rejected_with_reasons_and_never_dropped(review, base_recor
     assert ev.evaluated.tolist() == [True, False, False, False, False, False, False]
     assert "not a calendar date: '2024-13-01'" in rej.text(1)
     assert "negative amount" in rej.text(2)
-    assert "unknown value 'alien'" in rej.text(3)
+    assert "不认识的值 (unknown value) 'alien'" in rej.text(3)
     assert "unknown code 'NOPE'" in rej.text(4)
     assert "before violation_date" in rej.text(5)
     assert "case_id (案件编号) is missing" in rej.text(6)

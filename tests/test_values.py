@@ -236,9 +236,19 @@ def test_dates_refused_with_their_reason(text, reason):
 
 
 def test_date_column_rejections_name_the_column():
-    records = normalize(frame(违法行为发生日期=["2021-08", "2024.3.5", "二〇二四年三月五日"]))
-    assert records.rejections.text(0).startswith(f"violation_date (违法行为发生日期): {MONTH_ONLY}")
-    assert records.frame["violation_date"].tolist()[1:] == [pd.Timestamp(2024, 3, 5)] * 2
+    records = normalize(frame(立案日期=["2021-08", "2024.3.5", "二〇二四年三月五日"]))
+    assert records.rejections.text(0).startswith(f"filed_date (立案日期): {MONTH_ONLY}")
+    assert records.frame["filed_date"].tolist()[1:] == [pd.Timestamp(2024, 3, 5)] * 2
+
+
+def test_a_month_only_act_date_is_a_known_month():
+    """2021-08 / 2018年9月 for the act: an unknown day within a known month (issue 16 §3), not a rejection."""
+    records = normalize(frame(违法行为发生日期=["2021-08", "2018年9月", "2024.3.5"]))
+    assert not records.rejections.mask.any()
+    f = records.frame
+    assert f["violation_date"].isna().tolist() == [True, True, False]
+    assert f["__first__violation_date"].tolist()[:2] == [pd.Timestamp(2021, 8, 1), pd.Timestamp(2018, 9, 1)]
+    assert f["__last__violation_date"].tolist()[:2] == [pd.Timestamp(2021, 8, 31), pd.Timestamp(2018, 9, 30)]
 
 
 # -- the published decisions of tests/data/real_decisions.yaml -----------------------------------

@@ -102,6 +102,7 @@ class Citation:
     version_hint: str | None = None
     role: str | None = None          # "violated" (违反…) | "penalty" (依据…) | None (the wording does not say)
     kind: str = "statute"            # "statute" | "benchmark" (a local discretion benchmark, 参照《…裁量基准》)
+    current_only: bool = False       # decided after every older text encoded: the current numbering only
 
     @property
     def version_year(self) -> int | None:
@@ -493,7 +494,7 @@ def resolve(citation: Citation | str, ruleset) -> Resolution:
     else:
         current = [e for e in pool if e.tag is None]
         older = {e.provision for e in pool if e.tag is not None} - {e.provision for e in current}
-        if current and older:                       # the number means different articles in different texts
+        if current and older and not c.current_only:   # the number means different articles in different texts
             ids = sorted({e.provision for e in current} | older)
             return _unresolved(c, f"{shown} 在现行文本与旧文本中是不同条款，请注明版本，如“(2014年修正)” (the number "
                                   f"names different articles in the current and an older text: name the version): "
@@ -626,14 +627,20 @@ _PROCEDURE_LAW = "行政处罚法"
 _SUB_ARTICLE = re.compile(r"条之[一二三四五六七八九十\d]")
 
 
-def judged_provision(text: str, ruleset) -> tuple[str | None, str]:
+def judged_provision(text: str, ruleset, on=None) -> tuple[str | None, str]:
     """The one provision a record's citation names, strictly enough to judge the record by it, or the
     reason it cannot be used.  A resolution that is a good *hint* is not enough to judge by: the engine
     would evaluate the record under another article's ranges and report findings the decision does not
     deserve.  So every citation of the basis (the 依据 ones if the wording marks them, else all) must
     name a law, exist in the text as cited (paragraph, item), match the current numbering or name the
     older text's version, match the provision itself rather than a rule that several articles share, and
-    all must name the same provision."""
+    all must name the same provision.
+
+    ``on``: (act date, decision date), either None.  A citation without a version, decided while an older
+    text of the law was in force (安全生产法第一百零九条 in a 2019 decision), is read in that text's
+    numbering: the decision could only cite a text then in force.  Decided under the current text, it is
+    read in the current numbering only if the act too fell under it: a decision on an older act may cite
+    the older text it applies (行政处罚法 Art. 37, 从旧兼从轻), and then the number is ambiguous."""
     raw = str(text).strip()
     if _SUB_ARTICLE.search(raw.translate(_FULLWIDTH)):
         return None, f"引用了“条之N”，规则集未收录 (cites an 'article N-bis', not encoded): {raw}"
@@ -647,6 +654,8 @@ def judged_provision(text: str, ruleset) -> tuple[str | None, str]:
             break
     ids = []
     for c in group:
+        if on is not None and c.version_hint is None:
+            c = _in_force_text(c, ruleset, *on)
         why = _unusable(c, ruleset)
         if why:
             return None, why
@@ -656,12 +665,12 @@ def judged_provision(text: str, ruleset) -> tuple[str | None, str]:
         if r.older_only:
             return None, (f"{c.short()} 按旧文本条号才有对应条款，请注明版本，如“(2014年修正)” (matches only an "
                           f"older text's numbering: name the version, e.g. (2014年修正)): {r.provision}")
-        older = _older_readings(c, ruleset) - {r.provision}
+        older = set() if c.current_only else _older_readings(c, ruleset) - {r.provision}
         if older:
             return None, (f"{c.short()} 在现行文本中是 {r.provision}，在旧文本中是 {', '.join(sorted(older))}，请注明版本 "
                           f"(is {r.provision} in the current text and {', '.join(sorted(older))} in an older one: "
                           f"name the version, e.g. (2014年修正))")
-        if r.by_branch:
+        if r.by_branch and not _own_part(c, r.provision, ruleset):
             return None, (f"{c.short()} 是多个条款共用的规定，请引用违法行为所在的条款 (a rule several articles "
                           f"share: cite the article of the violation)")
         ids.append(r.provision)
@@ -670,6 +679,36 @@ def judged_provision(text: str, ruleset) -> tuple[str | None, str]:
         return None, (f"引用了多个条款 {', '.join(ids)}，请每个违法行为一行 (cites several provisions; give one "
                       f"row per violation): {raw}")
     return ids[0], ""
+
+
+def _own_part(c: Citation, pid: str, ruleset) -> bool:
+    """A paragraph or item of the provision's own article (安全生产法第114条第1款第(二)项 is WSL-114's
+    较大事故 branch), not a rule another article shares."""
+    cp = ruleset.provisions[pid]
+    cits = [cp.model.citation] + [v.citation for v in cp.model.versions if v.citation is not None]
+    return any(x.article == c.article for x in cits)
+
+
+def _in_force_text(c: Citation, ruleset, act, decided) -> Citation:
+    """The citation in the numbering of the text in force when decided, where that is an older text the
+    rule set encodes (a version tagged ``2014年修正``); in the current numbering where both the act and the
+    decision came after every older text; else unchanged."""
+    if decided is None:
+        return c
+    day = decided
+    idx = _index(ruleset)
+    keys = set(_law_keys(idx, c.law_text)) if c.law_text else set()
+    ends = []
+    for e in idx.entries:
+        if e.key not in keys or not e.tag:
+            continue
+        for v in e.versions:
+            if v.valid_from <= day and (v.valid_to is None or day <= v.valid_to):
+                return replace(c, version_hint=e.tag)
+            ends.append(v.valid_to)
+    if ends and act is not None and all(end is not None and end < act for end in ends):
+        return replace(c, current_only=True)
+    return c
 
 
 def _older_readings(c: Citation, ruleset) -> set[str]:

@@ -16,9 +16,12 @@ Facts that only one procedural check reads (``officers``, ``hearing_notified``,
 finding, and the finding is then at most *possible*.
 
 A finding is *definite* when it holds in every alternative, *possible* when it
-holds in some.  Bars are alternatives like any other: where a blank act date
-leaves the time bar open, a range finding (which presumes the power to
-punish) is possible, not definite — filling the date in could bar the act.
+holds in some.  The checks that presume the power to punish (range, tier,
+sanctions, procedure) are judged over the alternatives where the act is
+punishable; the bars themselves (time bar, no provision in force) over all of
+them.  So a blank act date leaves a time bar possible without hiding that the
+fine is below every lawful minimum: filling the date in either keeps that
+finding or bars the penalty altogether, itself a finding.
 """
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ import pandas as pd
 
 from engine.expr.nodes import literals_compared
 from engine.penalty.unknown import blank, party_type_from_id
-from engine.records.frame import Records, Rejections
+from engine.records.frame import Records, Rejections, month_bounds_name
+from engine.records.values import UNCOMPUTABLE
 from engine.records.schema import ACCIDENT_LEVELS, HARMS, PARTY_TYPES, PROCEDURES
 from engine.types import FieldType as T
 
@@ -137,6 +141,21 @@ def fill_party_type(records: Records, parameter: str) -> None:
         col = frame["party_type"].astype(object).to_numpy(copy=True)
         col[fill] = guess[fill]
         frame["party_type"] = col
+
+
+def fill_ad_fee_uncomputable(records: Records) -> None:
+    """广告费用无法计算 written in the ad-fee cell states the fact 广告法 gives its own branch: the flag is set
+    where its own cell is blank."""
+    frame, flag = records.frame, UNCOMPUTABLE + "ad_fee"
+    if flag not in frame.columns:
+        return
+    blank_flag = records.blanks.get("ad_fee_uncomputable", np.zeros(len(frame), bool))
+    set_ = frame[flag].to_numpy(dtype=bool) & blank_flag
+    if set_.any():
+        col = frame["ad_fee_uncomputable"].to_numpy(dtype=bool, copy=True)
+        col[set_] = True
+        frame["ad_fee_uncomputable"] = col
+        records.blanks["ad_fee_uncomputable"] = blank_flag & ~set_
 
 
 def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], provision_idx: np.ndarray,
@@ -267,6 +286,9 @@ def _amount_reps(f: pd.DataFrame, unk: np.ndarray, name: str, pidx: np.ndarray, 
     """One representative per region of an unknown amount, column-wise per provision."""
     fine = np.nan_to_num(f["fine"].to_numpy(dtype=float))
     taken = np.nan_to_num(f["confiscated_gain"].to_numpy(dtype=float))
+    lowest = str(ruleset.value("uncomputable_amount_as")) == "lowest_branch"
+    cannot = (f[UNCOMPUTABLE + name].to_numpy(dtype=bool) if UNCOMPUTABLE + name in f.columns
+              else np.zeros(len(f), dtype=bool))
     idx = np.flatnonzero(unk)
     out = [None] * len(idx)
     for k in np.unique(pidx[idx]):
@@ -289,8 +311,27 @@ def _amount_reps(f: pd.DataFrame, unk: np.ndarray, name: str, pidx: np.ndarray, 
             for a, b in zip(pts, pts[1:] + [None]):
                 reps.append((a, a, a))
                 reps.append(((a + b) / 2 if b is not None else a * 2 + 1, a, b if b is not None else np.inf))
+            floor = [c for c in consts if c > 0]
+            if lowest and cannot[rows[j]] and floor:     # 无法计算: read as below the lowest threshold (a parameter)
+                reps = [r for r in reps if r[2] <= floor[0] and r[0] < floor[0]]
             out[at[j]] = reps
     return out
+
+
+def _month(f: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """First and last day of the month a month-only cell gives (NaT where the cell gave none)."""
+    a, b = month_bounds_name(name)
+    if a not in f.columns:
+        nat = np.full(len(f), np.datetime64("NaT"), dtype="datetime64[D]")
+        return nat, nat
+    return f[a].to_numpy().astype("datetime64[D]"), f[b].to_numpy().astype("datetime64[D]")
+
+
+def _clip_to(pts: set, first, last) -> set:
+    """Representatives kept within a known month, its first and last days added."""
+    if np.isnat(first):
+        return pts
+    return {p for p in pts if first <= p <= last} | {first, last}
 
 
 def _versions(cp):
@@ -303,12 +344,13 @@ def _decision_reps(f, unk, pidx, provisions, ruleset, as_of) -> list:
                                                               "discovered_date", "filed_date")]
     lower = np.max(np.where(np.isnat(np.stack(known)), np.datetime64("1900-01-01"), np.stack(known)), axis=0)
     end = np.datetime64(as_of, "D")
+    first, last = _month(f, "decision_date")
     out = []
     for i in np.flatnonzero(unk):
         cp = ruleset.provisions[provisions[pidx[i]]]
         lo = lower[i] if lower[i] > np.datetime64("1900-01-01") else np.datetime64(_versions(cp)[0].valid_from, "D")
-        pts = sorted({lo, end} | {np.datetime64(v.valid_from, "D") for v in cp.versions
-                                  if lo < np.datetime64(v.valid_from, "D") <= end})
+        pts = sorted(_clip_to({lo, end} | {np.datetime64(v.valid_from, "D") for v in cp.versions
+                                           if lo < np.datetime64(v.valid_from, "D") <= end}, first[i], last[i]))
         out.append([(p.astype(object), p.astype(object), (pts[j + 1] - 1).astype(object) if j + 1 < len(pts)
                      else p.astype(object)) for j, p in enumerate(pts) if p <= end])
     return out
@@ -327,10 +369,14 @@ def _act_reps(f, unk, pidx, provisions, ruleset) -> list:
     upper = np.min(np.where(np.isnat(st), np.datetime64("2999-12-31"), st), axis=0)
     disc = later[0]
     years = (int(ruleset.value("time_bar_years")), int(ruleset.value("time_bar_years_extended")))
+    first, last = _month(f, "violation_date")
+    first_end, last_end = _month(f, "violation_end_date")
+    first = np.where(np.isnat(first_end), first, first_end)     # the act's end, where a month of it is given
+    last = np.where(np.isnat(last_end), last, last_end)
     out = []
     for i in np.flatnonzero(unk):
         cp = ruleset.provisions[provisions[pidx[i]]]
-        up = upper[i]
+        up = upper[i] if np.isnat(last[i]) else min(upper[i], last[i])
         vs = _versions(cp)
         pts = {up, np.datetime64(vs[0].valid_from, "D") - 1}
         pts |= {np.datetime64(v.valid_from, "D") for v in vs if np.datetime64(v.valid_from, "D") <= up}
@@ -338,7 +384,7 @@ def _act_reps(f, unk, pidx, provisions, ruleset) -> list:
         ref = disc[i] if not np.isnat(disc[i]) else up
         for y in years:
             pts |= {_add_years(ref, y) - 1, _add_years(ref, y)}
-        pts = sorted(p for p in pts if p <= up)
+        pts = sorted(p for p in _clip_to(pts, first[i], up if not np.isnat(first[i]) else last[i]) if p <= up)
         out.append([(p.astype(object), (pts[j - 1] + 1).astype(object) if j else None, p.astype(object))
                     for j, p in enumerate(pts)])
     return out
@@ -350,9 +396,11 @@ def _discovery_reps(f, unk) -> list:
     later = [f[c].to_numpy().astype("datetime64[D]") for c in ("filed_date", "decision_date")]
     st = np.stack(later)
     upper = np.min(np.where(np.isnat(st), np.datetime64("2999-12-31"), st), axis=0)
+    first, last = _month(f, "discovered_date")
     out = []
     for i in np.flatnonzero(unk):
         a, u = act[i], upper[i]
-        pts = sorted({p for p in (a, u) if not np.isnat(p) and p != np.datetime64("2999-12-31")})
+        pts = {p for p in (a, u) if not np.isnat(p) and p != np.datetime64("2999-12-31")}
+        pts = sorted(_clip_to(pts, first[i], last[i]))
         out.append([(p.astype(object), a.astype(object), u.astype(object)) for p in pts] or [(None, None, None)])
     return out

@@ -61,7 +61,9 @@ def settle(ev, ax, alt) -> None:
         codes = sorted({c for x in ok.tolist() for c in per_alt[x]})
         possible, open_facts = [], set()
         for c in codes:
-            scope = ok      # every alternative, bars included: a time-barred one has no range finding
+            # a check that presumes the power to punish is judged where the act is punishable; the bars
+            # (time bar, no provision in force) are findings of their own, judged over every alternative
+            scope = ok if c in BARRING or not len(live) else live
             holds = np.array([c in per_alt[x] for x in scope.tolist()])
             local = _LOCAL_OF.get(c)
             downgraded = local is not None and local in alt.local and alt.local[local][scope[holds]].any()

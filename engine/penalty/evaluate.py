@@ -18,7 +18,7 @@ import pandas as pd
 from engine.calendar import WorkingDayCalendar
 from engine.findings import FindingSet
 from engine.penalty import tiers as T
-from engine.penalty.alternatives import expand, fill_party_type, unknown_masks
+from engine.penalty.alternatives import expand, fill_ad_fee_uncomputable, fill_party_type, unknown_masks
 from engine.penalty.branches import narrow
 from engine.penalty.certainty import settle
 from engine.penalty.unknown import blank
@@ -76,14 +76,14 @@ class Evaluation(RecordColumns):
         return self.table.entries[k] if k >= 0 else None
 
 
-def provision_of_code(code, ruleset: RuleSet) -> tuple[str | None, str]:
+def provision_of_code(code, ruleset: RuleSet, on=None) -> tuple[str | None, str]:
     """The provision a ``violation_code`` names — a rule-set code, or a citation as decisions write it
     (《中华人民共和国食品安全法》第一百二十四条第一款, 安全生产法(2014)第109条 …, engine.library.citations) —
     and, when none, the rejection reason with the nearest provisions."""
     if code in ruleset.codes:
         return ruleset.codes[code], ""
     from engine.library.citations import judged_provision
-    pid, why = judged_provision(str(code), ruleset)
+    pid, why = judged_provision(str(code), ruleset, on)
     if pid:
         return pid, ""
     return None, (f"violation_code ({ZH['violation_code']}): 未知编码，也无法对应到条款 (unknown code '{code}': "
@@ -99,6 +99,7 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     alternatives their blanks leave open (engine.penalty.alternatives, engine.penalty.certainty).
     """
     fill_party_type(records, str(ruleset.value("individual_business_counts_as")))
+    fill_ad_fee_uncomputable(records)
     _reject_nothing_to_judge(records)
     provision_idx, pids = _provisions(records, ruleset)
     unknown = unknown_masks(records, provision_idx, pids, ruleset)
@@ -133,15 +134,38 @@ def _reject_nothing_to_judge(records: Records) -> None:
 
 
 def _provisions(records: Records, ruleset: RuleSet) -> tuple[np.ndarray, list]:
-    """Provision index per row (-1: none), decided once per distinct violation code; unknown codes rejected."""
+    """Provision index per row (-1: none), decided once per distinct code or citation; unknown ones rejected.
+
+    The provision is named by ``violation_code`` (a rule-set code or a citation as decisions write it), else
+    by ``penalty_basis`` (处罚依据).  A citation that only the decision date can read (an older text's
+    article number, no version named) is decided once per distinct date."""
     frame, rej = records.frame, records.rejections
-    vcodes, vuniq = pd.factorize(frame["violation_code"], use_na_sentinel=True)
+    named = frame["violation_code"].astype(object).where(~blank(frame["violation_code"]),
+                                                          frame["penalty_basis"].astype(object))
+    named = named.where(~pd.isna(named), None)
+    vcodes, vuniq = pd.factorize(named, use_na_sentinel=True)
     pids = list(ruleset.provisions)
     found = [provision_of_code(c, ruleset) for c in vuniq]
     pid_of_code = np.array([pids.index(pid) if pid else -1 for pid, _ in found] + [-1])
     provision_idx = pid_of_code[vcodes]
+    failed = (vcodes >= 0) & (provision_idx < 0)
+    dates = frame["decision_date"].to_numpy().astype("datetime64[D]")
+    acts = frame["violation_end_date"].to_numpy().astype("datetime64[D]")
+    acts = np.where(np.isnat(acts), frame["violation_date"].to_numpy().astype("datetime64[D]"), acts)
+    retry = failed & ~np.isnat(dates)
+    if retry.any():      # read by the texts in force when the act was done and decided
+        pairs = pd.DataFrame({"code": vcodes[retry], "date": dates[retry],
+                              "act": np.where(np.isnat(acts[retry]), np.datetime64("1000-01-01"), acts[retry])})
+        for (code, day, act), sub in pairs.groupby(["code", "date", "act"]).groups.items():
+            act = None if act == pd.Timestamp("1000-01-01") else pd.Timestamp(act).date()
+            pid, _ = provision_of_code(vuniq[code], ruleset, on=(act, pd.Timestamp(day).date()))
+            if pid:
+                rows = np.flatnonzero(retry)[np.asarray(sub)]
+                provision_idx[rows] = pids.index(pid)
     unknown = (vcodes >= 0) & (provision_idx < 0)
     rej.add(unknown, lambda c: found[c][1], vcodes)
+    rej.add(vcodes < 0, f"violation_code ({ZH['violation_code']})与penalty_basis ({ZH['penalty_basis']})均未填写，"
+                        "无法确定适用条款 (neither a violation code nor a penalty basis names the provision)")
     return provision_idx, pids
 
 

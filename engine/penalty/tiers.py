@@ -29,10 +29,12 @@ def factor_flags(ev) -> dict[str, np.ndarray]:
             out |= ev.has_code("factors", c)
         return out
     minor_harm = ev.frame["harm"].isin(["none", "minor"]).to_numpy(dtype=bool, na_value=False)
+    # 配合调查、如实陈述 is no ground of Art. 32 by itself; a benchmark may make it one (Art. 32 (五))
+    cooperation = ["cooperated"] if str(ev.ruleset.value("cooperated_effect")) == "mitigating" else []
     return {
         "shall_not": any_of(SHALL_NOT_PUNISH),
         "may_not": any_of(["first_offense"]) & any_of(["corrected_promptly"]) & minor_harm,
-        "mitigating": any_of(SHALL_MITIGATE + MAY_MITIGATE),
+        "mitigating": any_of(SHALL_MITIGATE + MAY_MITIGATE + tuple(cooperation)),
         "aggravating": any_of(AGGRAVATING),
     }
 

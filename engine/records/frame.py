@@ -17,7 +17,8 @@ import pandas as pd
 from engine.errors import InputError
 from engine.io.readers import JSON_ERROR, ROW, JsonCell
 from engine.records.schema import FALSE_WORDS, PENALTY, TRUE_WORDS, Column, Schema
-from engine.records.values import amount_unit, header_unit, parse_amount, parse_date, with_unit
+from engine.records.values import (UNCOMPUTABLE, amount_unit, header_unit, is_uncomputable, month_of, parse_amount,
+                                   parse_date, with_unit)
 from engine.types import FieldType as T
 
 _LIST_SPLIT = re.compile(r"[;；、,，|]")
@@ -171,24 +172,45 @@ class _RowLookup:
         return self.values[self.codes[i]]
 
 
-def _date_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
+# The dates whose year-and-month-only cells are kept as a stretch of days (an unknown day within a known
+# month, engine.penalty.alternatives); other date columns refuse such a cell.
+MONTH_DATES = ("violation_date", "violation_end_date", "discovered_date", "decision_date")
+
+
+def month_bounds_name(name: str) -> tuple[str, str]:
+    return f"__first__{name}", f"__last__{name}"
+
+
+def _date_column(series: pd.Series, col: Column, rej: Rejections, bounds: dict | None = None) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(series):
         if isinstance(series.dtype, pd.DatetimeTZDtype):     # the date on the clock where it was recorded
             series = series.dt.tz_localize(None)
         return series.to_numpy().astype("datetime64[D]")
-    p = Parsed(series, parse_date)
+    spans: list = []
+
+    def parse(v):
+        day, err = parse_date(v)
+        span = month_of(v) if err is not None and col.name in MONTH_DATES and bounds is not None else None
+        spans.append(span)
+        return (np.datetime64("NaT"), None) if span is not None else (day, err)
+    p = Parsed(series, parse)
+    if any(s is not None for s in spans):      # each month-only cell's first and last day, by distinct value
+        nat = np.datetime64("NaT")
+        first = np.array([np.datetime64(s[0], "D") if s else nat for s in spans] + [nat], dtype="datetime64[D]")
+        last = np.array([np.datetime64(s[1], "D") if s else nat for s in spans] + [nat], dtype="datetime64[D]")
+        bounds[col.name] = (first[p.codes], last[p.codes])
     p.errors = [f"{col.name} ({col.zh}): {e}" if e else None for e in p.errors]
     p.report(rej)
     table = np.array(p.results + [np.datetime64("NaT")], dtype="datetime64[D]")
     return table[p.codes]
 
 
-def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
+def _number_column(series: pd.Series, col: Column, rej: Rejections, side: dict | None = None) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         with np.errstate(over="ignore", invalid="ignore"):
             out = series.to_numpy(dtype=float, na_value=np.nan)
     elif col.money:
-        out = _amounts(series, col, rej)
+        out = _amounts(series, col, rej, side.setdefault("uncomputable", {}) if side is not None else None)
     else:
         text = series.astype("string").str.strip().str.removesuffix("元")
         for unit in col.units:
@@ -214,7 +236,7 @@ def _number_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarra
     return out + 0.0          # -0 (a cell "-0") is 0: the same amount, written the same way
 
 
-def _amounts(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
+def _amounts(series: pd.Series, col: Column, rej: Rejections, flags: dict | None = None) -> np.ndarray:
     """Amount text in yuan.  Plain numbers (``75000``, ``10,000``, ``5000元``) are read column-wise as
     before; only the cells that read fails on (``5.4万元``, ``人民币伍万元整``, ``约5万``) go through
     engine.records.values, once per distinct value."""
@@ -222,6 +244,12 @@ def _amounts(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         out = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     rest = text.notna().to_numpy() & (text.str.len() > 0).to_numpy(dtype=bool, na_value=False) & np.isnan(out)
+    if rest.any() and flags is not None:      # 无法计算: unknown, and flagged for the provision to read
+        cannot = np.zeros(len(out), dtype=bool)
+        cannot[rest] = [is_uncomputable(v) for v in series.iloc[np.flatnonzero(rest)].tolist()]
+        if cannot.any():
+            flags[col.name] = cannot
+            rest &= ~cannot
     if rest.any():
         idx = np.flatnonzero(rest)
         p = Parsed(series.iloc[idx], lambda v: parse_amount(v, col.name))
@@ -288,10 +316,10 @@ def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Categori
         t = _code_text(v)
         if t == "":
             return None, None
-        code = aliases.get(t) or aliases.get(t.lower())
+        code = col.code_of(t)
         if code is None:
-            return None, (f"{col.name} ({col.zh}): unknown value '{t}' "
-                          f"(allowed: {', '.join(col.codes)})")
+            return None, (f"{col.name} ({col.zh}): 不认识的值 (unknown value) '{t}'；"
+                          f"可用 (accepted): {col.accepted_words()}")
         return code, None
     p = Parsed(series, parse)
     p.report(rej)
@@ -338,14 +366,14 @@ def _list_column(series: pd.Series, col: Column, rej: Rejections):
         items = [i.strip() for i in _LIST_SPLIT.split(str(v)) if i.strip()]
         out, unknown = [], []
         for i in items:
-            code = i if free else aliases.get(i, aliases.get(i.lower()))
+            code = i if free else col.code_of(i)
             if code is None:
                 unknown.append(i)
             elif code not in out:
                 out.append(code)
         if unknown:
-            return ("", 0), (f"{col.name} ({col.zh}): unknown code(s) {', '.join(map(repr, unknown))} "
-                             f"(allowed: {', '.join(col.codes)})")
+            return ("", 0), (f"{col.name} ({col.zh}): 不认识的词 (unknown code(s)) {', '.join(map(repr, unknown))}；"
+                             f"可用 (accepted): {col.accepted_words()}")
         return (";" + ";".join(out) + ";" if out else "", len(out)), None
     p = Parsed(series, parse)
     p.report(rej)
@@ -435,13 +463,15 @@ def _officer_values(arr):
     return canon, count, lists
 
 
-def typed_column(series: pd.Series, col: Column, rej: Rejections):
-    """One input column in its schema type; cells that cannot be read become rejections of their rows."""
+def typed_column(series: pd.Series, col: Column, rej: Rejections, side: dict | None = None):
+    """One input column in its schema type; cells that cannot be read become rejections of their rows.
+    ``side`` collects what a cell says besides a value: ``months`` (first and last day of a month-only
+    date, ``MONTH_DATES``) and ``uncomputable`` (amounts stated as 无法计算)."""
     series = _json_values(series, col, rej)
     if col.type == T.DATE:
-        return _date_column(series, col, rej)
+        return _date_column(series, col, rej, side.setdefault("months", {}) if side is not None else None)
     if col.type == T.NUMBER:
-        return _number_column(series, col, rej)
+        return _number_column(series, col, rej, side)
     if col.type == T.BOOL:
         return _bool_column(series, col, rej)
     if col.type == T.LIST:
@@ -516,7 +546,7 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
     out = {}
     officer_count = np.zeros(n, dtype=np.int64)
     officer_lists = None
-    blanks = {}
+    blanks, side = {}, {}
     for col in schema.columns:
         if col.name not in frame.columns or col.derived:
             out[col.name] = absent_column(col, n)
@@ -527,7 +557,7 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
         if col.name == "officers":
             out[col.name], officer_count, officer_lists = _officers(_json_values(series, col, rej))
             continue
-        out[col.name] = typed_column(series, col, rej)
+        out[col.name] = typed_column(series, col, rej, side)
         if col.type == T.BOOL:
             blanks[col.name] = _blank_cells(series)
     if officer_lists is None and "officers" in schema.by_name:
@@ -538,6 +568,11 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
     if extras:      # joined in one step: a column at a time is quadratic (10,000 columns took minutes)
         typed = pd.concat([typed, frame[extras]], axis=1)
     typed[ROW] = frame[ROW].to_numpy() if ROW in frame.columns else np.arange(1, n + 1)
+    for name, (first, last) in side.get("months", {}).items():      # a known month: the day unknown within it
+        a, b = month_bounds_name(name)
+        typed[a], typed[b] = first, last
+    for name, cannot in side.get("uncomputable", {}).items():       # the amount exists but cannot be computed
+        typed[UNCOMPUTABLE + name] = cannot
     if JSON_ERROR in frame.columns:
         err = frame[JSON_ERROR]
         rej.add(err.notna().to_numpy(), lambda e: e, err.to_numpy(dtype=object))

@@ -29,14 +29,24 @@ class Column:
     few: bool = False               # STRING with few distinct values (departments, violation codes): a Categorical
     money: bool = False             # NUMBER: an amount in yuan, read as decisions write it (engine.records.values)
 
-    @property
+    @cached_property
     def aliases(self) -> dict[str, str]:
         out = {}
         for code, spellings in self.codes.items():
             out[code] = code
             for s in spellings:
                 out[s] = code
+                out[word_key(s)] = code
         return out
+
+    def code_of(self, word: str) -> str | None:
+        """The code a word names: as written, in lower case, or as ``word_key`` reads it."""
+        a = self.aliases
+        return a.get(word) or a.get(word.lower()) or a.get(word_key(word))
+
+    def accepted_words(self) -> str:
+        """The accepted words for an error message: each code with its Chinese words."""
+        return "；".join(f"{code}（{'、'.join(words[:3])}）" if words else code for code, words in self.codes.items())
 
 
 PARTY_TYPES = {"individual": ("个人", "自然人", "公民"), "organization": ("单位", "法人", "组织", "法人或者其他组织")}
@@ -60,20 +70,26 @@ SHALL_MITIGATE = ("age_14_to_18", "eliminated_harm", "coerced", "confessed_unkno
 MAY_MITIGATE = ("limited_capacity",)
 AGGRAVATING = ("repeat_offense", "obstructed", "emergency_period", "vulnerable_victims", "other_aggravating")
 MAY_NOT_PUNISH_PARTS = ("first_offense", "corrected_promptly")
+# Each factor in the 行政处罚法's own words first (Arts. 30–33, without the closing 的), then the short
+# forms and the variants decisions write.  Matching ignores spaces, a closing 的/情形 and traditional script.
 FACTORS = {
-    "age_under_14": ("不满十四周岁",),
-    "mental_illness": ("精神病人不能辨认或者控制",),
-    "minor_corrected_no_harm": ("轻微并及时改正没有造成危害后果",),
-    "no_fault": ("没有主观过错",),
-    "first_offense": ("初次违法",),
-    "corrected_promptly": ("及时改正",),
-    "age_14_to_18": ("已满十四周岁不满十八周岁",),
-    "eliminated_harm": ("主动消除或者减轻危害后果",),
-    "coerced": ("受他人胁迫或者诱骗",),
-    "confessed_unknown": ("主动供述尚未掌握的违法行为",),
-    "meritorious": ("立功表现",),
-    "other_mitigating": ("其他依法从轻或者减轻情形",),
-    "limited_capacity": ("尚未完全丧失辨认或者控制能力",),
+    "age_under_14": ("不满十四周岁", "不满十四周岁的未成年人", "未满十四周岁"),
+    "mental_illness": ("精神病人不能辨认或者控制", "精神病人、智力残疾人在不能辨认或者不能控制自己行为时有违法行为",
+                       "不能辨认或者不能控制自己行为"),
+    "minor_corrected_no_harm": ("轻微并及时改正没有造成危害后果", "违法行为轻微并及时改正，没有造成危害后果",
+                                "违法行为轻微并及时改正", "轻微并及时改正"),
+    "no_fault": ("没有主观过错", "当事人有证据足以证明没有主观过错", "有证据足以证明没有主观过错", "无主观过错"),
+    "first_offense": ("初次违法", "首次违法", "初犯", "系初次违法"),
+    "corrected_promptly": ("及时改正", "已及时改正", "及时整改", "已整改到位", "主动改正"),
+    "age_14_to_18": ("已满十四周岁不满十八周岁", "已满十四周岁不满十八周岁的未成年人"),
+    "eliminated_harm": ("主动消除或者减轻危害后果", "主动消除或者减轻违法行为危害后果", "主动消除或减轻违法行为危害后果",
+                        "主动消除违法行为危害后果", "主动减轻违法行为危害后果", "主动消除或者减轻危害"),
+    "coerced": ("受他人胁迫或者诱骗", "受他人胁迫或者诱骗实施违法行为", "受他人胁迫", "受他人诱骗"),
+    "confessed_unknown": ("主动供述尚未掌握的违法行为", "主动供述行政机关尚未掌握的违法行为"),
+    "meritorious": ("立功表现", "配合行政机关查处违法行为有立功表现", "有立功表现"),
+    "other_mitigating": ("其他依法从轻或者减轻情形", "法律、法规、规章规定其他应当从轻或者减轻行政处罚"),
+    "limited_capacity": ("尚未完全丧失辨认或者控制能力", "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人"),
+    "cooperated": ("配合调查", "积极配合调查", "如实交代", "如实陈述", "如实陈述违法事实", "配合调查、如实交代"),
     "repeat_offense": ("多次违法", "屡教不改"),
     "obstructed": ("阻碍执法", "妨碍执法"),
     "emergency_period": ("突发事件期间",),
@@ -97,6 +113,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("party_name", "当事人", T.STRING),
     Column("act_id", "违法行为标识", T.STRING),
     Column("violation_code", "违法行为编码", T.STRING, few=True),
+    Column("penalty_basis", "处罚依据", T.STRING, few=True, headers=("法律依据", "处罚依据条款")),
     Column("violation_date", "违法行为发生日期", T.DATE),
     Column("violation_end_date", "违法行为终了日期", T.DATE),
     Column("discovered_date", "发现日期", T.DATE),
@@ -122,6 +139,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("extension_approved", "延期批准", T.BOOL),
 )
 
+
+
+def word_key(text) -> str:
+    """A coded word as compared: simplified script, no spaces or 《》, without a closing 的/的情形/情形/等."""
+    from engine.chinese import to_simplified
+    t = re.sub(r"\s+", "", to_simplified(str(text))).strip("，,。；;、")
+    return re.sub(r"(?:的情形|情形|的|等)+$", "", t)
 
 
 def header_key(text) -> str:
@@ -181,7 +205,8 @@ class Schema:
         return {c.name: set(c.codes) for c in self.columns if c.codes}
 
 
-REQUIRED_FOR_EVALUATION = ("case_id", "violation_code")   # other blanks are unknown facts (engine.penalty.unknown)
+# violation_code or penalty_basis names the provision (engine.penalty.evaluate); other blanks are unknown facts
+REQUIRED_FOR_EVALUATION = ("case_id",)
 PENALTY = Schema("penalty", "行政处罚", COLUMNS, REQUIRED_FOR_EVALUATION, date_order=(
     ("violation_date", "decision_date"), ("violation_date", "violation_end_date"),
     ("filed_date", "decision_date"), ("violation_date", "discovered_date")))

@@ -265,6 +265,16 @@ def states_unit(value) -> bool:
         return False
 
 
+# 货值金额无法计算 / 广告费用无法计算: the amount exists but cannot be worked out (not zero, not blank)
+_UNCOMPUTABLE = re.compile(r"无法计算|无法确定|难以计算|不能计算|无法核定|无法核实|无法查清|无法认定")
+UNCOMPUTABLE = "__uncomputable__"
+
+
+def is_uncomputable(value) -> bool:
+    """A cell saying its amount cannot be computed (``涉案货值无法计算，按照货值金额不足一万元论处``)."""
+    return isinstance(value, str) and bool(_UNCOMPUTABLE.search(clean(value)))
+
+
 def parse_amount(value, column: str | None = None) -> tuple[float, str | None]:
     """(yuan as a float, None) or (NaN, the reason, Chinese first) — the shape ``Parsed`` takes."""
     try:
@@ -339,6 +349,26 @@ _CN_YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "0012345678
 MONTH_ONLY = "只有年月，日期不确定 (only year and month: the day is unknown)"
 
 
+class MonthOnly(Unreadable):
+    """A known month without its day (``2021-08``, ``2018年9月``): a stretch of days, not one day."""
+
+    def __init__(self, year: int, month: int):
+        super().__init__("只有年月，日期不确定", "only year and month: the day is unknown")
+        self.first = dt.date(year, month, 1)
+        self.last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+
+
+def month_of(value) -> tuple[dt.date, dt.date] | None:
+    """(first day, last day) of a cell that gives only a year and a month, else None."""
+    try:
+        read_date(value)
+    except MonthOnly as e:
+        return e.first, e.last
+    except Unreadable:
+        return None
+    return None
+
+
 def read_date(value) -> dt.date | None:
     """The date of a cell (None for blank); raises ``Unreadable``.  A time after the date is
     dropped (``2022年9月27日13时11分许``); a year and month alone is refused (``MONTH_ONLY``)."""
@@ -361,13 +391,16 @@ def read_date(value) -> dt.date | None:
     if m:
         year = int(m[1].translate(_CN_YEAR_DIGITS))
         if m[3] is None:
-            raise Unreadable("只有年月，日期不确定", "only year and month: the day is unknown")
+            month = _small(m[2])
+            if 1 <= month <= 12:
+                raise MonthOnly(year, month)
+            raise Unreadable("不是日期", f"not a date: '{_clip(raw)}'")
         return _calendar_date(raw, year, _small(m[2]), _small(m[3]))
     if re.search(r"至|到|和|及|、|期间|~", text):
         raise Unreadable("不止一个日期或是一段期间", f"several dates or a period: '{_clip(raw)}'; not a date")
     m = _MONTH_ONLY.match(text)
     if m and 1 <= int(m[2]) <= 12:
-        raise Unreadable("只有年月，日期不确定", "only year and month: the day is unknown")
+        raise MonthOnly(int(m[1]), int(m[2]))
     raise Unreadable("不是日期", f"not a date: '{_clip(raw)}'; use 2024-03-05 or 2024年3月5日")
 
 

@@ -25,7 +25,7 @@ def test_unknown_basis_level_is_rejected_with_the_allowed_list():
     res = judge([item(), item(item_code="X2", basis_level="县级文件")])
     reasons = rejected(res)
     assert list(reasons) == [3]
-    assert "unknown value '县级文件'" in reasons[3]
+    assert "不认识的值 (unknown value) '县级文件'" in reasons[3]
     for level in ("法律", "行政法规", "国务院决定", "地方性法规", "省级政府规章", "部门规章", "规范性文件", "无"):
         assert level in reasons[3]
 

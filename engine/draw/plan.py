@@ -44,6 +44,23 @@ class FrequencyCap(_Strict):
     window_days: int = Field(ge=1)
 
 
+# A plan item may name a flag set by ``zhunsheng targets`` instead of a filter and rates: every entity
+# with the flag is drawn (rate 1 in every class), so one plan mixes full coverage (重点监管, 有针对性检查,
+# 优化营商环境条例 Art. 54 ¶2) with random sampling.  The flag becomes an ordinary filter over the columns
+# targets writes into register.csv, so the draw, its commitment and its verification are unchanged.
+FLAG_COLUMNS = {"key": "flag_key", "targeted": "flag_targeted", "abnormal": "flag_abnormal"}
+
+
+def flag_filter(flag: str, item_id: str) -> str:
+    """The filter a flag stands for: the flag column is 是; for ``targeted``, only entities targeted for
+    this item (or for every item, ``*``)."""
+    text = f"{FLAG_COLUMNS[flag]} == '是'"
+    if flag == "targeted":
+        quoted = item_id.replace("\\", "\\\\").replace("'", "\\'")
+        text += f" and (has(targeted_items, '*') or has(targeted_items, '{quoted}'))"
+    return text
+
+
 class Item(_Strict):
     item_id: str = Field(min_length=1)
     name: str = Field(min_length=1)
@@ -55,6 +72,25 @@ class Item(_Strict):
     inspector_filter: Optional[str] = None
     frequency_cap: Optional[FrequencyCap] = None
     description: Optional[str] = None
+    flag: Optional[Literal["key", "targeted", "abnormal"]] = None     # see FLAG_COLUMNS
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flag(cls, data):
+        if not isinstance(data, dict) or data.get("flag") is None:
+            return data
+        flag = data["flag"]
+        if flag not in FLAG_COLUMNS:
+            return data     # the Literal reports it
+        given = [k for k in ("filter", "rates") if k in data]
+        if given:
+            raise ValueError(f"flag 与 {'、'.join(given)} 不能同时给出：标记项目抽取全部带该标记的对象 "
+                             f"(an item naming a flag takes every flagged entity; remove {', '.join(given)})")
+        out = dict(data)
+        out.setdefault("kind", "key")
+        out["filter"] = flag_filter(flag, str(data.get("item_id", "")))
+        out["rates"] = {c: Decimal(1) for c in CREDIT_CLASSES}
+        return out
 
     @field_validator("rates")
     @classmethod
@@ -82,6 +118,8 @@ class Item(_Strict):
 
     @model_validator(mode="after")
     def _cap(self):
+        if self.flag is not None and self.kind != "key":
+            raise ValueError("a flag item is full coverage: kind must be key (标记项目为全覆盖，kind 应为 key)")
         if self.kind == "key" and self.frequency_cap is not None:
             raise ValueError("a key item (重点检查事项) has no frequency_cap: remove it "
                              "（重点检查事项不设抽查频次上限）")
@@ -126,6 +164,17 @@ class LoadedPlan:
                 if src is None:
                     pair.append(None)
                     continue
+                if key == "filter" and item.flag is not None:
+                    need = [c for c in (FLAG_COLUMNS[item.flag], "targeted_items")
+                            if c in src and c not in entity_schema]
+                    if need:
+                        problems.append(Problem(self.path, self.line("items", i, "flag"),
+                                                f"items[{i}].flag ({item.item_id}): 检查对象名录没有 {', '.join(need)} 列，"
+                                                f"请使用 zhunsheng targets 输出的 register.csv (the entity register has no "
+                                                f"{', '.join(need)} column: use the register.csv written by "
+                                                f"zhunsheng targets)"))
+                        pair.append(None)
+                        continue
                 try:
                     pair.append(compile_filter(src, schema,
                                                {"credit_class": set(CREDIT_CLASSES)} if key == "filter" else None))

@@ -33,8 +33,16 @@ class Expression:
     @classmethod
     def compile(cls, source: str, schema: Mapping[str, FieldType],
                 choices: Mapping[str, set] | None = None,
-                expect: FieldType | None = FieldType.BOOL) -> "Expression":
-        tree = run_passes(parse(source), schema, source, choices)
+                expect: FieldType | None = FieldType.BOOL, *,
+                related: Mapping[str, Mapping[str, FieldType]] | None = None,
+                constants: Mapping[str, object] | None = None) -> "Expression":
+        """``related`` (kind → its fields) enables aggregates over related records; ``constants`` (name →
+        value) are named parameters read as literals.  Without them nothing changes."""
+        tree = parse(source)
+        if related or constants:
+            from engine.expr.aggregates import resolve
+            tree = resolve(tree, schema, source, related or {}, constants or {})
+        tree = run_passes(tree, schema, source, choices)
         if expect is not None and tree.type != expect:
             from engine.errors import ExprError
             raise ExprError(f"the expression must give {expect.value}, it gives {tree.type.value}",
@@ -45,12 +53,17 @@ class Expression:
     def type(self) -> FieldType:
         return self.tree.type
 
-    def evaluate(self, frame):
-        """Vectorized: one value per row of ``frame`` (numpy bool array for conditions)."""
-        if self._vec is None:
-            self._vec = pandas_compiler.compile_node(self.tree)
+    def evaluate(self, frame, related=None):
+        """Vectorized: one value per row of ``frame`` (numpy bool array for conditions).  ``related``: an
+        ``aggregates.AggregateContext`` whose records are aligned with ``frame``'s rows."""
+        if related is not None:
+            vec = pandas_compiler.compile_node(self.tree, related)
+        else:
+            if self._vec is None:
+                self._vec = pandas_compiler.compile_node(self.tree)
+            vec = self._vec
         import numpy as np
-        out = self._vec(frame)
+        out = vec(frame)
         if self.tree.type == FieldType.BOOL and not hasattr(out, "__len__"):
             out = np.full(len(frame), bool(out))
         return out

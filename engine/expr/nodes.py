@@ -125,9 +125,13 @@ class Call(Node):
 def fields_used(node: Node) -> list[str]:
     """Field names an expression reads, in first-use order (for explanations and lint)."""
     seen: dict[str, None] = {}
-    for n in node.walk():
+    stack = [node]
+    while stack:      # an aggregate's inner fields belong to its related records, not to this record
+        n = stack.pop()
         if isinstance(n, Field):
             seen.setdefault(n.name, None)
+        if not isinstance(n, Aggregate):
+            stack.extend(reversed(n.children()))
     return list(seen)
 
 
@@ -148,3 +152,21 @@ def literals_compared(node: Node) -> dict[str, set]:
         elif isinstance(n, Field) and n.type == FieldType.BOOL:
             out.setdefault(n.name, set()).update({True, False})
     return out
+
+
+@dataclass(eq=False)
+class Aggregate(Node):
+    """``count(kind, where, window)`` and kin over an entity's related records (engine.expr.aggregates).
+
+    ``value`` and ``where`` are typed against the related kind's own fields (``kind_schema``), not the
+    entity's: the aggregate is the bridge between the two, and nothing else crosses it."""
+
+    func: str = "count"                 # count | exists | sum | max | min
+    kind: str = ""
+    value: Node | None = None           # sum / max / min: what is aggregated
+    where: Node | None = None           # which records count
+    window: tuple | None = None         # (n, "days" | "months" | "years") ending at as-of
+    kind_schema: dict = field(default_factory=dict)
+
+    def children(self):
+        return [c for c in (self.value, self.where) if c is not None]

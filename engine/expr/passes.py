@@ -25,6 +25,8 @@ FUNCTIONS: dict[str, tuple] = {
     "min": ((T.NUMBER, T.NUMBER), T.NUMBER),
     "max": ((T.NUMBER, T.NUMBER), T.NUMBER),
     "abs": ((T.NUMBER,), T.NUMBER),
+    # has(text, 'CODE'): the text, a list written with ; ； 、 , ， or spaces, holds CODE as one item
+    "has": ((T.STRING, T.STRING), T.BOOL),
 }
 
 
@@ -142,6 +144,10 @@ class Checker:
             self._check_choice(node.haystack, node.needle)
         return T.BOOL
 
+    def visit_aggregate(self, node):
+        from engine.expr.aggregates import check_aggregate
+        return check_aggregate(self, node)
+
     def visit_call(self, node: n.Call):
         spec = FUNCTIONS.get(node.name)
         if spec is None:
@@ -160,6 +166,8 @@ class Checker:
         for want, have, arg in zip(arg_types, got, node.args):
             if want is not None and have != want:
                 self.fail(arg, f"argument of {node.name}() must be {want.value}, not {have.value}")
+        if node.name == "has" and not isinstance(node.args[1], n.Literal):
+            self.fail(node.args[1], "has() takes a literal code as its second argument")
         if node.name == "date":
             if not isinstance(node.args[0], n.Literal):
                 self.fail(node, "date() takes a literal 'YYYY-MM-DD'")
@@ -178,7 +186,7 @@ def check(node: n.Node, schema: Mapping[str, FieldType], source: str = "",
 
 def fold(node: n.Node, schema=None, source: str = "", choices=None) -> n.Node:
     """Replace constant ``date('…')`` calls by date literals, bottom-up."""
-    for attr in ("operand", "left", "right", "needle", "haystack"):
+    for attr in ("operand", "left", "right", "needle", "haystack", "value", "where"):
         child = getattr(node, attr, None)
         if isinstance(child, n.Node):
             setattr(node, attr, fold(child))

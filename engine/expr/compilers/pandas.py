@@ -54,7 +54,17 @@ def _as_bool(value, length: int) -> np.ndarray:
 
 
 class PandasCompiler:
-    """``compile(node)`` returns ``f(frame) -> array``; booleans come back as numpy bool arrays."""
+    """``compile(node)`` returns ``f(frame) -> array``; booleans come back as numpy bool arrays.
+
+    ``related`` (an ``aggregates.AggregateContext``) is needed only by trees with aggregates."""
+
+    def __init__(self, related=None):
+        self.related = related
+
+    def c_aggregate(self, node):
+        from engine.expr.aggregates import evaluate
+        ctx = self.related
+        return lambda df: evaluate(node, df, ctx, compile_node)
 
     def compile(self, node: n.Node) -> Callable[[pd.DataFrame], object]:
         handler = getattr(self, f"{node.key}_sql", None) or getattr(self, f"c_{node.key}", None)
@@ -156,6 +166,17 @@ class PandasCompiler:
             return lambda df: np.asarray(_missing(fs[0](df))) & np.ones(len(df), bool)
         if name == "abs":
             return lambda df: np.abs(fs[0](df))
+        if name == "has":
+            import re
+            sep = r"[;；、,，\s]"
+            pattern = f"(?:^|{sep}){re.escape(str(node.args[1].value))}(?:$|{sep})"
+
+            def run_has(df):
+                v = fs[0](df)
+                if isinstance(v, pd.Series):
+                    return v.astype("string").str.contains(pattern, regex=True).to_numpy(dtype=bool, na_value=False)
+                return np.full(len(df), isinstance(v, str) and re.search(pattern, v) is not None)
+            return run_has
         if name in ("min", "max"):
             op = np.fmin if name == "min" else np.fmax
             return lambda df: op(fs[0](df), fs[1](df))
@@ -187,5 +208,5 @@ def _series_cmp(op: str, a, b):
     return a >= b
 
 
-def compile_node(node: n.Node) -> Callable[[pd.DataFrame], object]:
-    return PandasCompiler().compile(node)
+def compile_node(node: n.Node, related=None) -> Callable[[pd.DataFrame], object]:
+    return PandasCompiler(related).compile(node)

@@ -130,6 +130,14 @@ class PythonCompiler:
         if name == "date":
             value = dt.date.fromisoformat(node.args[0].value)
             return lambda r: value
+        if name == "has":
+            import re
+            code = str(node.args[1].value)
+
+            def run_has(r):
+                v = fs[0](r)
+                return isinstance(v, str) and code in re.split(r"[;；、,，\s]+", v)
+            return run_has
         raise NotImplementedError(f"python compiler has no function {name}")
 
 

@@ -2,8 +2,8 @@
 1,000,000 complaints classified by ``zhunsheng targets`` — budget ≤ 60 s and ≤ 4 GiB on the project
 machine.  Not collected by pytest (the name does not start with ``test_``).
 
-    .venv/bin/python tests/targets/bench_targets.py                       # 10M (data cached in /tmp)
-    .venv/bin/python tests/targets/bench_targets.py --entities 1000000 --records 100000
+    .venv/bin/python bench/targets.py                       # 10M (data cached in /tmp)
+    .venv/bin/python bench/targets.py --entities 1000000 --records 100000
 
 The register is bench/bench_draw.py's synthetic one (valid codes, 5 industries, 95% active); every
 review case and complaint names a random entity of it, dated in the two years before as-of; half the

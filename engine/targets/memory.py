@@ -1,7 +1,7 @@
 """Arrow's jemalloc pool for one large targets run, unless the user chose a pool
 (ARROW_DEFAULT_MEMORY_POOL): a run over millions of entities allocates and frees many short-lived
 Arrow buffers, and jemalloc's reuse of freed pages did best of the three pools on the 1M-entity
-benchmark (tests/targets/bench_targets.py: 9.7 s against 10.6 s mimalloc and 11.0 s system), as it
+benchmark (bench/targets.py: 9.7 s against 10.6 s mimalloc and 11.0 s system), as it
 did for ``review`` (engine/review.py).
 """
 from __future__ import annotations

@@ -60,7 +60,8 @@ class LazyGroup(ChineseFirstGroup):
             "accountability": ("engine.accountability.commands", "accountability"),
             "watch": ("engine.watch.commands", "watch"),
             "targets": ("engine.targets.commands", "targets"),
-            "report": ("engine.report.commands", "report")}
+            "report": ("engine.report.commands", "report"),
+            "serve": ("engine.web.commands", "serve")}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | {n for n in self.lazy if self.get_command(ctx, n)})

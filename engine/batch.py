@@ -114,7 +114,7 @@ def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: 
     if ROW not in raw.columns:
         raw = raw.assign(**{ROW: np.arange(1, len(raw) + 1)})
     kinds = list(split_kinds(raw, kind))
-    if batchwide is None and len(kinds) == 1 and kinds[0][3] is None:
+    if batchwide is None and len(kinds) == 1 and kinds[0][3] is None and not _shared_decisions(raw):
         k = threads_for(len(raw), threads)
         if k > 1:
             return _review_in_chunks(kinds[0][0], raw, k, ruleset, as_of, calendar, catalogue, powers)
@@ -131,6 +131,15 @@ def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: 
     evaluations = [_evaluate(schema, records, sources, ruleset, as_of, calendar, catalogue, powers, double_fines)
                    for schema, _, records, sources in parts]
     return BatchReview(evaluations, [pos for _, pos, _, _ in parts], len(raw), as_of, ruleset)
+
+
+def _shared_decisions(raw: pd.DataFrame) -> bool:
+    """Rows sharing a decision number: one decision's rows must be judged together, so no row chunks."""
+    cols = [c for c in raw.columns if PENALTY.field_of(c) == "decision_no"]
+    if not cols:
+        return False
+    no = raw[cols[0]].dropna()
+    return len(no) > 0 and no.duplicated().any()
 
 
 def _review_in_chunks(schema, raw, k, ruleset, as_of, calendar, catalogue, powers) -> BatchReview:

@@ -244,6 +244,9 @@ def _case_table_part(ev) -> pa.Table:
         "reason": pa.array(reasons, type=pa.string()),
         "record_kind": _coded(np.zeros(n, dtype=np.int64), [ev.kind]),
     }
+    if ev.kind == "penalty":     # what the decision itself states, for the tools that read cases.jsonl alone
+        for name in ("decision_no", "party_id", "fine", "sanctions"):
+            cols[name] = _arrow_column(ev, name)
     if kind_cols.get("deadlines") is not None:   # deadline kinds only: penalty lines stay as they were
         cols["deadlines"] = kind_cols.pop("deadlines")
     extras = ev.records.extra_columns

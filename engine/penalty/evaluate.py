@@ -21,6 +21,7 @@ from engine.penalty import tiers as T
 from engine.penalty.alternatives import expand, fill_ad_fee_uncomputable, fill_party_type, unknown_masks
 from engine.penalty.branches import narrow
 from engine.penalty.certainty import settle
+from engine.penalty.decisions import add_decision_columns
 from engine.penalty.unknown import blank
 from engine.penalty.checks import CHECKS
 from engine.penalty.checks.liability import double_fine
@@ -98,6 +99,8 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     Rows with blank facts that matter are held out of the first pass and judged over the
     alternatives their blanks leave open (engine.penalty.alternatives, engine.penalty.certainty).
     """
+    if records.frame["decision_no"].notna().any():
+        add_decision_columns(records.frame)
     fill_party_type(records, str(ruleset.value("individual_business_counts_as")))
     fill_ad_fee_uncomputable(records)
     _reject_nothing_to_judge(records)

@@ -112,6 +112,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("party_id", "当事人证件号", T.STRING),
     Column("party_name", "当事人", T.STRING),
     Column("act_id", "违法行为标识", T.STRING),
+    Column("decision_no", "决定书文号", T.STRING, few=True, headers=("处罚决定书文号", "行政处罚决定书文号", "文书号")),
     Column("violation_code", "违法行为编码", T.STRING, few=True),
     Column("penalty_basis", "处罚依据", T.STRING, few=True, headers=("法律依据", "处罚依据条款")),
     Column("violation_date", "违法行为发生日期", T.DATE),

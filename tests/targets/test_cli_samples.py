@@ -10,7 +10,9 @@ was due by 2026-06-30, 企业信息公示暂行条例 Art. 8):
 - 934401053FM698Y1XD three verified complaints → C, targeted for every item;
 - 9344010454TFBYJJ4K an inspection found a problem → B;
 - 93440103HWXBUJFUA7 fined 120,000 on 2024-07-15, exactly 2 years before → C;
-- 93440112W9C7H9MT0X and 92440105598FF8WYBT penalised in the window → B;
+- 93440112W9C7H9MT0X penalised in the window → B;
+- 92440105598FF8WYBT penalised in the window with 吊销营业执照 (示市监罚〔2025〕104号, 2025-10-10, within
+  penalty_window_years = 2) → TGT-D-REVOKED → D (worst wins over B);
 - 914401123QQ66YLBW3 penalised 2024-07-14, outside the window → A;
 - 9244011200MJB3N9YU 食品生产 → key (优化营商环境条例 Art. 54 ¶2); its name holds an identity number,
   masked in abnormal.csv.
@@ -34,7 +36,7 @@ EXPECTED = {
     "9344010560L3F46ABD": ("D", ["abnormal"]), "92440104UE6DUBQ6D8": ("B", ["targeted"]),
     "934401053FM698Y1XD": ("C", ["targeted"]), "93440103U80WYCBC87": ("A", []),
     "91440103WUWK71J2BB": ("A", []), "9344010454TFBYJJ4K": ("B", []), "9344011241XKUFG16A": ("A", []),
-    "93440103HWXBUJFUA7": ("C", []), "93440112W9C7H9MT0X": ("B", []), "92440105598FF8WYBT": ("B", []),
+    "93440103HWXBUJFUA7": ("C", []), "93440112W9C7H9MT0X": ("B", []), "92440105598FF8WYBT": ("D", []),
     "91440103DQXGPUM5WR": ("A", []), "93440103BTRT87JQK4": ("A", []), "914401036H1A3T37GK": ("A", []),
     "91440105UC1FPGU7BW": ("A", []), "9244011200MJB3N9YU": ("C", ["key", "abnormal"]),
 }
@@ -60,7 +62,7 @@ def test_review_targets_draw_on_the_samples(tmp_path):
     assert p.stdout.startswith("分类完成")
 
     summary = verify_folder(out, ("entities.jsonl", "register.csv", "abnormal.csv", "rejected.csv"))
-    assert summary["by_class"] == {"A": 11, "B": 4, "C": 4, "D": 1}
+    assert summary["by_class"] == {"A": 11, "B": 3, "C": 4, "D": 2}
     assert summary["by_flag"] == {"key": 1, "targeted": 2, "abnormal": 3}
     assert summary["abnormal_listings"] == 4 and summary["abnormal_removed"] == 1
     assert summary["review_not_joined"]["penalties"] == {"records": 4, "joined": 4, "not_joined": 0}
@@ -109,8 +111,9 @@ def test_review_targets_draw_on_the_samples(tmp_path):
     assert p.returncode == 0, p.stderr + p.stdout
     doc = json.loads((tmp_path / "draw" / "draw.json").read_text("utf-8"))
     eligible = {(s["item_id"], s["credit_class"]): s["eligible"] for s in doc["strata"]}
-    # PUB-01 samples the active entities by their new class (3 closed or moved entities excluded, all A)
-    assert [eligible[("PUB-01", c)] for c in "ABCD"] == [8, 4, 4, 1]
+    # PUB-01 samples the active entities by their new class (3 closed or moved entities excluded, all A;
+    # 92440105598FF8WYBT moved from B to D)
+    assert [eligible[("PUB-01", c)] for c in "ABCD"] == [8, 3, 4, 2]
     picked = {(s["item_id"], s["entity_id"]) for s in doc["selections"] if s["item_id"] != "PUB-01"}
     assert picked == {("KEY-01", "9244011200MJB3N9YU"), ("FOOD-01", "92440104UE6DUBQ6D8"),
                       ("FOOD-01", "934401053FM698Y1XD")}

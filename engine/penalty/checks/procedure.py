@@ -9,6 +9,7 @@ import numpy as np
 
 from engine.checks.common import cites, iso, yuans
 from engine.findings import FindingBatch
+from engine.penalty.decisions import SANCTIONS, decision_view
 from engine.records.schema import SANCTION_ZH
 
 
@@ -26,7 +27,8 @@ def too_few_officers(ev):
             groups[0][2][m] = False
             groups.append((cp.model.min_officers, cp.model.min_officers_citation, m))
     for need, citation, m in groups:
-        rows = np.flatnonzero(ev.evaluated & m & (have > 0) & (have < int(need)))
+        head = decision_view(ev)[0]
+        rows = np.flatnonzero(ev.evaluated & head & m & (have > 0) & (have < int(need)))
         if not len(rows):
             continue
         got = have[rows].tolist()
@@ -38,11 +40,35 @@ def too_few_officers(ev):
             citations=cites(citation))
 
 
+def _named(ev, rows, zh: list, en: list) -> tuple[list, list]:
+    """Messages of a decision-level finding, naming the decision where it covers several rows."""
+    _, fine, _, size = decision_view(ev)
+    if not (size[rows] > 1).any():
+        return zh, en
+    nos = ev._take("decision_no", rows)
+    out_zh, out_en = [], []
+    for z, e, no, k, f in zip(zh, en, nos.tolist(), size[rows].tolist(), fine[rows].tolist()):
+        if k > 1:
+            z = f"决定书{no}（{k}项违法行为，罚款合计{yuans([f])[0]}）：{z}"
+            e = f"decision {no} ({k} violations, fines {f:,.2f} yuan in all): {e}"
+        out_zh.append(z)
+        out_en.append(e)
+    return out_zh, out_en
+
+
+def _decision_facts(ev) -> tuple:
+    """Where rows share a decision, its number is a fact of every decision-level finding."""
+    size = decision_view(ev)[3]
+    return ("decision_no",) if (size > 1).any() else ()
+
+
 def _sanctions_other_than(ev, allowed) -> np.ndarray:
+    """Rows whose decision (every row of it, engine.penalty.decisions) imposes a sanction not in ``allowed``."""
+    column = SANCTIONS if SANCTIONS in ev.frame.columns else "sanctions"
     out = np.zeros(ev.n, dtype=bool)
     for s in SANCTION_ZH:
         if s not in allowed:
-            out |= ev.has_code("sanctions", s)
+            out |= ev.has_code(column, s)
     return out
 
 
@@ -54,19 +80,20 @@ def simple_procedure_exceeded(ev):
     indiv = (ev.frame["party_type"] == "individual").to_numpy(dtype=bool, na_value=False)
     limit = np.where(indiv, lim_i, lim_o)
     other = _sanctions_other_than(ev, allowed)
-    rows = np.flatnonzero(ev.evaluated & simple & ((ev.fine > limit + 0.005) | other))
+    head, fine, _, _ = decision_view(ev)
+    rows = np.flatnonzero(ev.evaluated & head & simple & ((fine > limit + 0.005) | other))
     if not len(rows):
         return
     who = ["公民" if i else "法人或者其他组织" for i in indiv[rows].tolist()]
-    lim, fines, extra = yuans(limit[rows]), yuans(ev.fine[rows]), other[rows].tolist()
+    lim, fines, extra = yuans(limit[rows]), yuans(fine[rows]), other[rows].tolist()
     yield FindingBatch(
         "procedure.simple_procedure_exceeded", rows, facts=("procedure", "party_type", "fine", "sanctions"),
-        expected={"max_fine": limit[rows], "sanctions_allowed": allowed}, actual={"fine": ev.fine[rows]},
+        expected={"max_fine": limit[rows], "sanctions_allowed": allowed}, actual={"fine": fine[rows]},
         message_zh=[f"简易程序只适用于对{w}处以{l}以下罚款或者警告，本案罚款{f}" + ("且有其他处罚种类" if x else "")
                     for w, l, f, x in zip(who, lim, fines, extra)],
         message_en=[f"simple procedure allows only a fine up to {l:,.0f} yuan or a warning for this party; "
                     f"this decision has {f:,.2f} yuan" + (" and other sanctions" if x else "")
-                    for l, f, x in zip(limit[rows].tolist(), ev.fine[rows].tolist(), extra)],
+                    for l, f, x in zip(limit[rows].tolist(), fine[rows].tolist(), extra)],
         citations=cites(rs.param("simple_max_fine_individual").citation))
 
 
@@ -75,11 +102,11 @@ def hearing_not_offered(ev):
     th_i, th_o = float(rs.value("hearing_threshold_individual")), float(rs.value("hearing_threshold_organization"))
     indiv = (ev.frame["party_type"] == "individual").to_numpy(dtype=bool, na_value=False)
     threshold = np.where(indiv, th_i, th_o)
-    confiscated = np.nan_to_num(ev.column("confiscated_gain").astype(float))
+    head, fine, confiscated, _ = decision_view(ev)
     heavy = _sanctions_other_than(ev, set(SANCTION_ZH) - set(rs.value("hearing_sanctions")))
-    large = (ev.fine >= threshold) | (confiscated >= threshold)
+    large = (fine >= threshold) | (confiscated >= threshold)
     notified = ev.column("hearing_notified").astype(bool)
-    hit = ev.evaluated & (large | heavy) & ~notified
+    hit = ev.evaluated & head & (large | heavy) & ~notified
     c_amount = rs.param("hearing_threshold_individual").citation
     c_sanction = rs.param("hearing_sanctions").citation
     for is_large, is_heavy in ((True, False), (False, True), (True, True)):
@@ -92,14 +119,14 @@ def hearing_not_offered(ev):
             why = ([f"较大数额（{'公民' if ind else '单位'}{t}以上）"] if is_large else []) + \
                   (["责令停产停业或吊销许可证件/营业执照"] if is_heavy else [])
             zh.append(f"拟作出{'、'.join(why)}的处罚，未告知当事人有要求听证的权利")
+        zh, en = _named(ev, rows, zh, ["the decision carries a hearing right (large amount or "
+                                       "suspension/revocation) but the party was not told of it"] * len(rows))
         yield FindingBatch(
             "procedure.hearing_not_offered", rows,
-            facts=("party_type", "fine", "confiscated_gain", "sanctions", "hearing_notified"),
+            facts=("party_type", "fine", "confiscated_gain", "sanctions", "hearing_notified") + _decision_facts(ev),
             expected={"hearing_notice_required": True, "large_amount_threshold": threshold[rows]},
             actual={"hearing_notified": False},
-            message_zh=zh,
-            message_en=["the decision carries a hearing right (large amount or suspension/revocation) "
-                        "but the party was not told of it"] * len(rows),
+            message_zh=zh, message_en=en,
             citations=cites(*([c_amount] if is_large else []), *([c_sanction] if is_heavy else [])))
 
 
@@ -109,7 +136,8 @@ def decision_overdue(ev):
     filed, dd = ev.column("filed_date"), ev.column("decision_date")
     deadline = filed + np.timedelta64(days, "D")
     ext = ev.column("extension_approved").astype(bool)
-    rows = np.flatnonzero(ev.evaluated & ~np.isnat(filed) & (dd > deadline) & ~ext)
+    head = decision_view(ev)[0]
+    rows = np.flatnonzero(ev.evaluated & head & ~np.isnat(filed) & (dd > deadline) & ~ext)
     if not len(rows):
         return
     late = (dd[rows] - deadline[rows]).astype(int)
@@ -133,7 +161,8 @@ def publication_overdue(ev):
             samr |= ev.is_provision(pid)
     ordinary = (ev.frame["procedure"] == "ordinary").to_numpy(dtype=bool, na_value=False)
     other_sanction = _sanctions_other_than(ev, {"warning"})
-    publishable = ev.evaluated & samr & ordinary & ((ev.fine > 0) | other_sanction)
+    head, fine, _, _ = decision_view(ev)
+    publishable = ev.evaluated & head & samr & ordinary & ((fine > 0) | other_sanction)
     dd, pub = ev.column("decision_date"), ev.column("publicized_date")
     deadline, known = ev.calendar.add_working_days_safe(np.where(publishable, dd, np.datetime64("NaT")), wd)
     unknown = publishable & ~known

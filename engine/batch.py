@@ -113,7 +113,8 @@ def review_batch(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date, calendar: 
     """
     if ROW not in raw.columns:
         raw = raw.assign(**{ROW: np.arange(1, len(raw) + 1)})
-    kinds = list(split_kinds(raw, kind))
+    kinds = [(ruleset.penalty_schema if schema.kind == "penalty" else schema, pos, sub, why)
+             for schema, pos, sub, why in split_kinds(raw, kind)]
     if batchwide is None and len(kinds) == 1 and kinds[0][3] is None and not _shared_decisions(raw):
         k = threads_for(len(raw), threads)
         if k > 1:

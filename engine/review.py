@@ -54,7 +54,7 @@ def review_frame(raw: pd.DataFrame, ruleset: RuleSet, as_of: dt.date,
     if ROW not in raw.columns:
         raw = raw.assign(**{ROW: range(1, len(raw) + 1)})
     sources = raw[SOURCE].reset_index(drop=True) if SOURCE in raw.columns else None
-    records = normalize(raw.drop(columns=[SOURCE], errors="ignore"))
+    records = normalize(raw.drop(columns=[SOURCE], errors="ignore"), ruleset.penalty_schema)
     ev = evaluate(records, ruleset, as_of, calendar)
     ev.sources = sources
     return ev

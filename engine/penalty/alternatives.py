@@ -60,6 +60,12 @@ def provision_facts(cp) -> dict[str, set]:
     """Facts a provision reads (conditions, bases, requirements, conditional sanctions), with the
     literals each is compared with."""
     out: dict[str, set] = {}
+    for _, cond in cp.exemptions:
+        if cond is not None:
+            for f, lits in literals_compared(cond.tree).items():
+                out.setdefault(f, set()).update(lits)
+            for f in cond.fields:
+                out.setdefault(f, set())
     for v in cp.versions:
         for name in v.model.requires:
             out.setdefault(name, set())
@@ -79,6 +85,14 @@ def provision_facts(cp) -> dict[str, set]:
                     for f in cond.fields:
                         out.setdefault(f, set())
     return out
+
+
+def _exemption_only_facts(cp) -> set:
+    """Facts only the provision's exemptions read."""
+    if not cp.exemptions:
+        return set()
+    bare = type(cp)(cp.model, cp.file, cp.data, cp.versions, [])
+    return set(provision_facts(cp)) - set(provision_facts(bare))
 
 
 def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list, ruleset) -> dict[str, np.ndarray]:
@@ -105,15 +119,19 @@ def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list,
         out[name] = is_blank(name).copy()
     out["violation_date"] &= is_blank("violation_end_date")
     sensitive = np.zeros(n, bool)
+    no_fine = np.nan_to_num(frame["fine"].to_numpy(dtype=float)) <= 0.005
     for k, pid in enumerate(provisions):
         m = provision_idx == k
         if not m.any():
             continue
         cp = ruleset.provisions[pid]
+        waiving = _exemption_only_facts(cp)
         for name in provision_facts(cp):
             if name in frame.columns:
                 out.setdefault(name, np.zeros(n, bool))
-                out[name] |= m & is_blank(name)
+                # an exemption's facts matter only where the decision waived the fine (免予处罚)
+                where = m & no_fine if name in waiving else m
+                out[name] |= where & is_blank(name)
         if cp.model.life_health or cp.model.financial_safety:
             sensitive |= m
     may_not = _has(frame, "factors", "first_offense") & _has(frame, "factors", "corrected_promptly")

@@ -223,3 +223,24 @@ def expression_schema() -> dict[str, T]:
 
 def expression_choices() -> dict[str, set]:
     return PENALTY.expression_choices()
+
+
+def declared_column(fact) -> Column:
+    """A provision's declared fact (engine.ruleset.models.DeclaredFact) as a record column."""
+    types = {"amount": T.NUMBER, "number": T.NUMBER, "bool": T.BOOL, "date": T.DATE, "code": T.STRING}
+    return Column(fact.name, fact.zh, types[fact.type], codes={k: tuple(v) for k, v in fact.codes.items()},
+                  headers=tuple(fact.headers), money=fact.type == "amount")
+
+
+_WITH_DECLARED: dict = {}
+
+
+def with_declared(columns: tuple) -> Schema:
+    """PENALTY with the declared facts' columns (cached: a rule set declares the same facts every time)."""
+    if not columns:
+        return PENALTY
+    key = tuple(repr(c) for c in columns)
+    if key not in _WITH_DECLARED:
+        _WITH_DECLARED[key] = Schema("penalty", PENALTY.zh, PENALTY.columns + tuple(columns), PENALTY.required,
+                                     PENALTY.date_order)
+    return _WITH_DECLARED[key]

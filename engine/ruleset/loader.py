@@ -50,6 +50,7 @@ class CompiledProvision:
     file: Path
     data: object                      # the located YAML, for lint line numbers
     versions: list[CompiledVersion]
+    exemptions: list = field(default_factory=list)   # (Exemption, compiled condition)
 
     @property
     def id(self) -> str:
@@ -81,6 +82,13 @@ class RuleSet:
     parameter_files: dict[str, Path] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)   # violation code -> provision id
     deadlines: dict[str, CompiledDeadline] = field(default_factory=dict)   # in dependency order
+    declared: dict = field(default_factory=dict)     # fact name -> (Column, provision id) declared by provisions
+
+    @property
+    def penalty_schema(self):
+        """The penalty record's schema with the facts provisions declare (engine.records.schema.PENALTY if none)."""
+        from engine.records.schema import with_declared
+        return with_declared(tuple(c for c, _ in self.declared.values()))
 
     def deadlines_of(self, record_kind: str) -> list[CompiledDeadline]:
         """The deadline rules of one record kind, each after the deadlines it refers to."""
@@ -185,6 +193,28 @@ def _pydantic_problem(path: Path, data, err: dict) -> Problem:
     return pydantic_problem(path, data, err, loc)
 
 
+def _declare_facts(path: Path, data, model: Provision, ruleset: RuleSet, problems: list) -> list:
+    """The provision's declared facts as record columns; a name the core record has, or another provision
+    declared differently, is a problem at its line."""
+    from engine.records.schema import BY_NAME, declared_column
+    out = []
+    for i, f in enumerate(model.facts):
+        col = declared_column(f)
+        loc = ("facts", i, "name")
+        if f.name in BY_NAME:
+            problems.append(Problem(str(path), line_of(data, loc),
+                                    f"facts: '{f.name}' 是记录的基本字段 (is a core record field), not a new fact"))
+            continue
+        known = ruleset.declared.get(f.name)
+        if known is not None and known[0] != col:
+            problems.append(Problem(str(path), line_of(data, loc),
+                                    f"facts: '{f.name}' 已由 {known[1]} 以不同方式声明 (declared differently by {known[1]})"))
+            continue
+        ruleset.declared.setdefault(f.name, (col, model.id))
+        out.append(col)
+    return out
+
+
 def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> list[Problem]:
     problems: list[Problem] = []
     if model.id != path.stem:
@@ -195,9 +225,14 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
                                 f"provision '{model.id}' is also defined in {ruleset.provisions[model.id].file}"))
         return problems
     schema, choices = expression_schema(), expression_choices()
+    declared = _declare_facts(path, data, model, ruleset, problems)
+    schema = {**schema, **{c.name: c.type for c in declared}}
+    choices = {**choices, **{c.name: set(c.codes) for c in declared if c.codes}}
 
     def compile_expr(text: str, loc: tuple) -> Expression | None:
         return compiled_at(text, schema, choices, path, data, loc, problems)
+
+    exemptions = [(e, compile_expr(e.when, ("exemptions", i, "when"))) for i, e in enumerate(model.exemptions)]
 
     versions = []
     for vi, v in enumerate(model.versions):
@@ -225,7 +260,7 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
     if problems:
         return problems
     versions.sort(key=lambda cv: cv.valid_from)
-    prov = CompiledProvision(model, path, data, versions)
+    prov = CompiledProvision(model, path, data, versions, exemptions)
     ruleset.provisions[model.id] = prov
     for code in [model.id, *model.violation_codes]:
         if code in ruleset.codes and ruleset.codes[code] != model.id:

@@ -214,6 +214,34 @@ class Version(Strict):
             raise ValueError(f"not a date: {v!r} (use YYYY-MM-DD)") from None
 
 
+class DeclaredFact(Strict):
+    """A fact a provision needs beyond the core record (药品管理法's 生产/批发 vs 零售, a fee the fine multiplies,
+    the conditions of an exemption): read from input like a core column, under its name, ``zh`` or ``headers``."""
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    zh: str
+    headers: list[str] = Field(default_factory=list)
+    type: Literal["amount", "number", "bool", "date", "code"]
+    codes: dict[str, list[str]] = Field(default_factory=dict)    # code type: each code with its Chinese words
+    citation: Citation                  # the article that gives the fact its meaning
+    note: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _codes(self):
+        if (self.type == "code") != bool(self.codes):
+            raise ValueError("a code fact lists its codes (and only a code fact does)")
+        return self
+
+
+class Exemption(Strict):
+    """A provision's own 免予处罚 (食品安全法 Art. 136): where ``when`` holds the fine may be 0 and the
+    sanctions left out, except those in ``keeps`` (e.g. the confiscation of the goods stays mandatory)."""
+    id: str
+    when: str
+    keeps: list[Literal[tuple(SANCTIONS)]] = Field(default_factory=list)
+    citation: Citation
+    note: Optional[str] = None
+
+
 class Provision(Strict):
     kind: Literal["provision"]
     id: str
@@ -230,6 +258,8 @@ class Provision(Strict):
     min_officers_citation: Optional[Citation] = None
     benchmark: Optional[str] = None      # document that set the tiers, if any
     tier_split: Optional[TierSplit] = None
+    facts: list[DeclaredFact] = Field(default_factory=list)
+    exemptions: list[Exemption] = Field(default_factory=list)
     versions: list[Version] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -17,6 +17,15 @@ from engine.records.schema import SANCTION_ZH, SANCTIONS
 TOL = 0.005  # amounts are compared to the fen
 
 
+def _exempt(ev) -> np.ndarray:
+    return ev.exempt if getattr(ev, "exempt", None) is not None else np.zeros(ev.n, dtype=bool)
+
+
+def _waived(ev) -> np.ndarray:
+    """Exempt rows where the decision chose to waive: no fine (免予处罚)."""
+    return _exempt(ev) & (ev.fine <= TOL)
+
+
 def _ranged(ev) -> np.ndarray:
     return ev.evaluated & (ev.branch_key >= 0) & ~ev.no_provision & ~getattr(ev, "time_barred", False)
 
@@ -79,6 +88,7 @@ def fine_range(ev):
     warned = ev.has_code("sanctions", "warning")
     zero_ok = (fine <= TOL) & ((ev.tiers & T.NONE) > 0)      # 首违不罚 chosen
     zero_ok |= (fine <= TOL) & warning_alt & warned           # 警告 instead of a fine
+    zero_ok |= (fine <= TOL) & _exempt(ev)                    # the provision's own 免予处罚 chosen
     mitigable = (ev.tiers & T.MITIGATED) > 0
     below = ok & ~no_fine_lawful & (fine < lo - TOL) & ~mitigable & ~zero_ok
     inside = ok & ~no_fine_lawful & ~above & ~below & ~zero_ok
@@ -135,7 +145,7 @@ def gain_not_confiscated(ev):
             mandatory |= ev.branch_key == k
     gain = np.nan_to_num(ev.column("illegal_gain").astype(float))
     taken = np.nan_to_num(ev.column("confiscated_gain").astype(float))
-    hit = _ranged(ev) & mandatory & (gain > TOL) & (taken < gain - TOL) & (ev.tiers != T.NONE)
+    hit = _ranged(ev) & mandatory & (gain > TOL) & (taken < gain - TOL) & (ev.tiers != T.NONE) & ~_waived(ev)
     for entry, rows in by_branch(ev, np.flatnonzero(hit)):
         g, t = yuans(gain[rows]), yuans(taken[rows])
         yield FindingBatch(
@@ -154,6 +164,7 @@ def sanctions(ev):
     missing = {s: np.zeros(ev.n, dtype=bool) for s in SANCTIONS}
     decided = {s: ev.has_code("sanctions", s) for s in SANCTIONS}
     light_only = (ev.tiers & (T.MITIGATED | T.NONE)) == 0
+    waived = _waived(ev)
     for k, (cp, v, b) in enumerate(ev.table.entries):
         m = ok & (ev.branch_key == k)
         if not m.any():
@@ -169,7 +180,9 @@ def sanctions(ev):
                 allowed = cond.evaluate(sub) if cond is not None else np.ones(len(idx), dtype=bool)
                 required = allowed if mode == "mandatory" else np.zeros(len(idx), dtype=bool)
             not_permitted[s][idx] = decided[s][idx] & ~allowed
-            missing[s][idx] = ~decided[s][idx] & required & light_only[idx]
+            kept = {k2 for e, _ in cp.exemptions for k2 in e.keeps}
+            excused = waived[idx] & (s not in kept)          # 免予处罚: only what the exemption keeps stays due
+            missing[s][idx] = ~decided[s][idx] & required & light_only[idx] & ~excused
     yield from _sanction_batches(ev, not_permitted, "penalty.sanction_not_permitted")
     yield from _sanction_batches(ev, missing, "penalty.mandatory_sanction_missing")
 

@@ -149,8 +149,14 @@ def _written_twice(outer: str, inner: str) -> tuple[Decimal, bool]:
         if stripped == inner:
             break
         inner = stripped
-    a, a_unit = _one_amount(outer)
     b, b_unit = _one_amount(inner)
+    try:
+        a, a_unit = _one_amount(outer)
+    except Unreadable:
+        # 万元整(10000元): a 大写 form whose leading 壹 was left out; read with it, it must still agree
+        if not re.match(r"^[拾十佰百仟千万萬亿億]", _strip_words(outer)):
+            raise
+        a, a_unit = _one_amount("壹" + _strip_words(outer))
     if a != b:
         raise Unreadable("大写与小写金额不一致", f"the two forms disagree: {_plain(a)} ≠ {_plain(b)} yuan")
     return a, a_unit or b_unit

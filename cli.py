@@ -102,7 +102,16 @@ def main(ctx, rules_dir, calendars):
 
 # -- review --------------------------------------------------------------------------------------
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "db_url", default=None, metavar="URL",
+              help="从数据库读取记录（SQLAlchemy 地址，如 postgresql://user@host/db；提示中隐去密码） "
+                   "Read records from a database (SQLAlchemy URL; the password is never shown).")
+@click.option("--table", default=None, metavar="NAME", help="与 --db 同用：读取这张表 With --db: read this table.")
+@click.option("--query", default=None, metavar="SQL",
+              help="与 --db 同用：按原样在只读事务中执行此查询 With --db: run this query as written, read-only.")
+@click.option("--to-db", "to_db", default=None, metavar="URL",
+              help="审查完成后写入数据库表 zs_runs、zs_cases、zs_findings、zs_rejected（同一运行重写即替换） "
+                   "Also write the finished run into these tables (a rerun replaces it).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="输出文件夹：cases.jsonl、findings.jsonl、rejected.csv、summary.json "
                    "Folder for cases.jsonl, findings.jsonl, rejected.csv, summary.json.")
@@ -136,8 +145,8 @@ def main(ctx, rules_dir, calendars):
                    "(a header like 罚款金额(万元) or a cell like 5000元 names its own).")
 @pass_ctx
 @guard
-def review(c: Context, files, out_dir, as_of, excel, report_html, timings, kind, catalog, powers, threads, fail_on,
-           amount_unit):
+def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel, report_html, timings, kind, catalog,
+           powers, threads, fail_on, amount_unit):
     """批量审查：处罚决定、行政许可、依申请公开和投诉举报，可混合（CSV/GBK、Excel、Parquet、JSON Lines）。
     Review a batch of records: penalty decisions, licensing applications, disclosure requests and
     complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
@@ -152,12 +161,20 @@ def review(c: Context, files, out_dir, as_of, excel, report_html, timings, kind,
     times = {}
     if report_html is not None:
         _check_report_path(report_html, out_dir)
+    _check_sources(files, db_url, table, query)
+    if to_db:
+        from engine.io.db.writer import check_target
+        check_target(to_db)                     # before the review: a wrong URL fails in a second
     with open_outputs(out_dir, excel) as outs, \
             click.progressbar(length=len(steps), label="审查 reviewing", file=sys.stderr,
                               show_pos=True) if show else _NoBar() as bar:
         t = time.perf_counter()
         refs = load_references(catalog, powers, as_of, c.ruleset.root)
-        raw = read_inputs(files)
+        if db_url:
+            from engine.io.db.reader import read_db
+            raw = read_db(db_url, table=table, query=query)
+        else:
+            raw = read_inputs(files)
         if amount_unit != "元":
             from engine.records.frame import with_amount_unit
             raw = with_amount_unit(raw, amount_unit)
@@ -171,6 +188,12 @@ def review(c: Context, files, out_dir, as_of, excel, report_html, timings, kind,
         summ = write_review(ev, outs, excel)
         times["write"] = time.perf_counter() - t
         bar.update(1)
+    if to_db:                        # after the folder is sealed: the database gets the finished set
+        from engine.io.db.writer import write_run_to_db
+        done = write_run_to_db(out_dir, to_db)
+        click.echo(f"已写入数据库 written to {done['url']}: 运行 run {done['run_id']} — {done['cases']} 案件 cases, "
+                   f"{done['findings']} 问题 findings, {done['rejected']} 拒收 rejected"
+                   + ("（替换了同一运行 replaced）" if done["replaced"] else ""))
     if report_html is not None:      # after the folder is sealed: the report reads it as one finished set
         from engine.report.html import write_review_html
         size = write_review_html(out_dir, report_html)
@@ -193,6 +216,17 @@ def review(c: Context, files, out_dir, as_of, excel, report_html, timings, kind,
         hit = [s for s in ranks[ranks.index(fail_on):] if summ["by_severity"].get(s)]
         if hit:
             sys.exit(1)
+
+
+def _check_sources(files, db_url, table, query) -> None:
+    if db_url is None and (table or query):
+        raise UserError("--table/--query 须与 --db 同用 (--table and --query need --db)")
+    if db_url is not None and files:
+        raise UserError("请只给出记录文件或 --db 之一 (give record files or --db, not both)")
+    if db_url is None and not files:
+        raise UserError("缺少输入：请给出记录文件或 --db URL (no input: give record files or --db URL)")
+    if db_url is not None and bool(table) == bool(query):
+        raise UserError("--db 须与 --table 或 --query 之一同用 (--db needs exactly one of --table or --query)")
 
 
 def _check_report_path(report_html: Path, out_dir: Path) -> None:

@@ -313,8 +313,10 @@ def _amount_reps(f: pd.DataFrame, unk: np.ndarray, name: str, pidx: np.ndarray, 
         cp = ruleset.provisions[provisions[k]]
         at = np.flatnonzero(pidx[idx] == k)
         rows = idx[at]
+        floors = {float(b.model.fine.base_floor) for v in cp.versions for b in v.branches
+                  if b.model.fine is not None and b.model.fine.base == name and b.model.fine.base_floor is not None}
         consts = sorted({float(x) for x in provision_facts(cp).get(name, set())
-                         if isinstance(x, (int, float, Decimal)) and not isinstance(x, bool)} | {0.0})
+                         if isinstance(x, (int, float, Decimal)) and not isinstance(x, bool)} | {0.0} | floors)
         multiples = sorted({m for v in cp.versions for b in v.branches
                             if b.model.fine is not None and b.model.fine.base == name
                             for m in _tier_multiples(cp, v, b, ruleset) if m > 0})

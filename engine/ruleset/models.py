@@ -120,6 +120,10 @@ class Fine(Strict):
     min_multiple: Optional[Multiple] = None
     max_multiple: Optional[Multiple] = None
     alternative: Optional[Literal["warning"]] = None
+    # "货值金额不足十万元的，按十万元计算" (药品管理法 Arts. 116–117): the base never counts below this amount
+    base_floor: Optional[Yuan] = None
+    # "可以并处…罚款": the fine itself is optional, so a decision without one is lawful
+    optional: bool = False
 
     @model_validator(mode="after")
     def _shape(self):
@@ -127,6 +131,8 @@ class Fine(Strict):
         multiples = self.min_multiple is not None or self.max_multiple is not None
         if amounts and multiples:
             raise ValueError("give either min/max (yuan) or min_multiple/max_multiple with base, not both")
+        if self.base_floor is not None and not multiples:
+            raise ValueError("base_floor goes with a fine in multiples of a base amount")
         if multiples:
             if not self.base:
                 raise ValueError("a fine in multiples needs 'base' (the amount field it multiplies)")

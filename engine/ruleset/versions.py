@@ -74,6 +74,8 @@ def branch_ranges(version: CompiledVersion, sub: pd.DataFrame, table: BranchTabl
             continue
         if fine.is_multiple:
             bval = sub[fine.base].to_numpy(dtype=float)
+            if fine.base_floor is not None:          # 不足X元的，按X元计算
+                bval = np.where(np.isnan(bval), bval, np.maximum(bval, float(fine.base_floor)))
             base[first] = bval[first]
         else:
             bval = np.ones(n)

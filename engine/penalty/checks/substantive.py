@@ -82,13 +82,17 @@ def fine_range(ev):
     no_fine_lawful = np.isnan(hi)
     above = ok & (fine > np.nan_to_num(hi, nan=0.0) + TOL)
     warning_alt = np.zeros(ev.n, dtype=bool)
+    optional = np.zeros(ev.n, dtype=bool)
     for k, (cp, v, b) in enumerate(ev.table.entries):
         if b.model.fine is not None and b.model.fine.alternative == "warning":
             warning_alt |= ev.branch_key == k
+        if b.model.fine is not None and b.model.fine.optional:
+            optional |= ev.branch_key == k
     warned = ev.has_code("sanctions", "warning")
     zero_ok = (fine <= TOL) & ((ev.tiers & T.NONE) > 0)      # 首违不罚 chosen
     zero_ok |= (fine <= TOL) & warning_alt & warned           # 警告 instead of a fine
     zero_ok |= (fine <= TOL) & _exempt(ev)                    # the provision's own 免予处罚 chosen
+    zero_ok |= (fine <= TOL) & optional                       # 可以并处罚款: no fine is lawful too
     mitigable = (ev.tiers & T.MITIGATED) > 0
     below = ok & ~no_fine_lawful & (fine < lo - TOL) & ~mitigable & ~zero_ok
     inside = ok & ~no_fine_lawful & ~above & ~below & ~zero_ok

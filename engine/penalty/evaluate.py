@@ -60,6 +60,7 @@ class Evaluation(RecordColumns):
     double_fines: object = None         # () -> Art. 29 findings decided over the whole batch (engine.batchwide)
     version_open: np.ndarray = None     # partial rows whose alternatives disagree on the version
     exempt: np.ndarray = None           # rows meeting a provision's own exemption (免予处罚 may be chosen)
+    wrong_subject: np.ndarray = None    # rows punishing a subject the provision does not punish
     partial: np.ndarray = None          # rows judged over alternatives (engine.penalty.certainty); None: none
     possible_codes: np.ndarray = None   # per partial row: the possible findings' codes
     undetermined: np.ndarray = None     # per partial row: the unknown facts that left something open
@@ -196,11 +197,14 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
 
     usable = ~rej.mask
     ev.exempt = np.zeros(n, dtype=bool)
+    ev.wrong_subject = np.zeros(n, dtype=bool)
+    subject = frame["subject"].astype(object).to_numpy()     # blank: the party addressed, whoever the provision punishes
     for pid, cp in ruleset.provisions.items():
         m = usable & ev.is_provision(pid)
         if not m.any():
             continue
         idx = np.flatnonzero(m)
+        ev.wrong_subject[idx] = pd.notna(subject[idx]) & ~np.isin(subject[idx], cp.model.subjects)
         for _, cond in cp.exemptions:      # the provision's own 免予处罚 (e.g. 食品安全法 Art. 136)
             ev.exempt[idx] |= np.asarray(cond.evaluate(narrow(frame, cond.fields, idx)), dtype=bool)
         sub = narrow(frame, cp.fields_read, idx)

@@ -54,6 +54,14 @@ PROCEDURES = {"ordinary": ("普通", "普通程序", "一般程序"), "simple": 
 HARMS = {"none": ("无", "没有", "未造成"), "minor": ("轻微",), "general": ("一般",), "serious": ("严重",)}
 ACCIDENT_LEVELS = {"一般": ("一般事故", "general"), "较大": ("较大事故", "major"),
                    "重大": ("重大事故", "serious"), "特别重大": ("特别重大事故", "especially_serious")}
+# 处罚对象: the party the decision is addressed to, or — under 双罚制 — a person of the unit the provision names.
+# A blank cell is the party addressed, whoever the provision punishes: the decision names whom it punishes
+# (行政处罚法 Art. 59 (一)); only a provision whose branches tell subjects apart leaves a blank open.
+SUBJECTS = {"party": ("当事人", "当事人本人", "单位", "生产经营单位"),
+            "principal": ("主要负责人", "法定代表人", "单位主要负责人"),
+            "responsible_person": ("责任人员", "直接负责的主管人员和其他直接责任人员", "直接负责的主管人员",
+                                   "其他直接责任人员", "其他负责人", "安全生产管理人员")}
+SUBJECT_ZH = {k: v[0] for k, v in SUBJECTS.items()}
 SANCTIONS = {
     "warning": ("警告",),
     "confiscate_goods": ("没收非法财物", "没收违法生产经营的食品", "没收"),
@@ -109,6 +117,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("department", "执法部门", T.STRING, few=True, headers=DEPARTMENT_HEADERS),
     Column("officers", "执法人员", T.LIST, headers=OFFICER_HEADERS),
     Column("party_type", "当事人类型", T.STRING, codes=PARTY_TYPES),
+    Column("subject", "处罚对象", T.STRING, codes=SUBJECTS),
     Column("party_id", "当事人证件号", T.STRING),
     Column("party_name", "当事人", T.STRING),
     Column("act_id", "违法行为标识", T.STRING),

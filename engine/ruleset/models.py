@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from engine.records.schema import SANCTIONS
+from engine.records.schema import SANCTIONS, SUBJECTS
 
 # Ceilings on every number a rule file gives.  pydantic already refuses NaN and infinity; these refuse
 # the absurd (``max: 1e309``), which would otherwise load and then overflow into ``inf`` or wrong
@@ -266,6 +266,8 @@ class Provision(Strict):
     tier_split: Optional[TierSplit] = None
     facts: list[DeclaredFact] = Field(default_factory=list)
     exemptions: list[Exemption] = Field(default_factory=list)
+    # whom the provision punishes (双罚制: the unit and its persons); branches may read ``subject``
+    subjects: list[Literal[tuple(SUBJECTS)]] = Field(default_factory=lambda: ["party"], min_length=1)
     versions: list[Version] = Field(min_length=1)
 
     @model_validator(mode="after")

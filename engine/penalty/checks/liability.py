@@ -135,4 +135,24 @@ def double_fine(ev):
         citations=cites(apl(29)))
 
 
-CHECKS = (time_barred, no_provision, double_fine)
+def subject_not_provided(ev):
+    """A person of the unit punished under a provision that punishes only the party (or the reverse):
+    no legal basis for punishing that subject (行政处罚法 Art. 38 ¶1)."""
+    from engine.records.schema import SUBJECT_ZH
+    hit = ev.evaluated & ev.wrong_subject & penalized(ev)
+    subj = ev.column("subject")
+    for pid, cp in ev.ruleset.provisions.items():
+        rows = np.flatnonzero(hit & ev.is_provision(pid))
+        if not len(rows):
+            continue
+        allowed = "、".join(SUBJECT_ZH[s] for s in cp.model.subjects)
+        who = [SUBJECT_ZH.get(str(s), str(s)) for s in subj[rows].tolist()]
+        yield FindingBatch(
+            "penalty.subject_not_provided", rows, facts=("violation_code", "subject", "fine", "sanctions"),
+            expected={"subjects": list(cp.model.subjects)}, actual={"subject": objects(list(subj[rows]))},
+            message_zh=[f"{cp.id}（{cp.model.citation.short()}）的处罚对象是{allowed}，不处罚{w}" for w in who],
+            message_en=[f"{cp.id} punishes {', '.join(cp.model.subjects)}, not {s}" for s in subj[rows].tolist()],
+            citations=cites(cp.model.citation, apl(38, 1)))
+
+
+CHECKS = (time_barred, no_provision, subject_not_provided, double_fine)

@@ -27,7 +27,8 @@ def _waived(ev) -> np.ndarray:
 
 
 def _ranged(ev) -> np.ndarray:
-    return ev.evaluated & (ev.branch_key >= 0) & ~ev.no_provision & ~getattr(ev, "time_barred", False)
+    return (ev.evaluated & (ev.branch_key >= 0) & ~ev.no_provision & ~getattr(ev, "time_barred", False)
+            & ~ev.wrong_subject)
 
 
 def _tier_names(ev, rows) -> np.ndarray:

@@ -185,10 +185,10 @@ def test_resolve_unresolvable_names_nearest(ruleset):
     # by article distance: 138 ¶2 (1), 135 ¶3 (2), then 134 and 140 ¶4, ¶5 (3)
     assert r.nearest[:2] == ("FSL-138-2", "FSL-135-3")
     assert set(r.nearest[2:]) == {"FSL-134", "FSL-140-4", "FSL-140-5"}
-    r = one("《安全生产法》第九十四条", ruleset)                     # Art. 94 fines only the 主要负责人
-    # by article distance: 93 and 95 (1), then 92 ¶1 and ¶2 (2)
-    assert r.provision is None and set(r.nearest[:2]) == {"WSL-93-1", "WSL-95"}
-    assert set(r.nearest[2:4]) == {"WSL-92-1", "WSL-92-2"}
+    r = one("《安全生产法》第九十六条", ruleset)                     # Art. 96: not encoded (persons)
+    # by article distance: 95 and 97 (1), then 94 and 98 (2)
+    assert r.provision is None and set(r.nearest[:2]) == {"WSL-95", "WSL-97"}
+    assert set(r.nearest[2:4]) == {"WSL-94", "WSL-98"}
     r = one("《浙江省实施<中华人民共和国道路交通安全法>办法》第七十四条第一款第(三)项", ruleset)
     assert r.provision is None and r.reason.startswith("规则集未收录该法规")
     assert r.nearest and all(p.startswith("RTSL-") for p in r.nearest)     # the Act's provisions
@@ -225,9 +225,9 @@ def test_resolve_basis(ruleset):
     b = resolve_basis(None, ruleset)
     assert not b.ok and b.reasons == ["未填写处罚依据 (no basis given)"]
     b = resolve_basis("《中华人民共和国安全生产法》第三十四条第一款和第九十六条", ruleset)
-    # Art. 34's nearest come first: 92 (distance 58, two provisions), 93 (59), 95 (61), 97 (63)
-    # (WSL-95 is 92 too, in its 2014 numbering)
-    assert not b.ok and set(b.nearest) == {"WSL-92-1", "WSL-92-2", "WSL-93-1", "WSL-95", "WSL-97"}
+    # Art. 34's nearest come first: 92 (distance 58, two provisions, and WSL-95, which is 92 in its 2014
+    # numbering), 93 (59), 94 (60)
+    assert not b.ok and set(b.nearest) == {"WSL-92-1", "WSL-92-2", "WSL-93-1", "WSL-94", "WSL-95"}
     assert b.reasons[0].startswith("未找到处罚条款")
 
 

@@ -681,6 +681,19 @@ def judged_provision(text: str, ruleset, on=None) -> tuple[str | None, str]:
     return ids[0], ""
 
 
+def has_older_texts(text: str, ruleset) -> bool:
+    """Whether a citation names a law of which the rule set encodes an older text's numbering (then only
+    the dates can tell which text it is read in)."""
+    idx = _index(ruleset)
+    for c in parse_citations(str(text)):
+        if c.kind != "statute" or not c.law_text or c.version_hint:
+            continue
+        keys = set(_law_keys(idx, c.law_text))
+        if any(e.key in keys and e.tag for e in idx.entries):
+            return True
+    return False
+
+
 def _own_part(c: Citation, pid: str, ruleset) -> bool:
     """A paragraph or item of the provision's own article (安全生产法第114条第1款第(二)项 is WSL-114's
     较大事故 branch), not a rule another article shares."""

@@ -41,7 +41,10 @@ from engine.types import FieldType as T
 
 BARRING = ("penalty.time_barred", "penalty.no_provision")
 # the single check each of these facts feeds, and the value that makes it fire
+# (the procedure read by two checks: the main pass takes 普通 for publication, a second pass 简易 for the
+# simple-procedure limit, engine.penalty.evaluate)
 LOCAL = {"officers": "procedure.too_few_officers", "hearing_notified": "procedure.hearing_not_offered",
+         "procedure": ("procedure.publication_overdue", "procedure.simple_procedure_exceeded"),
          "filed_date": "procedure.decision_overdue"}
 ALWAYS = ("party_type", "procedure", "decision_date", "violation_date", "discovered_date") + tuple(LOCAL)
 CODED = {"party_type": PARTY_TYPES, "procedure": PROCEDURES, "harm": HARMS, "accident_level": ACCIDENT_LEVELS}
@@ -117,7 +120,8 @@ def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list,
         return cache[name]
     for name in ALWAYS:
         out[name] = is_blank(name).copy()
-    out["violation_date"] &= is_blank("violation_end_date")
+    end_first, _ = _month(frame, "violation_end_date")
+    out["violation_date"] = (out["violation_date"] & is_blank("violation_end_date")) | ~np.isnat(end_first)
     sensitive = np.zeros(n, bool)
     no_fine = np.nan_to_num(frame["fine"].to_numpy(dtype=float)) <= 0.005
     for k, pid in enumerate(provisions):
@@ -192,6 +196,7 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
         if not unk.any():
             return
         reps = reps_of(f, unk)            # list per row (only rows with unk): [(value, lo, hi), ...]
+        reps = [r if r else [(None, None, None)] for r in reps]   # never drop a row: one case, the fact left blank
         counts = np.ones(len(org), dtype=np.int64)
         counts[unk] = [len(r) for r in reps]
         take = np.repeat(np.arange(len(org)), counts)
@@ -233,9 +238,12 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
             return [[(c, None, None) for c in codes]] * int(unk.sum())
         return reps
 
+    # dates first, while the rows are few: the other splits copy them
+    split("decision_date", lambda f, unk: _decision_reps(f, unk, state["pidx"], provisions, ruleset, as_of))
+    split("violation_date", lambda f, unk: _act_reps(f, unk, state["pidx"], provisions, ruleset))
+    split("discovered_date", lambda f, unk: _discovery_reps(f, unk))
     split("party_type", choices(list(PARTY_TYPES)))
-    split("procedure", choices(list(PROCEDURES)))
-    split("harm", choices(list(HARMS)))
+    split("harm", lambda f, unk: _harm_reps(unk, state["pidx"], provisions, ruleset))
     schema = records.schema
     for name in [n for n in unknown if n not in ALWAYS and n != "harm"]:
         col = schema.by_name.get(name)
@@ -247,9 +255,6 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
             split(name, choices(list(col.codes)))
         elif col.type == T.NUMBER:
             split(name, lambda f, unk, name=name: _amount_reps(f, unk, name, state["pidx"], provisions, ruleset))
-    split("decision_date", lambda f, unk: _decision_reps(f, unk, state["pidx"], provisions, ruleset, as_of))
-    split("violation_date", lambda f, unk: _act_reps(f, unk, state["pidx"], provisions, ruleset))
-    split("discovered_date", lambda f, unk: _discovery_reps(f, unk))
 
     f, org = state["frame"], state["origin"]
     # facts one check reads: the value that fires it (the finding then is at most possible)
@@ -261,6 +266,12 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
         filed[unk_f] = np.where(np.isnat(disc[unk_f]), act[unk_f], disc[unk_f])
         f["filed_date"] = filed
         alt.local["filed_date"] = unk_f
+    unk_p = unknown.get("procedure", np.zeros(len(records.frame), bool))[org]
+    if unk_p.any():      # ordinary here (publication); the simple-procedure check gets its own pass
+        proc = f["procedure"].astype(object).to_numpy(copy=True)
+        proc[unk_p] = "ordinary"
+        f["procedure"] = proc
+        alt.local["procedure"] = unk_p
     unk_h = unknown.get("hearing_notified", np.zeros(len(records.frame), bool))[org]
     if unk_h.any():
         alt.local["hearing_notified"] = unk_h
@@ -274,6 +285,20 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
     alt.records.blanks = {}
     alt.origin = org
     return alt
+
+
+def _harm_reps(unk, pidx, provisions, ruleset) -> list:
+    """A blank harm: the checks tell apart none (time bar), none or minor (首违不罚) and the rest; a
+    provision comparing harm with a value of its own (造成严重后果) adds that value."""
+    out, memo = [], {}
+    for i in np.flatnonzero(unk):
+        k = int(pidx[i])
+        if k not in memo:
+            named = {v for v in provision_facts(ruleset.provisions[provisions[k]]).get("harm", set())
+                     if isinstance(v, str)}
+            memo[k] = [(h, None, None) for h in HARMS if h in {"none", "minor", "general"} | named]
+        out.append(memo[k])
+    return out
 
 
 def _act_dates(f: pd.DataFrame) -> np.ndarray:
@@ -325,7 +350,12 @@ def _amount_reps(f: pd.DataFrame, unk: np.ndarray, name: str, pidx: np.ndarray, 
         if name == "illegal_gain":
             cols += [taken[rows]]
         crit = np.sort(np.column_stack(cols), axis=1)
+        memo: dict = {}
         for j, r in enumerate(crit.tolist()):
+            key = (tuple(r), bool(cannot[rows[j]]))
+            if key in memo:
+                out[at[j]] = memo[key]
+                continue
             pts = sorted(set(round(x, 6) for x in r if x >= 0))
             reps = []
             for a, b in zip(pts, pts[1:] + [None]):
@@ -334,7 +364,7 @@ def _amount_reps(f: pd.DataFrame, unk: np.ndarray, name: str, pidx: np.ndarray, 
             floor = [c for c in consts if c > 0]
             if lowest and cannot[rows[j]] and floor:     # 无法计算: read as below the lowest threshold (a parameter)
                 reps = [r for r in reps if r[2] <= floor[0] and r[0] < floor[0]]
-            out[at[j]] = reps
+            out[at[j]] = memo[key] = reps
     return out
 
 
@@ -371,8 +401,9 @@ def _decision_reps(f, unk, pidx, provisions, ruleset, as_of) -> list:
         lo = lower[i] if lower[i] > np.datetime64("1900-01-01") else np.datetime64(_versions(cp)[0].valid_from, "D")
         pts = sorted(_clip_to({lo, end} | {np.datetime64(v.valid_from, "D") for v in cp.versions
                                            if lo < np.datetime64(v.valid_from, "D") <= end}, first[i], last[i]))
-        out.append([(p.astype(object), p.astype(object), (pts[j + 1] - 1).astype(object) if j + 1 < len(pts)
-                     else p.astype(object)) for j, p in enumerate(pts) if p <= end])
+        reps = [(p.astype(object), p.astype(object), (pts[j + 1] - 1).astype(object) if j + 1 < len(pts)
+                 else p.astype(object)) for j, p in enumerate(pts) if p <= end]
+        out.append(reps or [(p.astype(object), p.astype(object), p.astype(object)) for p in pts])
     return out
 
 

@@ -11,6 +11,7 @@ some alternative, the version where the alternatives agree on it.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from engine.checks.common import yuan
 from engine.findings import CODES, FindingBatch, objects
@@ -18,7 +19,7 @@ from engine.penalty import tiers as T
 from engine.penalty.alternatives import BARRING, LOCAL
 from engine.records.schema import ZH
 
-_LOCAL_OF = {code: fact for fact, code in LOCAL.items()}
+_LOCAL_OF = {code: fact for fact, codes in LOCAL.items() for code in ((codes,) if isinstance(codes, str) else codes)}
 _CODE_WORDS = {"individual": ("个人", "an individual"), "organization": ("单位", "an organization"),
                "ordinary": ("普通程序", "ordinary procedure"), "simple": ("简易程序", "simple procedure"),
                "none": ("无危害后果", "no harm"), "minor": ("轻微", "minor"), "general": ("一般", "general"),
@@ -26,18 +27,32 @@ _CODE_WORDS = {"individual": ("个人", "an individual"), "organization": ("单�
 
 
 def settle(ev, ax, alt) -> None:
-    """Write the partial rows' answers into ``ev`` (the evaluation of all rows, partial ones held out)."""
+    """Write the partial rows' answers into ``ev`` (the evaluation of all rows, partial ones held out).
+
+    Column-wise over the alternatives: per code, which alternatives hold it (bincount per row), per
+    blank fact, which of its values never hold it (bincount per row and value); Python only per finding."""
     org = alt.origin
+    m = len(org)
     valid = ~ax.records.rejections.mask
-    per_alt: list[dict[str, int]] = [dict() for _ in range(len(org))]     # code -> (batch index, position)
+    rows, ri = np.unique(org, return_inverse=True)
+    nr = len(rows)
+    hold: dict[str, np.ndarray] = {}
+    where: dict[tuple, tuple] = {}          # (alternative, code) -> (batch index, position), first found
     for bi, b in enumerate(ax.findings.batches):
+        h = hold.setdefault(b.code, np.zeros(m, dtype=bool))
+        h[b.rows] = True
         for pos, r in enumerate(b.rows.tolist()):
-            per_alt[r].setdefault(b.code, (bi, pos))
-    barred = np.array([any(c in d for c in BARRING) for d in per_alt], dtype=bool)
-    rows = np.unique(org)
-    order = np.argsort(org, kind="stable")
-    starts = np.searchsorted(org[order], rows)
-    ends = np.append(starts[1:], len(org))
+            where.setdefault((r, b.code), (bi, pos))
+    barred = np.zeros(m, dtype=bool)
+    for c in BARRING:
+        if c in hold:
+            barred |= hold[c]
+    live = valid & ~barred
+    has_live = np.bincount(ri, weights=live, minlength=nr) > 0
+    has_valid = np.bincount(ri, weights=valid, minlength=nr) > 0
+    order = np.argsort(ri, kind="stable")
+    starts = np.searchsorted(ri[order], np.arange(nr))
+    ends = np.append(starts[1:], m)
 
     n = ev.n
     ev.partial = np.zeros(n, dtype=bool)
@@ -46,41 +61,95 @@ def settle(ev, ax, alt) -> None:
     ev.undetermined = np.full(n, None, dtype=object)
     ev.max_unbounded = np.zeros(n, dtype=bool)
     ev.single_branch = np.zeros(n, dtype=bool)
-    unbounded_alt = _unbounded(ax, alt)
-    found: dict[tuple, list] = {}            # (code, certainty) -> [(row, alt, depends_on)]
     rej = ev.records.rejections
-    for i, a, e in zip(rows.tolist(), starts.tolist(), ends.tolist()):
-        alts = order[a:e]
-        ok = alts[valid[alts]]
-        if not len(ok):
-            reasons = sorted({r for x in alts.tolist() for r in ax.records.rejections.reasons.get(int(x), [])})
-            rej.reject(i, "; ".join(reasons) or "无法评查 (cannot be evaluated)")
-            continue
-        live = ok[~barred[ok]]
-        _ranges(ev, ax, i, live if len(live) else ok, unbounded_alt)
-        codes = sorted({c for x in ok.tolist() for c in per_alt[x]})
-        possible, open_facts = [], set()
-        for c in codes:
-            # a check that presumes the power to punish is judged where the act is punishable; the bars
-            # (time bar, no provision in force) are findings of their own, judged over every alternative
-            scope = ok if c in BARRING or not len(live) else live
-            holds = np.array([c in per_alt[x] for x in scope.tolist()])
-            local = _LOCAL_OF.get(c)
-            downgraded = local is not None and local in alt.local and alt.local[local][scope[holds]].any()
-            if not holds.any():
-                continue
-            depends = _deciding(alt, scope, holds) + ([local] if downgraded else [])
-            if holds.all() and not downgraded:
-                found.setdefault((c, "definite"), []).append((i, scope[holds][0], []))
-            else:
-                found.setdefault((c, "possible"), []).append((i, scope[holds][0], depends, scope, holds))
-                possible.append(c)
-                open_facts.update(depends)
-        open_facts.update(_range_deciding(ax, alt, ok))
-        ev.possible_codes[i] = possible
-        ev.undetermined[i] = sorted(open_facts)
+    for k in np.flatnonzero(~has_valid):
+        alts = order[starts[k]:ends[k]]
+        reasons = sorted({r for x in alts.tolist() for r in ax.records.rejections.reasons.get(int(x), [])})
+        rej.reject(int(rows[k]), "; ".join(reasons) or "无法评查 (cannot be evaluated)")
+    ranged = valid & (live | ~has_live[ri])        # the alternatives the range of a row is taken over
+    _ranges(ev, ax, rows, ri, ranged, _unbounded(ax, alt))
+    keys = {f: _fact_keys(alt, f) for f in alt.values}
+    possible = [[] for _ in range(nr)]
+    open_facts = [set() for _ in range(nr)]
+    found: dict[tuple, list] = {}
+    for c in sorted(hold):
+        # a check that presumes the power to punish is judged where the act is punishable; the bars
+        # (time bar, no provision in force) are findings of their own, judged over every alternative
+        scope = valid if c in BARRING else ranged
+        h = hold[c] & scope
+        n_scope = np.bincount(ri, weights=scope, minlength=nr)
+        n_hold = np.bincount(ri, weights=h, minlength=nr)
+        local = _LOCAL_OF.get(c)
+        down = np.zeros(nr, dtype=bool)
+        if local is not None and local in alt.local:
+            down = np.bincount(ri, weights=h & alt.local[local], minlength=nr) > 0
+        first = np.full(nr, m, dtype=np.int64)
+        np.minimum.at(first, ri[h], np.flatnonzero(h))
+        definite = (n_hold == n_scope) & (n_scope > 0) & ~down & has_valid
+        maybe = (n_hold > 0) & ~definite & has_valid
+        deciding = {f: _decides(ri, nr, k_f, scope, h) for f, k_f in keys.items()}
+        for k in np.flatnonzero(definite):
+            found.setdefault((c, "definite"), []).append((int(rows[k]), int(first[k]), []))
+        for k in np.flatnonzero(maybe):
+            depends = [f for f in keys if deciding[f][k]] + ([local] if down[k] else [])
+            alts = order[starts[k]:ends[k]]
+            held = alts[h[alts]]
+            found.setdefault((c, "possible"), []).append((int(rows[k]), int(first[k]), depends, held))
+            possible[k].append(c)
+            open_facts[k].update(depends)
+    answer = _answers(ax)
+    for f, k_f in keys.items():
+        for k in np.flatnonzero(_decides_answer(ri, nr, k_f, ranged, answer)):
+            open_facts[k].add(f)
+    for k in range(nr):
+        ev.possible_codes[rows[k]] = possible[k]
+        ev.undetermined[rows[k]] = sorted(open_facts[k])
     for (code, certainty), items in sorted(found.items()):
-        ev.findings.add(_batch(ev, ax, alt, code, certainty, items, per_alt))
+        ev.findings.add(_batch(ev, ax, alt, code, certainty, items, where))
+
+
+def _fact_keys(alt, fact) -> np.ndarray:
+    """Each alternative's value of a split fact as an integer (−1 where the fact was not split there)."""
+    v, lo, hi = alt.values[fact]
+    keyed = [None if a is None else (str(a), str(b), str(c)) for a, b, c in zip(v.tolist(), lo.tolist(), hi.tolist())]
+    codes, _ = pd.factorize(pd.Series(keyed, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _decides(ri, nr, key, scope, h) -> np.ndarray:
+    """Rows where some value of the fact (within scope) never holds the finding: knowing it could rule it out."""
+    on = scope & (key >= 0)
+    if not on.any():
+        return np.zeros(nr, dtype=bool)
+    width = int(key.max()) + 1
+    g = ri[on] * width + key[on]
+    present = np.bincount(g, minlength=nr * width) > 0
+    held = np.bincount(g, weights=h[on], minlength=nr * width) > 0
+    gap = (present & ~held).reshape(nr, width)
+    return gap.any(axis=1)
+
+
+def _answers(ax) -> np.ndarray:
+    """Each alternative's lawful range, tiers and version as one integer."""
+    versions = np.array([e[1].valid_from.toordinal() for e in ax.table.entries] + [0])
+    frame = pd.DataFrame({"lo": np.round(np.nan_to_num(ax.lawful_min, nan=-1), 2),
+                          "hi": np.round(np.nan_to_num(ax.lawful_max, nan=-1), 2),
+                          "tiers": ax.tiers, "version": versions[ax.branch_key]})
+    return frame.groupby(["lo", "hi", "tiers", "version"], sort=False).ngroup().to_numpy()
+
+
+def _decides_answer(ri, nr, key, scope, answer) -> np.ndarray:
+    """Rows where the fact's values lead to different lawful ranges, tiers or versions."""
+    on = scope & (key >= 0)
+    if not on.any():
+        return np.zeros(nr, dtype=bool)
+    t = pd.DataFrame({"row": ri[on], "key": key[on], "answer": answer[on]})
+    per = t.groupby(["row", "key"])["answer"].agg(["min", "max"])
+    spread = per.groupby(level=0).agg({"min": ["min", "max"], "max": ["min", "max"]})
+    varies = (spread[("min", "min")] != spread[("min", "max")]) | (spread[("max", "min")] != spread[("max", "max")])
+    out = np.zeros(nr, dtype=bool)
+    out[varies.index[varies.to_numpy()].to_numpy()] = True
+    return out
 
 
 def _unbounded(ax, alt) -> np.ndarray:
@@ -96,70 +165,50 @@ def _unbounded(ax, alt) -> np.ndarray:
     return out
 
 
-def _ranges(ev, ax, i: int, alts: np.ndarray, unbounded_alt: np.ndarray) -> None:
-    lo, hi = ax.lawful_min[alts], ax.lawful_max[alts]
-    ev.lawful_min[i] = np.nanmin(lo) if np.isfinite(lo).any() else np.nan
-    ev.max_unbounded[i] = bool(unbounded_alt[alts].any())
-    ev.lawful_max[i] = np.nan if ev.max_unbounded[i] or not np.isfinite(hi).any() else np.nanmax(hi)
-    bits = 0
-    for x in alts.tolist():
-        if ax.branch_key[x] >= 0 or ax.tiers[x] == T.NONE:
-            bits |= int(ax.tiers[x])
-    ev.tiers[i] = bits
-    keys = ax.branch_key[alts]
-    keys = keys[keys >= 0]
-    versions = {ax.table.entries[k][1].valid_from for k in keys.tolist()}
-    ev.branch_key[i] = keys[0] if len(versions) == 1 else -1
-    ev.single_branch[i] = len(set(keys.tolist())) == 1 and len(keys) == len(alts)
-    ranges = {(round(float(a), 2), round(float(b), 2)) for a, b in zip(ax.lo[alts], ax.hi[alts])
-              if not (np.isnan(a) or np.isnan(b))}
-    if ev.single_branch[i] and len(ranges) == 1:      # the blanks leave the statutory range as it is
-        ev.lo[i], ev.hi[i] = ranges.pop()
-    ev.no_provision[i] = bool(ax.no_provision[alts].all())
-    ev.version_open[i] = len(versions) > 1
+def _ranges(ev, ax, rows, ri, ranged, unbounded_alt) -> None:
+    """Per partial row: the lowest minimum and highest maximum, the tiers and the version over its alternatives."""
+    nr = len(rows)
+    lo_all = np.where(ranged & np.isfinite(ax.lawful_min), ax.lawful_min, np.inf)
+    hi_all = np.where(ranged & np.isfinite(ax.lawful_max), ax.lawful_max, -np.inf)
+    lo, hi = np.full(nr, np.inf), np.full(nr, -np.inf)
+    np.minimum.at(lo, ri, lo_all)
+    np.maximum.at(hi, ri, hi_all)
+    unbounded = np.bincount(ri, weights=ranged & unbounded_alt, minlength=nr) > 0
+    ev.lawful_min[rows] = np.where(np.isfinite(lo), lo, np.nan)
+    ev.lawful_max[rows] = np.where(np.isfinite(hi) & ~unbounded, hi, np.nan)
+    ev.max_unbounded[rows] = unbounded
+    counted = ranged & ((ax.branch_key >= 0) | (ax.tiers == T.NONE))
+    bits = np.zeros(nr, dtype=np.int64)
+    np.bitwise_or.at(bits, ri[counted], ax.tiers[counted].astype(np.int64))
+    ev.tiers[rows] = bits
+    keyed = ranged & (ax.branch_key >= 0)
+    starts = np.array([e[1].valid_from.toordinal() for e in ax.table.entries] + [0])[ax.branch_key]
+    t = pd.DataFrame({"row": ri[keyed], "key": ax.branch_key[keyed], "version": starts[keyed],
+                      "lo": ax.lo[keyed], "hi": ax.hi[keyed]})
+    g = t.groupby("row")
+    n_versions = g["version"].nunique().reindex(range(nr), fill_value=0).to_numpy()
+    n_keys = g["key"].nunique().reindex(range(nr), fill_value=0).to_numpy()
+    first_key = g["key"].first().reindex(range(nr), fill_value=-1).to_numpy()
+    n_ranges = g[["lo", "hi"]].nunique().max(axis=1).reindex(range(nr), fill_value=0).to_numpy() \
+        if len(t) else np.zeros(nr, dtype=np.int64)
+    n_ranged = np.bincount(ri, weights=ranged, minlength=nr)
+    n_keyed = np.bincount(ri, weights=keyed, minlength=nr)
+    ev.branch_key[rows] = np.where(n_versions == 1, first_key, -1)
+    ev.version_open[rows] = n_versions > 1
+    single = (n_keys == 1) & (n_keyed == n_ranged)
+    ev.single_branch[rows] = single
+    same = single & (n_ranges == 1)
+    lo1 = g["lo"].first().reindex(range(nr)).to_numpy()
+    hi1 = g["hi"].first().reindex(range(nr)).to_numpy()
+    ev.lo[rows[same]] = lo1[same]
+    ev.hi[rows[same]] = hi1[same]
+    no_prov = np.bincount(ri, weights=ranged & ax.no_provision, minlength=nr)
+    ev.no_provision[rows] = (no_prov == n_ranged) & (n_ranged > 0)
 
 
 def _key(alt, fact, x):
     v, lo, hi = (alt.values[fact][j][x] for j in range(3))
     return (v, lo, hi)
-
-
-def _deciding(alt, scope: np.ndarray, holds: np.ndarray) -> list[str]:
-    """The split facts some value of which rules the finding out: knowing them would decide it."""
-    out = []
-    for fact in alt.values:
-        vals = [alt.values[fact][0][x] for x in scope.tolist()]
-        if all(v is None for v in vals):
-            continue
-        seen, hit = set(), set()
-        for x, h in zip(scope.tolist(), holds.tolist()):
-            k = _key(alt, fact, x)
-            seen.add(k)
-            if h:
-                hit.add(k)
-        if seen - hit:
-            out.append(fact)
-    return out
-
-
-def _range_deciding(ax, alt, ok: np.ndarray) -> set:
-    """Split facts on which the lawful range, the tiers or the version depend."""
-    out = set()
-    answer = [(round(float(np.nan_to_num(ax.lawful_min[x], nan=-1)), 2),
-               round(float(np.nan_to_num(ax.lawful_max[x], nan=-1)), 2), int(ax.tiers[x]),
-               ax.table.entries[ax.branch_key[x]][1].valid_from if ax.branch_key[x] >= 0 else None)
-              for x in ok.tolist()]
-    if len(set(answer)) <= 1:
-        return out
-    for fact in alt.values:
-        by_value: dict = {}
-        for x, ans in zip(ok.tolist(), answer):
-            k = _key(alt, fact, x)
-            if k[0] is not None:
-                by_value.setdefault(k, set()).add(ans)
-        if len(by_value) > 1 and len({frozenset(s) for s in by_value.values()}) > 1:
-            out.add(fact)
-    return out
 
 
 def _describe(alt, fact: str, alts) -> tuple[str, str]:
@@ -230,13 +279,13 @@ def _merge(spans, amount: bool):
     return out
 
 
-def _batch(ev, ax, alt, code, certainty, items, per_alt) -> FindingBatch:
+def _batch(ev, ax, alt, code, certainty, items, where) -> FindingBatch:
     """One batch of a code at one certainty over original rows; values from a representative alternative,
     the range over all of them."""
     rows = np.array([it[0] for it in items], dtype=np.int64)
     reps = np.array([it[1] for it in items], dtype=np.int64)
-    srcs = [ax.findings.batches[per_alt[r][code][0]] for r in reps.tolist()]
-    poss = [per_alt[r][code][1] for r in reps.tolist()]
+    srcs = [ax.findings.batches[where[(r, code)][0]] for r in reps.tolist()]
+    poss = [where[(r, code)][1] for r in reps.tolist()]
     facts = list(dict.fromkeys(f for b in srcs for f in b.facts))
     keys = list(dict.fromkeys(k for b in srcs for k in b.expected))
     expected = {k: objects([_plain(b.expected.get(k), p) for b, p in zip(srcs, poss)]) for k in keys}
@@ -275,8 +324,8 @@ def _batch(ev, ax, alt, code, certainty, items, per_alt) -> FindingBatch:
             zh.append(f"罚款{yuan(fine)}：{names}不明，但无论取何值都{label.zh}" + _range_zh(ev, it[0]))
             en.append(f"fine {fine:,.2f} yuan: {', '.join(facts_open)} unknown, yet {label.en} whatever they are")
         else:
-            scope, holds = it[3], it[4]
-            parts = [_describe(alt, f, scope[holds].tolist()) for f in it[2] if f in alt.values]
+            held = it[3]
+            parts = [_describe(alt, f, held.tolist()) for f in it[2] if f in alt.values]
             locals_ = [f for f in it[2] if f not in alt.values]
             cond_zh = "，且".join(p[0] for p in parts if p[0])
             cond_en = " and ".join(p[1] for p in parts if p[1])

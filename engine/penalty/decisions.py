@@ -16,12 +16,17 @@ HEAD, SIZE, FINE, CONFISCATED, SANCTIONS = ("__decision_head", "__decision_size"
                                             "__decision_confiscated", "__decision_sanctions")
 
 
-def add_decision_columns(frame: pd.DataFrame) -> None:
+def add_decision_columns(frame: pd.DataFrame, rejected: np.ndarray) -> None:
     """The decision's first row, size, total fine and confiscation and all its sanctions, per row (in place);
-    a row without ``decision_no`` is a decision of its own."""
+    a row without ``decision_no`` is a decision of its own.  A decision is its number within its department
+    (two departments may number alike).  Its totals count every row (a row rejected for its own reasons was
+    still imposed); its first row is the first that can be evaluated (not ``rejected``)."""
     n = len(frame)
-    no = frame["decision_no"]
-    codes, _ = pd.factorize(no, use_na_sentinel=True)
+    no = frame["decision_no"].astype(object).where(frame["decision_no"].notna(), None)
+    dept = frame["department"].astype(object).where(frame["department"].notna(), "")
+    key_text = pd.Series([None if x is None else f"{d}\x1f{x}" for d, x in zip(dept.tolist(), no.tolist())],
+                         dtype=object)
+    codes, _ = pd.factorize(key_text, use_na_sentinel=True)
     fine = np.nan_to_num(frame["fine"].to_numpy(dtype=float))
     conf = np.nan_to_num(frame["confiscated_gain"].to_numpy(dtype=float))
     sanctions = frame["sanctions"]
@@ -32,7 +37,8 @@ def add_decision_columns(frame: pd.DataFrame) -> None:
         return
     key = np.where(codes >= 0, codes, -1 - np.arange(n))            # rows without a number: alone
     groups = pd.Series(np.arange(n)).groupby(key)
-    first = groups.transform("min").to_numpy()
+    usable = pd.Series(np.where(rejected, n, np.arange(n)))
+    first = usable.groupby(key).transform("min").to_numpy()
     frame[HEAD] = first == np.arange(n)
     frame[SIZE] = groups.transform("size").to_numpy()
     frame[FINE] = pd.Series(fine).groupby(key).transform("sum").to_numpy()

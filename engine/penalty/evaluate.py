@@ -22,11 +22,12 @@ from engine.penalty.alternatives import expand, fill_ad_fee_uncomputable, fill_p
 from engine.penalty.branches import narrow
 from engine.penalty.certainty import settle
 from engine.penalty.decisions import add_decision_columns
+from engine.library.citations import has_older_texts
 from engine.penalty.unknown import blank
 from engine.penalty.checks import CHECKS
 from engine.penalty.checks.liability import double_fine
 from engine.record_columns import RecordColumns
-from engine.records.frame import Records
+from engine.records.frame import Records, Rejections
 from engine.records.schema import ZH
 from engine.ruleset.loader import RuleSet
 from engine.ruleset.versions import BranchTable, select
@@ -101,12 +102,12 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     Rows with blank facts that matter are held out of the first pass and judged over the
     alternatives their blanks leave open (engine.penalty.alternatives, engine.penalty.certainty).
     """
-    if records.frame["decision_no"].notna().any():
-        add_decision_columns(records.frame)
     fill_party_type(records, str(ruleset.value("individual_business_counts_as")))
     fill_ad_fee_uncomputable(records)
     _reject_nothing_to_judge(records)
     provision_idx, pids = _provisions(records, ruleset)
+    if records.frame["decision_no"].notna().any():
+        add_decision_columns(records.frame, records.rejections.mask.copy())
     unknown = unknown_masks(records, provision_idx, pids, ruleset)
     partial = np.zeros(len(records.frame), dtype=bool)
     for m in unknown.values():
@@ -119,6 +120,7 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     records.rejections.release(partial)
     alt = expand(records, np.flatnonzero(partial), unknown, provision_idx, pids, ruleset, as_of)
     ax = _evaluate(alt.records, ruleset, as_of, calendar, lambda: [], provision_idx[alt.origin], pids, ev.table)
+    _simple_procedure_pass(ax, alt, ruleset, as_of, calendar, provision_idx, pids)
     settle(ev, ax, alt)
     ev.findings.batches = [b for b in ev.findings.batches if b.code != "penalty.double_fine"]
     ev.double_fines = double_fines
@@ -126,6 +128,24 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
         keep = ~records.rejections.mask[batch.rows]
         ev.findings.add(batch if keep.all() else batch.keep(keep))
     return ev
+
+
+def _simple_procedure_pass(ax, alt, ruleset, as_of, calendar, provision_idx, pids) -> None:
+    """Where the procedure is blank, the alternatives were judged as 普通程序; the simple-procedure limit
+    (行政处罚法 Art. 51) is judged on them again as 简易程序, and only that check's findings are kept."""
+    blank = alt.local.get("procedure")
+    if blank is None or not blank.any():
+        return
+    frame = alt.records.frame.copy()
+    proc = frame["procedure"].astype(object).to_numpy(copy=True)
+    proc[blank] = "simple"
+    frame["procedure"] = proc
+    again = Records(frame, Rejections(len(frame)), alt.records.extra_columns, alt.records.officer_count, None,
+                    alt.records.schema)
+    ev2 = _evaluate(again, ruleset, as_of, calendar, lambda: [], provision_idx[alt.origin], pids, ax.table)
+    code = "procedure.simple_procedure_exceeded"
+    ax.findings.batches = [b for b in ax.findings.batches if b.code != code] + [
+        b for b in ev2.findings.batches if b.code == code]
 
 
 def _reject_nothing_to_judge(records: Records) -> None:
@@ -157,18 +177,23 @@ def _provisions(records: Records, ruleset: RuleSet) -> tuple[np.ndarray, list]:
     dates = frame["decision_date"].to_numpy().astype("datetime64[D]")
     acts = frame["violation_end_date"].to_numpy().astype("datetime64[D]")
     acts = np.where(np.isnat(acts), frame["violation_date"].to_numpy().astype("datetime64[D]"), acts)
-    retry = failed & ~np.isnat(dates)
+    # a citation (not a rule code) of a law with an older text encoded is read by the dates, resolved or not
+    dated = np.array([c not in ruleset.codes and has_older_texts(str(c), ruleset) for c in vuniq] + [False])
+    retry = (failed | dated[vcodes]) & (vcodes >= 0) & ~np.isnat(dates)
+    why = np.full(len(frame), None, dtype=object)
     if retry.any():      # read by the texts in force when the act was done and decided
         pairs = pd.DataFrame({"code": vcodes[retry], "date": dates[retry],
                               "act": np.where(np.isnat(acts[retry]), np.datetime64("1000-01-01"), acts[retry])})
+        at = np.flatnonzero(retry)
         for (code, day, act), sub in pairs.groupby(["code", "date", "act"]).groups.items():
             act = None if act == pd.Timestamp("1000-01-01") else pd.Timestamp(act).date()
-            pid, _ = provision_of_code(vuniq[code], ruleset, on=(act, pd.Timestamp(day).date()))
-            if pid:
-                rows = np.flatnonzero(retry)[np.asarray(sub)]
-                provision_idx[rows] = pids.index(pid)
+            pid, reason = provision_of_code(vuniq[code], ruleset, on=(act, pd.Timestamp(day).date()))
+            rows = at[np.asarray(sub)]
+            provision_idx[rows] = pids.index(pid) if pid else -1
+            if not pid:
+                why[rows] = reason
     unknown = (vcodes >= 0) & (provision_idx < 0)
-    rej.add(unknown, lambda c: found[c][1], vcodes)
+    rej.add(unknown, lambda i: why[i] or found[vcodes[i]][1], np.arange(len(frame)))
     rej.add(vcodes < 0, f"violation_code ({ZH['violation_code']})与penalty_basis ({ZH['penalty_basis']})均未填写，"
                         "无法确定适用条款 (neither a violation code nor a penalty basis names the provision)")
     return provision_idx, pids
@@ -216,6 +241,12 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
         for pos, fields in res.missing.items():
             rej.reject(int(idx[pos]),
                 f"{pid} needs " + ", ".join(f"{f} ({ZH[f]})" for f in fields) + " for these facts")
+        if cp.model.earlier_text == "not_encoded":     # an older text applies, and it is not encoded
+            first = np.datetime64(min(v.valid_from for v in cp.versions), "D")
+            early = res.no_provision & ((ev.act_date[idx] < first) | (dd[idx] < first))
+            rej.add(_spread(n, idx, early),
+                    f"{pid} 只编码了{first}起施行的文本；较早的文本适用于该记录但未编码，无法判断 (only the text in force "
+                    f"from {first} is encoded; an earlier text applies to this record and is not encoded)")
         rej.add(_spread(n, idx, res.no_branch),
                 f"no statutory branch of {pid} fits these facts (check the amounts and flags it depends on)")
         rej.add(_spread(n, idx, res.multi_branch),

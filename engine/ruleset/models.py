@@ -266,6 +266,9 @@ class Provision(Strict):
     tier_split: Optional[TierSplit] = None
     facts: list[DeclaredFact] = Field(default_factory=list)
     exemptions: list[Exemption] = Field(default_factory=list)
+    # before the first version: ``none`` — the article did not exist (an act then has no provision);
+    # ``not_encoded`` — an earlier text had it, not encoded here (such a record cannot be judged: rejected)
+    earlier_text: Literal["none", "not_encoded"] = "none"
     # whom the provision punishes (双罚制: the unit and its persons); branches may read ``subject``
     subjects: list[Literal[tuple(SUBJECTS)]] = Field(default_factory=lambda: ["party"], min_length=1)
     versions: list[Version] = Field(min_length=1)

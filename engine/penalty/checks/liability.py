@@ -102,7 +102,9 @@ def double_fine(ev):
     if ev.double_fines is not None:   # judged over the whole batch (engine.batchwide)
         yield from ev.double_fines()
         return
-    fined = ev.evaluated & (ev.fine > 0)
+    # an act without act_id is known by its date: a blank one matches nothing (it may be another act)
+    dated = ~np.isnat(ev.column("violation_date")) | ev.frame["act_id"].notna().to_numpy()
+    fined = ev.evaluated & (ev.fine > 0) & dated
     if fined.sum() < 2:
         return
     key, pos = shared_acts(ev.frame, ev.column("violation_date"), fined)

@@ -20,8 +20,11 @@ def test_mask_keeps_region_and_last_four():
     assert mask_text("91110105MA0000001X") == "91110105MA0000001X"
 
 
-def test_mask_frame_leaves_the_entity_code_column():
-    f = pd.DataFrame({"entity_id": ["11010519491231002X"], "name": ["某店（11010519491231002X）"], "n": [1]})
+def test_mask_frame_masks_a_citizen_id_even_as_the_entity_code():
+    """A sole trader registered under a citizen identity number is published masked (个人信息保护法 Art. 28);
+    a unified social credit code is no identity number and stays."""
+    f = pd.DataFrame({"entity_id": ["11010519491231002X", "91110105MA0000001X"],
+                      "name": ["某店（11010519491231002X）", "某公司"], "n": [1, 2]})
     out = mask_frame(f)
-    assert out["entity_id"][0] == "11010519491231002X"
+    assert out["entity_id"].tolist() == ["110105********002X", "91110105MA0000001X"]
     assert out["name"][0] == "某店（110105********002X）"

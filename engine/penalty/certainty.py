@@ -320,7 +320,7 @@ def _batch(ev, ax, alt, code, certainty, items, where) -> FindingBatch:
         elif certainty == "definite":
             facts_open = sorted({f for f in alt.values if alt.values[f][0][it[1]] is not None} |
                                 {f for f in alt.local if alt.local[f][it[1]]})
-            names = "、".join(ZH.get(f, f) for f in facts_open)
+            names = "、".join(_open_name(ev, it[0], f) for f in facts_open)
             zh.append(f"罚款{yuan(fine)}：{names}不明，但无论取何值都{label.zh}" + _range_zh(ev, it[0]))
             en.append(f"fine {fine:,.2f} yuan: {', '.join(facts_open)} unknown, yet {label.en} whatever they are")
         else:
@@ -344,6 +344,17 @@ def _batch(ev, ax, alt, code, certainty, items, where) -> FindingBatch:
     return FindingBatch(code, rows, facts=facts, expected=expected, actual=actual, citations=citations,
                         message_zh=zh, message_en=en, category=category, certainty=certainty,
                         depends_on=depends)
+
+
+def _open_name(ev, i: int, fact: str) -> str:
+    """A blank fact's name; an amount stated as 无法计算 says how the parameter read it."""
+    from engine.records.values import UNCOMPUTABLE
+    flag = UNCOMPUTABLE + fact
+    if flag in ev.frame.columns and bool(ev.frame[flag].iat[i]) and \
+            str(ev.ruleset.value("uncomputable_amount_as")) == "lowest_branch":
+        return (f"{ZH.get(fact, fact)}（写明无法计算，按参数 uncomputable_amount_as 读作低于最低金额档次，"
+                f"该读法未经核实 U）")
+    return ZH.get(fact, fact)
 
 
 def _range_zh(ev, i) -> str:

@@ -70,3 +70,30 @@ def pg_url():
     with eng.begin() as cx:
         cx.execute(sa.text(f"drop schema {schema} cascade"))
     eng.dispose()
+
+
+def need_program(name: str, skip_var: str):
+    """The path of a system program a test needs.  Under CI (which installs it in .ci/run) a missing
+    program fails the test; elsewhere the test skips with the reason; ``skip_var`` set skips always."""
+    import os
+    import shutil
+    if os.environ.get(skip_var):
+        pytest.skip(f"{skip_var} is set")
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"{name} is not installed (Debian: .ci/run installs it; set {skip_var}=1 to skip)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    chromium = need_program("chromium", "ZHUNSHENG_SKIP_BROWSER")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()

@@ -34,9 +34,9 @@ _file = click.Path(dir_okay=False, path_type=Path)
 def targets(ctx, register, as_of, out_dir, reviews, complaints, results, reports, excel, params_file):
     """检查对象分类：信用风险分类（A/B/C/D）、重点监管、有针对性检查和经营异常名录。
     Classify entities by credit risk and flag inspection targets from the rules in rules/targets/."""
-    from engine.targets.memory import tune_allocators
+    from engine.io.arrow_memory import use_batch_memory_pool
     from engine.targets.run import run_targets
-    tune_allocators()
+    use_batch_memory_pool()
     rules_dir = getattr(ctx.obj, "rules_dir", None) if ctx.obj is not None else None
     if excel is not None and excel.suffix.lower() != ".xlsx":
         raise UserError(f"--excel 应为 .xlsx 文件 (must name a .xlsx file): {excel}")

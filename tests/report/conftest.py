@@ -127,20 +127,6 @@ def summary_of(folder: Path) -> dict:
     return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
 
 
-def need_program(name: str, skip_var: str):
-    """The path of a system program a test needs.  Under CI (which installs it in .ci/run) a missing
-    program fails the test; elsewhere the test skips with the reason; ``skip_var`` set skips always."""
-    if os.environ.get(skip_var):
-        pytest.skip(f"{skip_var} is set")
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} is not installed (Debian: .ci/run installs it; set {skip_var}=1 to skip)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 ARTIFACTS = Path(os.environ.get("ZHUNSHENG_TEST_ARTIFACTS", ROOT / "out" / "test-artifacts"))
 
 
@@ -152,3 +138,6 @@ def accountability_run(sample, tmp_path_factory) -> Path:
                                     "--as-of", "2024-12-31", "--out", str(out)])
     assert res.exit_code == 0, res.output
     return out
+
+
+from conftest import need_program  # noqa: E402,F401  (tests import it from here)

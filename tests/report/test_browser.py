@@ -9,16 +9,6 @@ from engine.report.html import write_review_html
 from .conftest import ARTIFACTS, HTML_DEPARTMENT, findings_of, need_program, summary_of
 
 
-@pytest.fixture(scope="module")
-def browser():
-    chromium = need_program("chromium", "ZHUNSHENG_SKIP_BROWSER")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
 class Opened:
     def __init__(self, browser, path):
         self.context = browser.new_context(offline=True, viewport={"width": 1300, "height": 900})

@@ -90,19 +90,6 @@ def client(engine_state):
         yield c
 
 
-def need_program(name: str, skip_var: str):
-    """As tests/report/conftest.py: under CI a missing program fails, elsewhere the test skips."""
-    if os.environ.get(skip_var):
-        pytest.skip(f"{skip_var} is set")
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} is not installed (Debian: .ci/run installs it; set {skip_var}=1 to skip)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 def wait_job(get, job_id: str, timeout: float = 60) -> dict:
     deadline = time.time() + timeout
     while True:
@@ -111,3 +98,6 @@ def wait_job(get, job_id: str, timeout: float = 60) -> dict:
             return state
         assert time.time() < deadline, state
         time.sleep(0.2)
+
+
+from conftest import need_program  # noqa: E402,F401  (tests import it from here)

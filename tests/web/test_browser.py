@@ -12,16 +12,6 @@ from .test_api import AS_OF, FULL
 DOCS_IMG = ROOT / "docs" / "img"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    chromium = need_program("chromium", "ZHUNSHENG_SKIP_BROWSER")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)

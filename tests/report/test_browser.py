@@ -6,7 +6,7 @@ import pytest
 
 from engine.report.html import write_review_html
 
-from .conftest import ARTIFACTS, HTML_DEPARTMENT, findings_of, need_program, summary_of
+from .conftest import ARTIFACTS, HTML_DEPARTMENT, findings_of, summary_of
 
 
 class Opened:

@@ -3,7 +3,6 @@ of 127.0.0.1 in a thread (the browser and schemathesis tests talk to it over HTT
 ``zhunsheng`` command run as a separate process for the answers the pages must equal."""
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys

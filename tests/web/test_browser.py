@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import ARTIFACTS, CASES, ROOT, TOKEN, check_json, cli, need_program
+from .conftest import ARTIFACTS, CASES, ROOT, TOKEN, check_json, cli
 from .test_api import AS_OF, FULL
 
 DOCS_IMG = ROOT / "docs" / "img"

@@ -17,6 +17,7 @@ from engine.checks.common import yuan
 from engine.findings import CODES, FindingBatch, objects
 from engine.penalty import tiers as T
 from engine.penalty.alternatives import BARRING, LOCAL
+from engine.penalty.decisions import FINE, SIZE
 from engine.records.schema import ZH
 
 _LOCAL_OF = {code: fact for fact, codes in LOCAL.items() for code in ((codes,) if isinstance(codes, str) else codes)}
@@ -308,6 +309,14 @@ def _batch(ev, ax, alt, code, certainty, items, where) -> FindingBatch:
     zh, en = [], []
     label = CODES[code]
     fines = ev.fine[rows].tolist()
+    named = [""] * len(rows)
+    if code.startswith("procedure.") and SIZE in ev.frame.columns:    # a decision-level check: the decision's totals
+        size = ev.frame[SIZE].to_numpy()[rows]
+        total = ev.frame[FINE].to_numpy(dtype=float)[rows]
+        nos = ev.frame["decision_no"].to_numpy(dtype=object)[rows]
+        fines = np.where(size > 1, total, ev.fine[rows]).tolist()
+        named = [f"决定书{no}（{k}项违法行为，罚款合计{yuan(t)}）：" if k > 1 else ""
+                 for no, k, t in zip(nos.tolist(), size.tolist(), total.tolist())]
     own = {}
     for it, fine, b, p in zip(items, fines, srcs, poss):
         split_here = {f for f in alt.values if alt.values[f][0][it[1]] is not None}
@@ -321,7 +330,7 @@ def _batch(ev, ax, alt, code, certainty, items, where) -> FindingBatch:
             facts_open = sorted({f for f in alt.values if alt.values[f][0][it[1]] is not None} |
                                 {f for f in alt.local if alt.local[f][it[1]]})
             names = "、".join(_open_name(ev, it[0], f) for f in facts_open)
-            zh.append(f"罚款{yuan(fine)}：{names}不明，但无论取何值都{label.zh}" + _range_zh(ev, it[0]))
+            zh.append(f"{named[len(zh)]}罚款{yuan(fine)}：{names}不明，但无论取何值都{label.zh}" + _range_zh(ev, it[0]))
             en.append(f"fine {fine:,.2f} yuan: {', '.join(facts_open)} unknown, yet {label.en} whatever they are")
         else:
             held = it[3]
@@ -332,7 +341,7 @@ def _batch(ev, ax, alt, code, certainty, items, where) -> FindingBatch:
             for f in locals_:
                 cond_zh = (cond_zh + "，且" if cond_zh else "") + f"{ZH.get(f, f)}（未填写）不利于当事人"
                 cond_en = (cond_en + " and " if cond_en else "") + f"{f} (blank) is against the party"
-            zh.append(f"罚款{yuan(fine)}：若{cond_zh or '未知事实取某些值'}，则{label.zh}；"
+            zh.append(f"{named[len(zh)]}罚款{yuan(fine)}：若{cond_zh or '未知事实取某些值'}，则{label.zh}；"
                       f"尚待查明：{'、'.join(ZH.get(f, f) for f in it[2])}" + _range_zh(ev, it[0]))
             en.append(f"fine {fine:,.2f} yuan: {label.en} if {cond_en or 'some unknown facts take some values'}; "
                       f"open: {', '.join(it[2])}")

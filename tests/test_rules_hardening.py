@@ -24,8 +24,9 @@ from engine.ruleset.loader import load_rules
 
 SCHEMA, CHOICES = expression_schema(), expression_choices()
 PROVISION = ROOT / "rules" / "penalty" / "food_safety" / "FSL-124-1.yaml"
-WHEN = "when: goods_value < 10000"          # line 19 of FSL-124-1.yaml
-WHEN_LINE = 19
+WHEN = "when: goods_value < 10000"          # the first branch condition of FSL-124-1.yaml
+WHEN_LINE = 1 + (ROOT / "rules/penalty/food_safety/FSL-124-1.yaml").read_text(encoding="utf-8") \
+    .splitlines().index("        " + WHEN)
 
 # the inputs of the issue: each reached Python's recursion limit in the parser, the passes or a compiler
 DEEP = {
@@ -261,8 +262,8 @@ def test_bad_cases_file_is_a_problem_not_a_crash(tmp_path):
     cases.write_text(text, encoding="utf-8")
     res = CliRunner().invoke(main, ["--rules", str(root), "rules", "test"])
     assert res.exit_code == 2, res.output
-    assert "FSL-124-1.cases.yaml:21: input: 应为字段到值的映射" in res.output
-    assert "FSL-124-1.cases.yaml:26: cases.1.as_of: 不是日期" in res.output
+    assert "FSL-124-1.cases.yaml:22: input: 应为字段到值的映射" in res.output
+    assert "FSL-124-1.cases.yaml:27: cases.1.as_of: 不是日期" in res.output
 
 
 # -- 3. amounts and other numbers --------------------------------------------------------------------

@@ -195,3 +195,19 @@ def test_filling_a_blank_keeps_definite_findings_and_lands_on_an_alternative(rul
     assert barred or definite_before <= set(after["codes"]), (rec, fact, filled[fact], before, after)
     assert not barred or barred <= open_before
     assert set(after["codes"]) | set(after["possible_codes"]) <= open_before, (rec, fact, filled[fact], before, after)
+
+
+def test_a_file_without_a_publication_column_leaves_publication_open(ruleset, calendar):
+    # 市场监督管理行政处罚信息公示规定 Art. 9: published within 20 working days of the decision.  A blank cell
+    # in a 公示日期 column says "not published"; a file with no such column says nothing about it.
+    rec = {k: v for k, v in BASE.items() if k != "publicized_date"}
+    raw = pd.DataFrame([{**rec, "violation_code": "FSL-124-1", "sanctions": "confiscate_goods",
+                         "goods_value": 8000, "fine": 75000}]).astype(object)
+    ev = review_frame(raw, ruleset, AS_OF, calendar)
+    case = case_table(ev).to_pylist()[0]
+    assert "procedure.publication_overdue" in case["possible_codes"] and case["codes"] == []
+    [f] = [f for f in finding_rows(ev) if f["code"] == "procedure.publication_overdue"]
+    assert f["depends_on"] == ["publicized_date"]
+    case, _ = one(ruleset, calendar, violation_code="FSL-124-1", sanctions="confiscate_goods", goods_value=8000,
+                  fine=75000, publicized_date=None)          # the column, left blank: not published
+    assert "procedure.publication_overdue" in case["codes"]

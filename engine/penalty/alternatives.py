@@ -43,10 +43,13 @@ BARRING = ("penalty.time_barred", "penalty.no_provision")
 # the single check each of these facts feeds, and the value that makes it fire
 # (the procedure read by two checks: the main pass takes 普通 for publication, a second pass 简易 for the
 # simple-procedure limit, engine.penalty.evaluate)
+# (publicized_date: a blank cell is "not published", a fact the department records; only a file without
+# that column says nothing about publication)
 LOCAL = {"officers": "procedure.too_few_officers", "hearing_notified": "procedure.hearing_not_offered",
          "procedure": ("procedure.publication_overdue", "procedure.simple_procedure_exceeded"),
-         "filed_date": "procedure.decision_overdue"}
-ALWAYS = ("party_type", "procedure", "decision_date", "violation_date", "discovered_date") + tuple(LOCAL)
+         "filed_date": "procedure.decision_overdue", "publicized_date": "procedure.publication_overdue"}
+ALWAYS = ("party_type", "procedure", "decision_date", "violation_date", "discovered_date", "officers",
+          "hearing_notified", "filed_date")
 CODED = {"party_type": PARTY_TYPES, "procedure": PROCEDURES, "harm": HARMS, "accident_level": ACCIDENT_LEVELS}
 
 
@@ -120,6 +123,8 @@ def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list,
         return cache[name]
     for name in ALWAYS:
         out[name] = is_blank(name).copy()
+    if "publicized_date" in records.absent:     # no such column at all: publication unknown
+        out["publicized_date"] = np.ones(n, dtype=bool)
     end_first, _ = _month(frame, "violation_end_date")
     out["violation_date"] = (out["violation_date"] & is_blank("violation_end_date")) | ~np.isnat(end_first)
     sensitive = np.zeros(n, bool)
@@ -272,6 +277,9 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
         proc[unk_p] = "ordinary"
         f["procedure"] = proc
         alt.local["procedure"] = unk_p
+    unk_pub = unknown.get("publicized_date", np.zeros(len(records.frame), bool))[org]
+    if unk_pub.any():      # left unpublished (the value that fires the publication check)
+        alt.local["publicized_date"] = unk_pub
     unk_h = unknown.get("hearing_notified", np.zeros(len(records.frame), bool))[org]
     if unk_h.any():
         alt.local["hearing_notified"] = unk_h

@@ -20,7 +20,10 @@ from engine.penalty.alternatives import BARRING, LOCAL
 from engine.penalty.decisions import FINE, SIZE
 from engine.records.schema import ZH
 
-_LOCAL_OF = {code: fact for fact, codes in LOCAL.items() for code in ((codes,) if isinstance(codes, str) else codes)}
+_LOCAL_OF: dict[str, list] = {}
+for _fact, _codes in LOCAL.items():
+    for _code in ((_codes,) if isinstance(_codes, str) else _codes):
+        _LOCAL_OF.setdefault(_code, []).append(_fact)
 _CODE_WORDS = {"individual": ("个人", "an individual"), "organization": ("单位", "an organization"),
                "ordinary": ("普通程序", "ordinary procedure"), "simple": ("简易程序", "simple procedure"),
                "none": ("无危害后果", "no harm"), "minor": ("轻微", "minor"), "general": ("一般", "general"),
@@ -80,10 +83,11 @@ def settle(ev, ax, alt) -> None:
         h = hold[c] & scope
         n_scope = np.bincount(ri, weights=scope, minlength=nr)
         n_hold = np.bincount(ri, weights=h, minlength=nr)
-        local = _LOCAL_OF.get(c)
+        down_by = {f: np.bincount(ri, weights=h & alt.local[f], minlength=nr) > 0
+                   for f in _LOCAL_OF.get(c, []) if f in alt.local}
         down = np.zeros(nr, dtype=bool)
-        if local is not None and local in alt.local:
-            down = np.bincount(ri, weights=h & alt.local[local], minlength=nr) > 0
+        for d in down_by.values():
+            down |= d
         first = np.full(nr, m, dtype=np.int64)
         np.minimum.at(first, ri[h], np.flatnonzero(h))
         definite = (n_hold == n_scope) & (n_scope > 0) & ~down & has_valid
@@ -92,7 +96,7 @@ def settle(ev, ax, alt) -> None:
         for k in np.flatnonzero(definite):
             found.setdefault((c, "definite"), []).append((int(rows[k]), int(first[k]), []))
         for k in np.flatnonzero(maybe):
-            depends = [f for f in keys if deciding[f][k]] + ([local] if down[k] else [])
+            depends = [f for f in keys if deciding[f][k]] + [f for f, d in down_by.items() if d[k]]
             alts = order[starts[k]:ends[k]]
             held = alts[h[alts]]
             found.setdefault((c, "possible"), []).append((int(rows[k]), int(first[k]), depends, held))
@@ -298,8 +302,8 @@ def _batch(ev, ax, alt, code, certainty, items, where) -> FindingBatch:
         for k in ("statutory_min", "statutory_max"):
             expected.pop(k, None)
     actual_keys = list(dict.fromkeys(k for b in srcs for k in b.actual))
-    local = _LOCAL_OF.get(code)
-    actual = {k: objects([None if k == local else _plain(b.actual.get(k), p) for b, p in zip(srcs, poss)])
+    local = set(_LOCAL_OF.get(code, []))
+    actual = {k: objects([None if k in local else _plain(b.actual.get(k), p) for b, p in zip(srcs, poss)])
               for k in actual_keys}
     citations = []
     for b in srcs:

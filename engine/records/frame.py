@@ -86,6 +86,7 @@ class Records:
     officer_lists: object = None  # Arrow list column of the ids as recorded (null: none recorded)
     schema: Schema = PENALTY
     blanks: dict = field(default_factory=dict)   # yes/no fields: rows left blank (read as false, but unknown)
+    absent: frozenset = frozenset()              # schema columns the input did not have at all
 
 
 def canonical_headers(frame: pd.DataFrame, schema: Schema = PENALTY) -> pd.DataFrame:
@@ -590,7 +591,8 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
         a = typed[earlier].to_numpy().astype("datetime64[D]")
         b = typed[later].to_numpy().astype("datetime64[D]")
         rej.add(b < a, f"{later} ({ZH[later]}) is before {earlier} ({ZH[earlier]})")
-    return Records(typed, rej, extras, officer_count, officer_lists, schema, blanks)
+    absent = frozenset(c.name for c in schema.columns if c.name not in frame.columns and not c.derived)
+    return Records(typed, rej, extras, officer_count, officer_lists, schema, blanks, absent)
 
 
 def _blank_cells(series: pd.Series) -> np.ndarray:

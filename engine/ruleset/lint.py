@@ -22,7 +22,7 @@ from pathlib import Path
 
 from engine.errors import Problem, RuleFileError
 from engine.expr.nodes import literals_compared
-from engine.records.schema import BY_NAME
+from engine.records.schema import BY_NAME, declared_column
 from engine.ruleset.loader import CompiledProvision, CompiledVersion, load_rules
 from engine.ruleset.yamlload import line_of
 from engine.types import FieldType
@@ -133,8 +133,8 @@ def _lint_tiers(cp, cv: CompiledVersion, vi: int) -> list[Problem]:
     return out
 
 
-def _candidates(name: str, literals: set, required: bool) -> list:
-    col = BY_NAME[name]
+def _candidates(name: str, literals: set, required: bool, columns: dict | None = None) -> list:
+    col = (columns or {}).get(name) or BY_NAME[name]
     t = col.type
     if t == FieldType.BOOL:
         return [False, True]
@@ -174,7 +174,8 @@ def _lint_coverage(cp, cv: CompiledVersion, vi: int) -> list[Problem]:
     required = set(cv.model.requires) | {"case_id", "party_type", "violation_code", "violation_date",
                                          "decision_date"}
     names = sorted(lits)
-    domains = [_candidates(n, lits[n], n in required) for n in names]
+    declared = {c.name: c for c in map(declared_column, cp.model.facts)}   # the provision's own facts
+    domains = [_candidates(n, lits[n], n in required, declared) for n in names]
     total = 1
     for d in domains:
         total *= len(d)

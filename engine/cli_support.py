@@ -45,10 +45,14 @@ class DateType(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, dt.date):
             return value
+        from engine.records.values import Unreadable, read_date   # the forms record cells accept
         try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"not a date: {value!r} (use YYYY-MM-DD)", param, ctx)
+            day = read_date(value)
+        except Unreadable as e:
+            self.fail(f"不是日期 (not a date): {value!r} — {e.zh} ({e.en}); 如 2024-12-31、2024年12月31日", param, ctx)
+        if day is None:
+            self.fail(f"不是日期 (not a date): {value!r}", param, ctx)
+        return day
 
 
 DATE = DateType()

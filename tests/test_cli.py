@@ -96,3 +96,13 @@ def test_console_entry_keeps_exit_codes_and_flushes_output():
     assert bad.returncode == 2 and "no provision or deadline 'NOPE'" in bad.stderr
     usage = run("review")
     assert usage.returncode == 2 and "Missing option" in usage.stderr      # --out; the records come from files or --db
+
+
+def test_as_of_takes_the_date_forms_record_cells_take():
+    """Issue 13 §1: --as-of and every date option read dates as records do (2024年12月31日, 2024.12.31 …)."""
+    for day in ("2024-12-31", "2024年12月31日", "2024.12.31", "二〇二四年十二月三十一日"):
+        res = invoke(*OPTS, "--fine", "75000", "--as-of", day, "--json")
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.output)["as_of"] == "2024-12-31"
+    res = invoke(*OPTS, "--fine", "75000", "--as-of", "2024-12")
+    assert res.exit_code == 2 and "只有年月" in res.output

@@ -195,7 +195,7 @@ def _kill_mid_write(url, folder):
 
 def test_killed_writer_leaves_the_previous_runs(db_url, run_folder, tmp_path):
     small = write_run_to_db(run_folder, db_url)
-    big_id, big_lines = _big_run(run_folder, tmp_path / "big", copies=4000)
+    big_id, big_lines = _big_run(run_folder, tmp_path / "big", copies=10000)
     assert big_lines > 100_000
     _kill_mid_write(db_url, tmp_path / "big")
     for table in ("zs_runs", "zs_cases", "zs_findings", "zs_rejected"):

@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from engine.expr.nodes import literals_compared
-from engine.penalty.unknown import blank, party_type_from_id
-from engine.records.frame import Records, Rejections, month_bounds_name
+from engine.penalty.unknown import party_type_from_id
+from engine.records.frame import Records, Rejections, blank_cells, month_bounds_name
 from engine.records.values import UNCOMPUTABLE
-from engine.records.schema import ACCIDENT_LEVELS, HARMS, PARTY_TYPES, PROCEDURES
+from engine.records.schema import HARMS, PARTY_TYPES
 from engine.types import FieldType as T
 
 BARRING = ("penalty.time_barred", "penalty.no_provision")
@@ -50,7 +50,6 @@ LOCAL = {"officers": "procedure.too_few_officers", "hearing_notified": "procedur
          "filed_date": "procedure.decision_overdue", "publicized_date": "procedure.publication_overdue"}
 ALWAYS = ("party_type", "procedure", "decision_date", "violation_date", "discovered_date", "officers",
           "hearing_notified", "filed_date")
-CODED = {"party_type": PARTY_TYPES, "procedure": PROCEDURES, "harm": HARMS, "accident_level": ACCIDENT_LEVELS}
 
 
 @dataclass
@@ -119,7 +118,7 @@ def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list,
             elif frame[name].dtype.kind == "f":
                 cache[name] = np.isnan(frame[name].to_numpy())
             else:
-                cache[name] = blank(frame[name])
+                cache[name] = blank_cells(frame[name])
         return cache[name]
     for name in ALWAYS:
         out[name] = is_blank(name).copy()
@@ -159,7 +158,7 @@ def _has(frame, column, code) -> np.ndarray:
 def fill_party_type(records: Records, parameter: str) -> None:
     """Blank party types the identity number decides are filled in place (GB 32100 / GB 11643)."""
     frame = records.frame
-    miss = blank(frame["party_type"])
+    miss = blank_cells(frame["party_type"])
     if not miss.any() or "party_id" not in frame.columns:
         return
     guess = party_type_from_id(frame["party_id"], parameter)
@@ -206,14 +205,11 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
         counts[unk] = [len(r) for r in reps]
         take = np.repeat(np.arange(len(org)), counts)
         nf = f.take(take).reset_index(drop=True)
-        vals = np.empty(len(take), dtype=object)
-        lo = np.full(len(take), np.nan, dtype=object)
-        hi = np.full(len(take), np.nan, dtype=object)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        for k, (i, r) in enumerate(zip(np.flatnonzero(unk), reps)):
-            for j, (v, a, b) in enumerate(r):
-                vals[starts[i] + j], lo[starts[i] + j], hi[starts[i] + j] = v, a, b
-        was = unk[take]
+        was = unk[take]                   # the split rows, in the order their representatives were listed
+        flat = [x for r in reps for x in r]
+        vals, lo, hi = (np.full(len(take), None, dtype=object) for _ in range(3))
+        for target, part in zip((vals, lo, hi), zip(*flat)):
+            target[was] = np.array(part + (None,), dtype=object)[:-1]
         col = nf[name]
         if col.dtype.kind == "M":
             new = col.to_numpy().astype("datetime64[D]").copy()
@@ -233,8 +229,7 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
                 prev[a] = prev[a][take]
         for k2 in list(alt.local):
             alt.local[k2] = alt.local[k2][take]
-        none = np.full(len(take), None, dtype=object)
-        alt.values[name] = [np.where(was, vals, none), np.where(was, lo, none), np.where(was, hi, none)]
+        alt.values[name] = [vals, lo, hi]
         state["frame"], state["origin"] = nf, org[take]
         state["officers"], state["pidx"] = state["officers"][take], state["pidx"][take]
 

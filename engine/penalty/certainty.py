@@ -199,7 +199,6 @@ def _ranges(ev, ax, rows, ri, ranged, unbounded_alt) -> None:
     n_ranged = np.bincount(ri, weights=ranged, minlength=nr)
     n_keyed = np.bincount(ri, weights=keyed, minlength=nr)
     ev.branch_key[rows] = np.where(n_versions == 1, first_key, -1)
-    ev.version_open[rows] = n_versions > 1
     single = (n_keys == 1) & (n_keyed == n_ranged)
     ev.single_branch[rows] = single
     same = single & (n_ranges == 1)

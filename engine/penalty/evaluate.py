@@ -23,11 +23,10 @@ from engine.penalty.branches import narrow
 from engine.penalty.certainty import settle
 from engine.penalty.decisions import add_decision_columns
 from engine.library.citations import has_older_texts
-from engine.penalty.unknown import blank
 from engine.penalty.checks import CHECKS
 from engine.penalty.checks.liability import double_fine
 from engine.record_columns import RecordColumns
-from engine.records.frame import Records, Rejections
+from engine.records.frame import Records, Rejections, blank_cells
 from engine.records.schema import ZH
 from engine.ruleset.loader import RuleSet
 from engine.ruleset.versions import BranchTable, select
@@ -59,7 +58,6 @@ class Evaluation(RecordColumns):
     fine: np.ndarray = None
     findings: FindingSet = field(default_factory=FindingSet)
     double_fines: object = None         # () -> Art. 29 findings decided over the whole batch (engine.batchwide)
-    version_open: np.ndarray = None     # partial rows whose alternatives disagree on the version
     exempt: np.ndarray = None           # rows meeting a provision's own exemption (免予处罚 may be chosen)
     wrong_subject: np.ndarray = None    # rows punishing a subject the provision does not punish
     partial: np.ndarray = None          # rows judged over alternatives (engine.penalty.certainty); None: none
@@ -152,7 +150,7 @@ def _reject_nothing_to_judge(records: Records) -> None:
     """No fine stated and no sanction: the record decides nothing a check could judge."""
     frame = records.frame
     no_fine = frame["fine"].isna().to_numpy()
-    no_sanction = blank(frame["sanctions"])
+    no_sanction = blank_cells(frame["sanctions"])
     records.rejections.add(no_fine & no_sanction,
                            f"fine ({ZH['fine']})与sanctions ({ZH['sanctions']})均未填写，没有可评查的处罚 "
                            "(no fine and no sanction: the record decides nothing to check)")
@@ -165,7 +163,7 @@ def _provisions(records: Records, ruleset: RuleSet) -> tuple[np.ndarray, list]:
     by ``penalty_basis`` (处罚依据).  A citation that only the decision date can read (an older text's
     article number, no version named) is decided once per distinct date."""
     frame, rej = records.frame, records.rejections
-    named = frame["violation_code"].astype(object).where(~blank(frame["violation_code"]),
+    named = frame["violation_code"].astype(object).where(~blank_cells(frame["violation_code"]),
                                                           frame["penalty_basis"].astype(object))
     named = named.where(~pd.isna(named), None)
     vcodes, vuniq = pd.factorize(named, use_na_sentinel=True)
@@ -216,7 +214,6 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
     ev.branch_key = np.full(n, -1, dtype=np.int64)
     ev.lo, ev.hi, ev.lo_m, ev.hi_m, ev.base = (np.full(n, np.nan) for _ in range(5))
     ev.no_provision = np.zeros(n, dtype=bool)
-    ev.version_open = np.zeros(n, dtype=bool)
     light = np.full(n, float(ruleset.value("tier_light_upto")))
     heavy = np.full(n, float(ruleset.value("tier_heavy_from")))
 

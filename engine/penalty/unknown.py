@@ -21,31 +21,11 @@ import re
 import numpy as np
 import pandas as pd
 
-# The facts whose blank leaves a question open, by canonical name; the lists a decision states about itself
-# and extension_approved are deliberately absent (see the module docstring).
-UNKNOWABLE = ("goods_value", "illegal_gain", "ad_fee", "prior_year_income", "accident_level",
-              "prior_violations_2y", "ad_fee_uncomputable", "refused_correction", "serious", "harm",
-              "violation_date", "violation_end_date", "discovered_date", "filed_date", "decision_date",
-              "party_type", "officers", "hearing_notified", "procedure", "confiscated_gain")
-
 # GB 32100-2015: 18 characters from 0-9 and A-Z without I, O, Z, S, V; first the registration authority
 # (9 = 工商/市场监管), then the kind (1 企业, 2 个体工商户, 3 农民专业合作社).
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 # GB 11643-1999 citizen identity number: 6-digit area, 8-digit birth date, 3-digit sequence, check digit
 _CITIZEN_ID = re.compile(r"^\d{6}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]$")
-
-
-def blank(series: pd.Series) -> np.ndarray:
-    """Cells with no value: missing, NaN/NaT or text that is only spaces."""
-    if isinstance(series.dtype, pd.CategoricalDtype):      # one test per category, spread by code
-        cats = series.cat.categories.astype(str).str.strip() == ""
-        codes = series.cat.codes.to_numpy()
-        return np.append(np.asarray(cats, dtype=bool), True)[codes]
-    miss = series.isna().to_numpy(dtype=bool, copy=True)
-    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-        text = series.astype("string").str.strip()
-        miss |= (text == "").to_numpy(dtype=bool, na_value=True)
-    return miss
 
 
 def party_type_from_id(party_id: pd.Series, individual_business: str) -> np.ndarray:

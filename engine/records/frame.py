@@ -311,7 +311,6 @@ def _bool_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
 
 
 def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Categorical:
-    aliases = col.aliases
 
     def parse(v):
         t = _code_text(v)
@@ -360,7 +359,6 @@ def _few_text_column(series: pd.Series) -> pd.Categorical:
 
 def _list_column(series: pd.Series, col: Column, rej: Rejections):
     """Code lists become one canonical ``;a;b;`` string per row ("" for none) and a count of distinct items."""
-    aliases = col.aliases
     free = not col.codes    # a list of identifiers (precondition codes ...), not of known codes
 
     def parse(v):
@@ -560,7 +558,7 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
             continue
         out[col.name] = typed_column(series, col, rej, side)
         if col.type == T.BOOL:
-            blanks[col.name] = _blank_cells(series)
+            blanks[col.name] = blank_cells(series)
     if officer_lists is None and "officers" in schema.by_name:
         officer_lists = _no_officers(n)
     extras = [c for c in frame.columns if c not in schema.by_name and c not in known_elsewhere
@@ -595,7 +593,12 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
     return Records(typed, rej, extras, officer_count, officer_lists, schema, blanks, absent)
 
 
-def _blank_cells(series: pd.Series) -> np.ndarray:
+def blank_cells(series: pd.Series) -> np.ndarray:
+    """Cells with no value: missing, NaN/NaT or text that is only spaces."""
+    if isinstance(series.dtype, pd.CategoricalDtype):      # one test per category, spread by code
+        cats = series.cat.categories.astype(str).str.strip() == ""
+        codes = series.cat.codes.to_numpy()
+        return np.append(np.asarray(cats, dtype=bool), True)[codes]
     miss = series.isna().to_numpy(dtype=bool, copy=True)
     if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
         miss |= (series.astype("string").str.strip() == "").to_numpy(dtype=bool, na_value=True)

@@ -47,6 +47,7 @@ def generate(n: int, seed: int = 20241123) -> pd.DataFrame:
     late = rng.random(n) < 0.01
     df.loc[late, "decision_date"] = df.loc[late, "filed_date"] + np.timedelta64(120, "D")
     df["publicized_date"] = df["decision_date"] + rng.integers(1, 20, size=n).astype("timedelta64[D]")
+    df["extension_approved"] = False     # a department's own file records whether the deadline was extended
     df["procedure"] = np.where(traffic, "simple", "ordinary")
     goods = np.round(rng.lognormal(8.8, 1.0, size=n), 2)
     df["goods_value"] = goods

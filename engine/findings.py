@@ -36,6 +36,7 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("penalty.time_barred", "overreach", "high", "超过追责时效仍予处罚", "penalty after the limitation period"),
     Code("penalty.no_provision", "overreach", "high", "处罚无有效法律依据 (从旧兼从轻)", "no provision in force (after lex mitior)"),
     Code("penalty.double_fine", "overreach", "high", "同一违法行为两次以上罚款", "same act fined more than once"),
+    Code("penalty.persons_not_punished", "leniency", "medium", "未依法处罚应当一并处罚的责任人员", "persons the provision makes punishable with the unit were not punished"),
     Code("penalty.subject_not_provided", "overreach", "high", "处罚对象无法定依据", "the provision does not punish this subject"),
     Code("procedure.too_few_officers", "procedure", "medium", "执法人员少于两人", "fewer than two enforcement officers"),
     Code("procedure.simple_procedure_exceeded", "procedure", "medium", "超出简易程序适用范围", "simple procedure used beyond its limits"),

@@ -300,8 +300,10 @@ def _open_columns(ev) -> dict:
     n, ok = ev.n, ev.evaluated
     if ev.partial is None:
         empty = list_array(np.zeros(n, dtype=np.int64), [[]])
+        unbounded = getattr(ev, "max_unbounded", None)    # an uncapped branch (no statutory maximum)
         return {"possible_codes": empty, "undetermined": empty,
-                "lawful_fine_max_unbounded": pa.array(np.zeros(n, dtype=bool))}
+                "lawful_fine_max_unbounded": pa.array(np.zeros(n, dtype=bool) if unbounded is None
+                                                      else unbounded & ok)}
     possible = [sorted(p) if p and o else [] for p, o in zip(ev.possible_codes.tolist(), ok.tolist())]
     undetermined = [u if u and o else [] for u, o in zip(ev.undetermined.tolist(), ok.tolist())]
     return {"possible_codes": pa.array(possible, type=pa.list_(pa.string())),

@@ -9,6 +9,7 @@ does not agree must say so itself (a note under ``# 未能解析`` bearing on th
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from decimal import Decimal
@@ -36,6 +37,9 @@ KNOWN_DIFFERENCES = {
     # subjects, the reviewed files branch on party_type and give a unit party no fine.
     "WSL-106": "persons-only fine encoded as a party_type branch",
     "WSL-110-1": "persons-only fine encoded as a party_type branch",
+    # 双罚制: the reviewed file gives the persons (subject responsible_person) branches of their own; the
+    # drafter drafts the unit's part and does not tell subjects apart.
+    "WSL-97": "persons' branches by subject (双罚制)",
     # 消费者权益保护法 Art. 56 "单处或者并处…罚款": the reviewed file branches on whether a fine was imposed.
     "CPL-56": "optional fine encoded as a branch on the decided fine",
     # 药品管理法 Art. 117 ¶2 "可以处十万元以上五十万元以下的罚款": the reviewed file keeps the range and marks the
@@ -59,12 +63,21 @@ SAMPLE = {"goods_value": Decimal("1234.5"), "illegal_gain": Decimal("2345.6"), "
           "prior_year_income": Decimal("4567.8"), "fine": Decimal("5678.9")}
 
 
+@functools.lru_cache(maxsize=1)
+def _declared() -> dict:
+    """Facts the shipped provisions declare (name -> Column): conditions and bases may read them too."""
+    from engine.ruleset.loader import load_rules
+    return {n: c for n, (c, _) in load_rules(ROOT / "rules").declared.items()}
+
+
 def _compile(text: str) -> Expression:
-    return Expression.compile(str(text), expression_schema(), expression_choices())
+    schema = {**expression_schema(), **{n: c.type for n, c in _declared().items()}}
+    choices = {**expression_choices(), **{n: set(c.codes) for n, c in _declared().items() if c.codes}}
+    return Expression.compile(str(text), schema, choices)
 
 
 def _values(field: str, literals: set) -> list:
-    kind = BY_NAME[field].type
+    kind = (BY_NAME.get(field) or _declared()[field]).type
     if kind == FieldType.BOOL:
         return [False, True]
     if kind == FieldType.NUMBER:
@@ -87,7 +100,7 @@ def _yuan(fine, point) -> tuple:
     else:
         base = fine.get("base")
         lo = Decimal(str(fine.get("min_multiple" if base else "min") or 0))
-        hi = Decimal(str(fine.get("max_multiple" if base else "max")))
+        hi = Decimal("Infinity") if fine.get("uncapped") else Decimal(str(fine.get("max_multiple" if base else "max")))
         alt = fine.get("alternative")
     if base:
         v = Decimal(str(point.get(base, SAMPLE.get(base, 0))))

@@ -180,10 +180,17 @@ _SANCTIONS = [
     (re.compile(r"(?<!被)吊销(?:[^，；]*?)?(?:营业执照|执照)"), "revoke_business_license"),
     (re.compile(r"(?<!被)吊销(?:[^，；]*?)?(?:许可证|驾驶证|资质证书|资质|资格)"), "revoke_license"),
     (re.compile(r"予以收缴"), "confiscate_goods"),
-    (re.compile(r"责令(?:[^，；]*?)?(?:停产|停业|关闭|停工)|停产整治|停业整治|停工整治|停业、关闭|予以关闭"), "suspend"),
+    (re.compile(r"责令(?:[^，；]*?)?(?:停产|停业|停工)|停产整治|停业整治|停工整治"), "suspend"),
+    # 行政处罚法 Art. 9's other kinds
+    (re.compile(r"责令(?:[^，；]*?)?关闭|予以关闭|停业、关闭"), "close"),
+    (re.compile(r"通报批评"), "notice_criticism"),
+    (re.compile(r"暂扣(?:[^，；]*?)?(?:许可证|执照|驾驶证|证件|资格证)"), "suspend_license"),
+    (re.compile(r"降低资质等级"), "downgrade_qualification"),
+    (re.compile(r"限制开展生产经营活动|限制生产"), "restrict_business"),
+    (re.compile(r"限制从业|禁止(?:其)?(?:[^，；]*?)从事[^，；]*?(?:活动|工作)"), "bar_from_trade"),
+    (re.compile(r"行政拘留|日以下(?:的)?拘留"), "detention"),
 ]
-_UNCODED = re.compile(r"拘留|暂扣|撤销|禁止从事|取消[^，；]*资格|不得[^，；]*(?:申请|从事|取得|受理)|禁入|暂停[^，；]*业务|"
-                      r"降低资质|限制从业|通报批评|停止生产该车型")
+_UNCODED = re.compile(r"撤销|取消[^，；]*资格|不得[^，；]*(?:申请|从事|取得|受理)|禁入|暂停[^，；]*业务|停止生产该车型")
 _CROSS = re.compile(r"(?:依照|按照)(?![^，；]*(?:罚款数额|下列规定))[^，；]*?规定[^，；]*?(?:处罚|处理|处以罚款)|依法予以处罚|依法给予处罚")
 _FLOOR = re.compile(rf"按({_A})元计算")
 _DAILY = re.compile(r"按日连续处罚")
@@ -192,7 +199,7 @@ _DAILY = re.compile(r"按日连续处罚")
 def is_action(piece: str) -> bool:
     return bool(any(rx.search(piece) for _, rx in _FINE_PATTERNS) or "没收" in piece
                 or any(rx.search(piece) for rx, _ in _SANCTIONS) or _UNCODED.search(piece)
-                or _CROSS.search(piece) or _FLOOR.search(piece) or _DAILY.search(piece) or "处以罚款" in piece)
+                or _CROSS.search(piece) or _FLOOR.search(piece) or _DAILY.search(piece) or re.search(r"处(?:以)?罚款", piece))
 
 
 def fine_in(piece: str) -> tuple[str, FineRange | tuple[Decimal, Decimal]] | tuple[None, str] | None:

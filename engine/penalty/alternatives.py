@@ -36,7 +36,7 @@ from engine.expr.nodes import literals_compared
 from engine.penalty.unknown import party_type_from_id
 from engine.records.frame import Records, Rejections, blank_cells, month_bounds_name
 from engine.records.values import UNCOMPUTABLE
-from engine.records.schema import HARMS, PARTY_TYPES
+from engine.records.schema import HARMS, PARTY_TYPES, SUBJECTS
 from engine.types import FieldType as T
 
 BARRING = ("penalty.time_barred", "penalty.no_provision")
@@ -47,7 +47,10 @@ BARRING = ("penalty.time_barred", "penalty.no_provision")
 # that column says nothing about publication)
 LOCAL = {"officers": "procedure.too_few_officers", "hearing_notified": "procedure.hearing_not_offered",
          "procedure": ("procedure.publication_overdue", "procedure.simple_procedure_exceeded"),
-         "filed_date": "procedure.decision_overdue", "publicized_date": "procedure.publication_overdue"}
+         "filed_date": "procedure.decision_overdue", "publicized_date": "procedure.publication_overdue",
+         "extension_approved": "procedure.decision_overdue"}
+# (extension_approved, likewise: a blank cell is "none recorded"; a file without the column — a published
+# decision rarely says whether its deadline was extended — leaves the extension open)
 ALWAYS = ("party_type", "procedure", "decision_date", "violation_date", "discovered_date", "officers",
           "hearing_notified", "filed_date")
 
@@ -83,6 +86,9 @@ def provision_facts(cp) -> dict[str, set]:
                 out.setdefault(f, set())
             if b.model.fine is not None and b.model.fine.base:
                 out.setdefault(b.model.fine.base, set())
+            if b.model.fine is not None and b.model.fine.per_day is not None:
+                out.setdefault(b.model.fine.per_day.order, set())
+                out.setdefault(b.model.fine.per_day.until, set())
             for _, cond in b.sanctions.values():
                 if cond is not None:
                     for f, lits in literals_compared(cond.tree).items():
@@ -124,6 +130,11 @@ def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list,
         out[name] = is_blank(name).copy()
     if "publicized_date" in records.absent:     # no such column at all: publication unknown
         out["publicized_date"] = np.ones(n, dtype=bool)
+    if "extension_approved" in records.absent:  # no such column: an extension is open where it would matter
+        filed = frame["filed_date"].to_numpy().astype("datetime64[D]")
+        decided = frame["decision_date"].to_numpy().astype("datetime64[D]")
+        days = (decided - filed).astype("timedelta64[D]").astype(float)
+        out["extension_approved"] = np.isnan(days) | (days > float(ruleset.value("decision_days")))
     end_first, _ = _month(frame, "violation_end_date")
     out["violation_date"] = (out["violation_date"] & is_blank("violation_end_date")) | ~np.isnat(end_first)
     sensitive = np.zeros(n, bool)
@@ -193,7 +204,7 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
     alt = Alternatives(None, origin)
     state = {"frame": frame, "origin": origin, "officers": officer_count, "pidx": provision_idx[rows]}
 
-    def split(name: str, reps_of):
+    def split(name: str, reps_of, fill_single: bool = False):
         """Repeat each row once per representative of ``name`` where it is unknown there."""
         f, org = state["frame"], state["origin"]
         unk = unknown[name][org] if name in unknown else np.zeros(len(org), bool)
@@ -224,6 +235,11 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
             new = col.astype(object).to_numpy(copy=True)
             new[was] = vals[was]
         nf[name] = new
+        if fill_single:                   # one value only: a fill, not a split (nothing is left open by it)
+            single = np.zeros(len(org), bool)
+            single[unk] = counts[unk] == 1
+            for a in range(3):
+                (vals, lo, hi)[a][single[take]] = None
         for prev in alt.values.values():
             for a in range(3):
                 prev[a] = prev[a][take]
@@ -244,8 +260,9 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
     split("discovered_date", lambda f, unk: _discovery_reps(f, unk))
     split("party_type", choices(list(PARTY_TYPES)))
     split("harm", lambda f, unk: _harm_reps(unk, state["pidx"], provisions, ruleset))
+    split("subject", _subject_reps, fill_single=True)
     schema = records.schema
-    for name in [n for n in unknown if n not in ALWAYS and n != "harm"]:
+    for name in [n for n in unknown if n not in ALWAYS and n not in ("harm", "subject")]:
         col = schema.by_name.get(name)
         if col is None:
             continue
@@ -275,6 +292,9 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
     unk_pub = unknown.get("publicized_date", np.zeros(len(records.frame), bool))[org]
     if unk_pub.any():      # left unpublished (the value that fires the publication check)
         alt.local["publicized_date"] = unk_pub
+    unk_x = unknown.get("extension_approved", np.zeros(len(records.frame), bool))[org]
+    if unk_x.any():      # left unextended (the value that fires the decision-deadline check)
+        alt.local["extension_approved"] = unk_x
     unk_h = unknown.get("hearing_notified", np.zeros(len(records.frame), bool))[org]
     if unk_h.any():
         alt.local["hearing_notified"] = unk_h
@@ -288,6 +308,14 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
     alt.records.blanks = {}
     alt.origin = org
     return alt
+
+
+def _subject_reps(f: pd.DataFrame, unk: np.ndarray) -> list:
+    """A blank 处罚对象: a unit (party_type organization) is the party itself — the persons of 双罚制 are
+    natural persons — an individual may be any subject."""
+    org = (f["party_type"] == "organization").to_numpy(dtype=bool, na_value=False)[unk]
+    every = [(c, None, None) for c in SUBJECTS]
+    return [[("party", None, None)] if o else every for o in org.tolist()]
 
 
 def _harm_reps(unk, pidx, provisions, ruleset) -> list:
@@ -314,6 +342,8 @@ def _tier_multiples(cp, v, b, ruleset) -> list[float]:
     """The branch's bounds in its own unit (yuan or multiples): statutory range and tier edges."""
     fine = b.model.fine
     lo, hi = float(fine.lo), float(fine.hi)
+    if fine.uncapped:              # no maximum, no tier edges
+        return [lo]
     split = b.model.tiers
     out = [lo, hi]
     if split is not None:

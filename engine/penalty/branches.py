@@ -33,4 +33,5 @@ def branch_fields(entry, *more: str) -> list[str]:
 
 def label(entry) -> str:
     cp, v, b = entry
-    return f"{cp.id} ({b.citation.short()}, {v.valid_from.isoformat()}起)"
+    refers = "".join(f"，依照{c.short()}" for c in b.referred)
+    return f"{cp.id} ({b.citation.short()}{refers}, {v.valid_from.isoformat()}起)"

@@ -63,7 +63,7 @@ def settle(ev, ax, alt) -> None:
     ev.partial[rows] = True
     ev.possible_codes = np.full(n, None, dtype=object)
     ev.undetermined = np.full(n, None, dtype=object)
-    ev.max_unbounded = np.zeros(n, dtype=bool)
+    ev.max_unbounded = np.isposinf(ev.hi)       # an uncapped branch on a complete row; partial rows below
     ev.single_branch = np.zeros(n, dtype=bool)
     rej = ev.records.rejections
     for k in np.flatnonzero(~has_valid):
@@ -110,7 +110,14 @@ def settle(ev, ax, alt) -> None:
         ev.possible_codes[rows[k]] = possible[k]
         ev.undetermined[rows[k]] = sorted(open_facts[k])
     for (code, certainty), items in sorted(found.items()):
-        ev.findings.add(_batch(ev, ax, alt, code, certainty, items, where))
+        # a batch carries one list of citations: rows whose source findings cite different articles
+        # (different provisions, a cross-reference) go in batches of their own
+        by_cites: dict[tuple, list] = {}
+        for it in items:
+            src = ax.findings.batches[where[(it[1], code)][0]]
+            by_cites.setdefault(tuple(str(c) for c in src.citations), []).append(it)
+        for part in by_cites.values():
+            ev.findings.add(_batch(ev, ax, alt, code, certainty, part, where))
 
 
 def _fact_keys(alt, fact) -> np.ndarray:
@@ -158,8 +165,9 @@ def _decides_answer(ri, nr, key, scope, answer) -> np.ndarray:
 
 
 def _unbounded(ax, alt) -> np.ndarray:
-    """Alternatives on a branch fining a multiple of an amount whose region has no upper end."""
-    out = np.zeros(ax.n, dtype=bool)
+    """Alternatives on a branch with no statutory maximum, or fining a multiple of an amount whose region
+    has no upper end."""
+    out = np.isposinf(ax.hi)                  # a branch with no statutory maximum (uncapped)
     for k, (cp, v, b) in enumerate(ax.table.entries):
         f = b.model.fine
         if f is None or not f.is_multiple or f.base not in alt.values:
@@ -372,7 +380,7 @@ def _open_name(ev, i: int, fact: str) -> str:
 def _range_zh(ev, i) -> str:
     if np.isnan(ev.lawful_min[i]):
         return ""
-    top = "不设上限（未知金额的倍数）" if ev.max_unbounded[i] else yuan(ev.lawful_max[i])
+    top = "不设上限（法律未规定上限或为未知金额的倍数）" if ev.max_unbounded[i] else yuan(ev.lawful_max[i])
     return f"（各种可能下的合法罚款幅度：{yuan(ev.lawful_min[i])}至{top}）"
 
 

@@ -34,12 +34,14 @@ def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
         return out
     entry = ev.branch(i)
     out["status"] = "evaluated"
+    if ev.provision[i] is not None:
+        out["yields"] = _yields(ev.ruleset.provisions[ev.provision[i]], ev.ruleset)
     out["findings"] = finding_rows(ev)
     out["codes"] = sorted({f["code"] for f in out["findings"] if f["certainty"] == "definite"})
     out["possible_codes"] = sorted({f["code"] for f in out["findings"] if f["certainty"] == "possible"})
     partial = ev.partial is not None and bool(ev.partial[i])
     out["undetermined"] = list(ev.undetermined[i] or []) if partial else []
-    out["lawful_fine_max_unbounded"] = bool(ev.max_unbounded[i]) if partial else False
+    out["lawful_fine_max_unbounded"] = bool(ev.max_unbounded[i])
     if partial and not (ev.single_branch[i] and not np.isnan(ev.hi[i])):
         # judged over alternatives that differ in branch or range: no single branch or statutory range
         out.update(provision=ev.provision[i], provision_title=ev.ruleset.provisions[ev.provision[i]].model.title,
@@ -62,9 +64,10 @@ def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
     out["tiers"] = T.tier_names(int(ev.tiers[i]))
     out["lawful_fine_min"] = _f(ev.lawful_min[i])
     out["lawful_fine_max"] = _f(ev.lawful_max[i])
+    # no statutory maximum (uncapped): "max" is null and lawful_fine_max_unbounded true; no tier ranges
     out["statutory_range"] = None if np.isnan(ev.hi[i]) else {"min": _f(ev.lo[i]), "max": _f(ev.hi[i])}
     out["tier_ranges"] = {name: [_f(a[i]), _f(bb[i])] for name, (a, bb) in ev.bounds.items()
-                          if not (np.isnan(ev.hi[i]) or np.isnan(a[i]) or np.isnan(bb[i]))}
+                          if np.isfinite(ev.hi[i]) and not (np.isnan(a[i]) or np.isnan(bb[i]))}
     sub = ev.frame.iloc[[i]]
     out["lawful_sanctions"] = [
         {"sanction": s, "mode": mode, "when": cond.source if cond else None}
@@ -74,7 +77,16 @@ def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
 
 
 def _f(x):
-    return None if x is None or np.isnan(x) else float(x)
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _yields(cp, ruleset) -> dict | None:
+    """特别法优先: the provision applies only where no other law provides — said with every result of it."""
+    y = cp.model.yields
+    if y is None:
+        return None
+    from engine.library.yielding import yielding_candidates
+    return {"note": y.note, "citation": y.citation.as_json(), "may_yield_to": yielding_candidates(ruleset, cp)}
 
 
 def render_text(r: dict) -> str:
@@ -82,6 +94,12 @@ def render_text(r: dict) -> str:
     if r["status"] == "rejected":
         lines.append(f"  无法审查 cannot evaluate: {r['reason']}")
         return "\n".join(lines)
+    if r.get("yields"):
+        y = r["yields"]
+        lines.append(f"  特别法优先 Yields to special law: {y['note']}（其他法律、法规有规定的，依照其规定 "
+                     "applies only where no other law provides）")
+        if y["may_yield_to"]:
+            lines.append("    请核对是否应适用 Check whether one of these applies instead: " + ", ".join(y["may_yield_to"]))
     if r.get("undetermined") is not None and r.get("statutory_range") is None and (
             r.get("undetermined") or r.get("possible_codes")):
         return "\n".join(lines + _open_text(r))
@@ -90,8 +108,11 @@ def render_text(r: dict) -> str:
         lines.append(f"  版本 Version: {r['provision_version']}起施行 ({r['version_source']})")
         lines.append(f"  法定情形 Branch: {r['branch']}")
         sr = r["statutory_range"]
-        lines.append("  法定罚款幅度 Statutory fine: " + (f"{sr['min']:,.2f}–{sr['max']:,.2f} 元 yuan" if sr
-                                                       else "不得罚款 no fine lawful"))
+        if sr and sr["max"] is None:
+            text = f"{sr['min']:,.2f} 元以上，法律未规定上限 yuan or more, no statutory maximum"
+        else:
+            text = f"{sr['min']:,.2f}–{sr['max']:,.2f} 元 yuan" if sr else "不得罚款 no fine lawful"
+        lines.append("  法定罚款幅度 Statutory fine: " + text)
         lines.append(f"  裁量阶次 Tiers allowed: {'、'.join(r['tiers'])} "
                      f"({', '.join(T.TIER_EN[t] for t in r['tiers'])})")
         if r["lawful_fine_max"] is not None:
@@ -123,7 +144,7 @@ def _open_text(r: dict) -> list[str]:
         lines.append(f"  可能的裁量阶次 Tiers possible: {'、'.join(r['tiers'])} "
                      f"({', '.join(T.TIER_EN[t] for t in r['tiers'])})")
     if r["lawful_fine_min"] is not None:
-        top = ("不设上限（未知金额的倍数） unbounded (a multiple of an unknown amount)"
+        top = ("不设上限（法律未规定上限或为未知金额的倍数） unbounded (no statutory maximum, or a multiple of an unknown amount)"
                if r["lawful_fine_max_unbounded"] else f"{r['lawful_fine_max']:,.2f} 元 yuan")
         lines.append(f"  各种可能下的合法罚款 Lawful fine over the alternatives: {r['lawful_fine_min']:,.2f} 元 – {top}")
     if r["undetermined"]:

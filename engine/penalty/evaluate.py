@@ -21,7 +21,7 @@ from engine.penalty import tiers as T
 from engine.penalty.alternatives import expand, fill_ad_fee_uncomputable, fill_party_type, unknown_masks
 from engine.penalty.branches import narrow
 from engine.penalty.certainty import settle
-from engine.penalty.decisions import add_decision_columns
+from engine.penalty.decisions import add_decision_columns, persons_duties
 from engine.library.citations import has_older_texts
 from engine.penalty.checks import CHECKS
 from engine.penalty.checks.liability import double_fine
@@ -63,7 +63,7 @@ class Evaluation(RecordColumns):
     partial: np.ndarray = None          # rows judged over alternatives (engine.penalty.certainty); None: none
     possible_codes: np.ndarray = None   # per partial row: the possible findings' codes
     undetermined: np.ndarray = None     # per partial row: the unknown facts that left something open
-    max_unbounded: np.ndarray = None    # per partial row: a branch fines a multiple of an unknown amount
+    max_unbounded: np.ndarray = None    # no statutory maximum, or (partial rows) a multiple of an unknown amount
     kind = "penalty"
 
     def default_event_dates(self) -> np.ndarray:
@@ -105,7 +105,8 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     _reject_nothing_to_judge(records)
     provision_idx, pids = _provisions(records, ruleset)
     if records.frame["decision_no"].notna().any():
-        add_decision_columns(records.frame, records.rejections.mask.copy())
+        add_decision_columns(records.frame, records.rejections.mask.copy(), provision_idx,
+                             persons_duties(ruleset, pids))
     unknown = unknown_masks(records, provision_idx, pids, ruleset)
     partial = np.zeros(len(records.frame), dtype=bool)
     for m in unknown.values():
@@ -218,6 +219,8 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
     heavy = np.full(n, float(ruleset.value("tier_heavy_from")))
 
     usable = ~rej.mask
+    last_day = bool(ruleset.parameters["daily_penalty_counts_last_day"].value) \
+        if "daily_penalty_counts_last_day" in ruleset.parameters else True
     ev.exempt = np.zeros(n, dtype=bool)
     ev.wrong_subject = np.zeros(n, dtype=bool)
     subject = frame["subject"].astype(object).to_numpy()     # blank: the party addressed, whoever the provision punishes
@@ -230,14 +233,15 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
         for _, cond in cp.exemptions:      # the provision's own 免予处罚 (e.g. 食品安全法 Art. 136)
             ev.exempt[idx] |= np.asarray(cond.evaluate(narrow(frame, cond.fields, idx)), dtype=bool)
         sub = narrow(frame, cp.fields_read, idx)
-        res = select(cp, sub, ev.act_date[idx], dd[idx], ev.table)
+        res = select(cp, sub, ev.act_date[idx], dd[idx], ev.table, last_day)
         ev.branch_key[idx] = res.branch_key
         ev.lo[idx], ev.hi[idx] = res.lo, res.hi
         ev.lo_m[idx], ev.hi_m[idx], ev.base[idx] = res.lo_m, res.hi_m, res.base
         ev.no_provision[idx] = res.no_provision
         for pos, fields in res.missing.items():
             rej.reject(int(idx[pos]),
-                f"{pid} needs " + ", ".join(f"{f} ({ZH[f]})" for f in fields) + " for these facts")
+                f"{pid} 需要" + "、".join(_zh(f, ruleset) for f in fields) + f"才能判断 ({pid} needs "
+                + ", ".join(fields) + " for these facts)")
         if cp.model.earlier_text == "not_encoded":     # an older text applies, and it is not encoded
             first = np.datetime64(min(v.valid_from for v in cp.versions), "D")
             early = res.no_provision & ((ev.act_date[idx] < first) | (dd[idx] < first))
@@ -245,9 +249,11 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
                     f"{pid} 只编码了{first}起施行的文本；较早的文本适用于该记录但未编码，无法判断 (only the text in force "
                     f"from {first} is encoded; an earlier text applies to this record and is not encoded)")
         rej.add(_spread(n, idx, res.no_branch),
-                f"no statutory branch of {pid} fits these facts (check the amounts and flags it depends on)")
+                f"{pid} 没有与这些事实相符的法定情形，请核对其所依据的金额和事实 (no statutory branch of {pid} "
+                "fits these facts: check the amounts and flags it depends on)")
         rej.add(_spread(n, idx, res.multi_branch),
-                f"more than one branch of {pid} fits these facts: the rule file needs 'zhunsheng rules lint'")
+                f"{pid} 有多个法定情形与这些事实相符，规则文件需要检查 zhunsheng rules lint (more than one branch "
+                f"of {pid} fits these facts: the rule file needs 'zhunsheng rules lint')")
         split = cp.model.tier_split
         if split:
             light[idx], heavy[idx] = float(split.light_upto), float(split.heavy_from)
@@ -263,6 +269,8 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
     ev.tiers = T.allowed_tiers(ev.flags)
     ev.bounds = T.tier_bounds(ev.lo, ev.hi, light, heavy)
     _apply_explicit_tiers(ev)
+    ev.max_unbounded = np.isposinf(ev.hi)
+    _uncapped_tiers(ev)
     ev.lawful_min, ev.lawful_max = T.lawful_range(ev.tiers, ev.bounds)
     no_range = np.isnan(ev.hi)
     ev.lawful_min[no_range] = np.nan
@@ -274,6 +282,22 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
                 batch = batch.keep(keep)
             ev.findings.add(batch)
     return ev
+
+
+def _uncapped_tiers(ev: Evaluation) -> None:
+    """No statutory maximum (价格法 "可以处以罚款"): no tier can be placed, so every punishing tier spans
+    the whole range from the minimum up; only 减轻 (below the minimum) stays apart."""
+    m = ev.max_unbounded
+    if not m.any():
+        return
+    for name in ("从轻处罚", "一般处罚", "从重处罚"):
+        a, b = ev.bounds[name]
+        a[m], b[m] = ev.lo[m], np.inf
+
+
+def _zh(name: str, ruleset: RuleSet) -> str:
+    zh = ZH.get(name) or (ruleset.declared[name][0].zh if name in ruleset.declared else None)
+    return f"{zh} ({name})" if zh else name
 
 
 def _spread(n, idx, sub_mask) -> np.ndarray:

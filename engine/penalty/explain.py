@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from engine.library.yielding import yielding_candidates
 from engine.records.schema import SANCTION_ZH
 
 
@@ -14,6 +15,11 @@ def _fmt(x: Decimal) -> str:
 
 
 def _range(fine, a: Decimal, b: Decimal) -> str:
+    if fine.uncapped:
+        return f"{_fmt(a)} 元以上，法律未规定上限 (no statutory maximum)"
+    if fine.per_day is not None:
+        return (f"{_fmt(a)}–{_fmt(b)} × {fine.base} × 计罚日数 (days from the day after {fine.per_day.order} "
+                f"to {fine.per_day.until})")
     if fine.is_multiple:
         return f"{_fmt(a)}–{_fmt(b)} × {fine.base}"
     return f"{_fmt(a)}–{_fmt(b)} 元"
@@ -40,6 +46,11 @@ def show_provision(rs, cp) -> str:
         lines.append("  " + "; ".join(flags))
     if m.benchmark:
         lines.append(f"  裁量基准 Benchmark document: {m.benchmark}")
+    if m.yields is not None:
+        lines.append(f"  特别法优先 Yields: {m.yields.note} [{m.yields.citation.short()}]")
+        others = yielding_candidates(rs, cp)
+        if others:
+            lines.append("    可能优先适用 May yield to: " + ", ".join(others))
     for cv in cp.versions:
         v = cv.model
         lines.append(f"  版本 Version {v.valid_from} – {v.valid_to or '今 (in force)'}: {v.source}")
@@ -53,25 +64,35 @@ def show_provision(rs, cp) -> str:
         for br in cv.branches:
             fine = br.model.fine
             lines.append(f"    情形 Branch {br.model.id}: when {br.condition.source}   [{br.citation.short()}]")
+            if br.model.refer is not None:
+                lines.append(f"      依照 Refers to: {br.model.refer.provision}"
+                             + (f" {br.model.refer.branch}" if br.model.refer.branch else ""))
             if fine is None:
                 lines.append("      罚款 Fine: 不得罚款 (no fine lawful)")
             else:
                 lo, hi = fine.lo, fine.hi
                 alt = " 或者警告 (or a warning instead)" if fine.alternative else ""
                 lines.append(f"      法定幅度 Statutory: {_range(fine, lo, hi)}{alt}")
-                span = hi - lo
-                tiers = br.model.tiers
-                rows = {
-                    "减轻处罚": (Decimal(0), lo) if not tiers or not tiers.减轻处罚 else tiers.减轻处罚,
-                    "从轻处罚": (lo, lo + a * span) if not tiers else tiers.从轻处罚,
-                    "一般处罚": (lo + a * span, lo + b * span) if not tiers else tiers.一般处罚,
-                    "从重处罚": (lo + b * span, hi) if not tiers else tiers.从重处罚,
-                }
-                for name, (x, y) in rows.items():
-                    lines.append(f"        {name}: {_range(fine, x, y)}")
+                if fine.uncapped:
+                    lines.append("        裁量阶次 Tiers: 无上限，不分阶次 (no maximum, no tiers)")
+                else:
+                    lines.extend(_tier_lines(fine, br.model.tiers, a, b))
             for s, (mode, cond) in br.sanctions.items():
                 lines.append(f"      {SANCTION_ZH[s]} {s}: {'应当' if mode == 'mandatory' else '可以'}"
                              + (f" when {cond.source}" if cond else ""))
             if br.model.note:
                 lines.append(f"      注 Note: {br.model.note}")
     return "\n".join(lines)
+
+
+def _tier_lines(fine, tiers, a: Decimal, b: Decimal) -> list[str]:
+    lo, hi = fine.lo, fine.hi
+    span = hi - lo
+    rows = {
+        "减轻处罚": (Decimal(0), lo) if not tiers or not tiers.减轻处罚 else tiers.减轻处罚,
+        "从轻处罚": (lo, lo + a * span) if not tiers else tiers.从轻处罚,
+        "一般处罚": (lo + a * span, lo + b * span) if not tiers else tiers.一般处罚,
+        "从重处罚": (lo + b * span, hi) if not tiers else tiers.从重处罚,
+    }
+    return [f"        {name}: {_range(fine, x, y)}" for name, (x, y) in rows.items()]
+

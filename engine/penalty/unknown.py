@@ -6,7 +6,9 @@ evaluation then keeps every alternative the blank leaves open
 the lists a decision states about itself (``factors``, the grounds it records,
 行政处罚法 Arts. 44 and 59; ``sanctions``, what it imposes) mean "none" when
 empty, and ``extension_approved`` is the department's own act recorded when
-granted (Art. 60: 经行政机关负责人批准可以延长), so a blank is "none recorded".
+granted (Art. 60: 经行政机关负责人批准可以延长), so a blank is "none recorded" —
+but a file without that column at all (a published decision rarely says) leaves
+the extension open, and a late decision is then only a possible finding.
 
 Where ``party_type`` is blank, the unified social credit code decides it when it
 can (GB 32100-2015 §4: the first character is the registration authority, the

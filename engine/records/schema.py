@@ -62,12 +62,21 @@ SUBJECTS = {"party": ("当事人", "当事人本人", "单位", "生产经营单
             "responsible_person": ("责任人员", "直接负责的主管人员和其他直接责任人员", "直接负责的主管人员",
                                    "其他直接责任人员", "其他负责人", "安全生产管理人员")}
 SUBJECT_ZH = {k: v[0] for k, v in SUBJECTS.items()}
+# 行政处罚法 Art. 9 in full, 罚款 and 没收违法所得 apart (they are the amount columns fine and confiscated_gain).
+# The order of the first five is the order of earlier outputs; keep it, and add new kinds after them.
 SANCTIONS = {
     "warning": ("警告",),
-    "confiscate_goods": ("没收非法财物", "没收违法生产经营的食品", "没收"),
-    "suspend": ("责令停产停业", "停产停业", "责令停业整顿"),
-    "revoke_license": ("吊销许可证", "吊销许可证件"),
+    "confiscate_goods": ("没收非法财物", "没收违法生产经营的食品", "没收", "没收违法商品"),
+    "suspend": ("责令停产停业", "停产停业", "责令停业整顿", "停业整顿", "责令停业"),
+    "revoke_license": ("吊销许可证", "吊销许可证件", "吊销执业证书", "吊销资格证书", "撤销执业资格"),
     "revoke_business_license": ("吊销营业执照",),
+    "notice_criticism": ("通报批评",),
+    "suspend_license": ("暂扣许可证件", "暂扣许可证", "暂扣执照", "暂停资格", "暂扣驾驶证"),
+    "downgrade_qualification": ("降低资质等级",),
+    "restrict_business": ("限制开展生产经营活动", "限制生产经营"),
+    "close": ("责令关闭", "关闭"),
+    "bar_from_trade": ("限制从业", "禁止从业", "禁止从事生产经营活动"),
+    "detention": ("行政拘留", "拘留"),
 }
 SANCTION_ZH = {k: v[0] for k, v in SANCTIONS.items()}
 

@@ -35,6 +35,12 @@ class CompiledBranch:
     condition: Expression
     citation: Citation
     sanctions: dict[str, tuple[str, Expression | None]]  # name -> (mode, condition)
+    referred: tuple = ()          # citations of the provision a cross-reference (refer) points to
+
+    @property
+    def citations(self) -> tuple:
+        """The branch's own article, then the article it refers to (依照…的规定处罚)."""
+        return (self.citation, *self.referred)
 
 
 @dataclass
@@ -51,6 +57,7 @@ class CompiledProvision:
     data: object                      # the located YAML, for lint line numbers
     versions: list[CompiledVersion]
     exemptions: list = field(default_factory=list)   # (Exemption, compiled condition)
+    persons: dict = field(default_factory=dict)      # who -> (PersonsDuty, compiled condition or None)
 
     @property
     def id(self) -> str:
@@ -60,6 +67,9 @@ class CompiledProvision:
     def fields_read(self) -> list[str]:
         """Every record field a condition, a base amount or a requirement of this provision reads."""
         out: dict[str, None] = {}
+        for _, cond in self.persons.values():
+            for f in (cond.fields if cond else ()):
+                out.setdefault(f, None)
         for v in self.versions:
             for f in v.model.requires:
                 out.setdefault(f, None)
@@ -68,6 +78,9 @@ class CompiledProvision:
                     out.setdefault(f, None)
                 if b.model.fine is not None and b.model.fine.base:
                     out.setdefault(b.model.fine.base, None)
+                if b.model.fine is not None and b.model.fine.per_day is not None:
+                    out.setdefault(b.model.fine.per_day.order, None)
+                    out.setdefault(b.model.fine.per_day.until, None)
                 for _, cond in b.sanctions.values():
                     for f in (cond.fields if cond else ()):
                         out.setdefault(f, None)
@@ -131,6 +144,8 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
             problems.append(e.problem)
             continue
         problems.extend(_load_one(path, data, ruleset))
+    if not problems:
+        problems.extend(_resolve_references(ruleset))
     order, more = order_deadlines(ruleset.deadlines)
     problems.extend(more)
     ruleset.deadlines = {i: ruleset.deadlines[i] for i in order}
@@ -233,6 +248,8 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
         return compiled_at(text, schema, choices, path, data, loc, problems)
 
     exemptions = [(e, compile_expr(e.when, ("exemptions", i, "when"))) for i, e in enumerate(model.exemptions)]
+    persons = {who: (d, compile_expr(d.when, ("persons", who, "when")) if d.when else None)
+               for who, d in model.persons.items()}
 
     versions = []
     for vi, v in enumerate(model.versions):
@@ -251,6 +268,12 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
                 if schema.get(b.fine.base) != FieldType.NUMBER:
                     problems.append(Problem(str(path), line_of(data, bloc + ("fine", "base")),
                                             f"fine.base: '{b.fine.base}' is not a number field"))
+            if b.fine is not None and b.fine.per_day is not None:
+                for part in ("order", "until"):
+                    name = getattr(b.fine.per_day, part)
+                    if schema.get(name) != FieldType.DATE:
+                        problems.append(Problem(str(path), line_of(data, bloc + ("fine", "per_day", part)),
+                                                f"fine.per_day.{part}: '{name}' 不是日期字段 (is not a date field)"))
             sanctions = dict(base_sanctions)
             for k, s in b.sanctions.items():
                 sanctions[k] = (s.mode, compile_expr(s.when, bloc + ("sanctions", k, "when")) if s.when else None)
@@ -260,11 +283,60 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
     if problems:
         return problems
     versions.sort(key=lambda cv: cv.valid_from)
-    prov = CompiledProvision(model, path, data, versions, exemptions)
+    prov = CompiledProvision(model, path, data, versions, exemptions, persons)
     ruleset.provisions[model.id] = prov
     for code in [model.id, *model.violation_codes]:
         if code in ruleset.codes and ruleset.codes[code] != model.id:
             problems.append(Problem(str(path), line_of(data, ("violation_codes",)),
                                     f"violation code '{code}' is already claimed by {ruleset.codes[code]}"))
         ruleset.codes[code] = model.id
+    return problems
+
+
+def _resolve_references(ruleset: RuleSet) -> list[Problem]:
+    """"依照本法第X条的规定处罚": a branch with ``refer`` takes the fine and sanctions of the named provision's
+    branch in the version in force when the referring version starts, its condition joined to the
+    branch's own, and cites both articles.  One step only: a reference to a referring branch is a problem."""
+    problems: list[Problem] = []
+    schema = {**expression_schema(), **{n: c.type for n, (c, _) in ruleset.declared.items()}}
+    choices = {**expression_choices(), **{n: set(c.codes) for n, (c, _) in ruleset.declared.items() if c.codes}}
+    for cp in ruleset.provisions.values():
+        for vi, cv in enumerate(cp.versions):
+            vloc = ("versions", cp.model.versions.index(cv.model))
+            for bi, cb in enumerate(cv.branches):
+                ref = cb.model.refer
+                if ref is None:
+                    continue
+                loc = vloc + ("branches", bi, "refer")
+
+                def problem(text):
+                    problems.append(Problem(str(cp.file), line_of(cp.data, loc), text))
+                target = ruleset.provisions.get(ref.provision)
+                if target is None or target is cp:
+                    problem(f"refer: 没有可依照的条款 '{ref.provision}' (no other provision '{ref.provision}')")
+                    continue
+                start = cv.model.valid_from
+                tv = next((t for t in target.versions if t.model.valid_from <= start
+                           and (t.model.valid_to is None or start <= t.model.valid_to)), None)
+                if tv is None:
+                    problem(f"refer: {ref.provision} 在 {start} 没有有效版本 (has no version in force on {start})")
+                    continue
+                named = [b for b in tv.branches if ref.branch in (None, b.model.id)]
+                if len(named) != 1:
+                    problem(f"refer: {ref.provision} 有 {len(tv.branches)} 个情形，请用 refer.branch 指明 "
+                            f"(has several branches or none named '{ref.branch}': name one with refer.branch)")
+                    continue
+                tb = named[0]
+                if tb.model.refer is not None:
+                    problem(f"refer: {ref.provision} 本身也是依照其他条款 (refers on itself: one step only)")
+                    continue
+                cond = cb.condition
+                if tb.condition.source.strip() != "true":
+                    text = f"({cb.model.when}) and ({tb.model.when})"
+                    cond = compiled_at(text, schema, choices, cp.file, cp.data, loc[:-1] + ("when",), problems)
+                    if cond is None:
+                        continue
+                sanctions = {**cb.sanctions, **tb.sanctions}
+                model = cb.model.model_copy(update={"fine": tb.model.fine})
+                cv.branches[bi] = CompiledBranch(model, cond, cb.citation, sanctions, tb.citations)
     return problems

@@ -124,6 +124,12 @@ class Fine(Strict):
     base_floor: Optional[Yuan] = None
     # "可以并处…罚款": the fine itself is optional, so a decision without one is lawful
     optional: bool = False
+    # "可以处以罚款" with no amount (价格法 Arts. 39, 40, 44): the statute sets no maximum, so only the
+    # minimum can be broken and no discretion tier can be placed
+    uncapped: bool = False
+    # 按日连续处罚 (安全生产法 Art. 112, 环境保护法 Art. 59, 大气污染防治法 Art. 123): the range is the
+    # original fine (``base``) times the days counted between two date facts
+    per_day: Optional["PerDay"] = None
 
     @model_validator(mode="after")
     def _shape(self):
@@ -133,6 +139,12 @@ class Fine(Strict):
             raise ValueError("give either min/max (yuan) or min_multiple/max_multiple with base, not both")
         if self.base_floor is not None and not multiples:
             raise ValueError("base_floor goes with a fine in multiples of a base amount")
+        if self.per_day is not None and not multiples:
+            raise ValueError("per_day 按日计罚 goes with a fine in multiples of the original fine (base)")
+        if self.uncapped:
+            if multiples or self.max is not None:
+                raise ValueError("uncapped 无上限 goes with min only (yuan), neither max nor multiples")
+            return self
         if multiples:
             if not self.base:
                 raise ValueError("a fine in multiples needs 'base' (the amount field it multiplies)")
@@ -161,7 +173,18 @@ class Fine(Strict):
 
     @property
     def hi(self) -> Decimal:
+        """The maximum in the branch's unit; infinite where the statute sets none (``uncapped``)."""
+        if self.uncapped:
+            return Decimal("Infinity")
         return self.max_multiple if self.is_multiple else self.max
+
+
+class PerDay(Strict):
+    """How the days of a 按日连续处罚 are counted: from the day after ``order`` (the 责令改正 date, as the
+    statutes say: 自责令改正之日的次日起) to ``until`` (the re-inspection that found the act continuing).
+    Whether ``until`` itself counts is the parameter ``daily_penalty_counts_last_day``."""
+    order: str
+    until: str
 
 
 class Sanction(Strict):
@@ -196,6 +219,21 @@ class Branch(Strict):
     sanctions: SanctionMap = Field(default_factory=dict)
     tiers: Optional[ExplicitTiers] = None
     note: Optional[str] = None
+    # "依照本法第X条的规定处罚": the fine and sanctions of another provision's branch, resolved at load
+    refer: Optional["Reference"] = None
+
+    @model_validator(mode="after")
+    def _refer_alone(self):
+        if self.refer is not None and (self.fine is not None or self.sanctions or self.tiers is not None):
+            raise ValueError("refer 依照 gives the fine and sanctions of the provision it names: no fine, "
+                             "sanctions or tiers of its own")
+        return self
+
+
+class Reference(Strict):
+    """The provision (and, where it has several, the branch) a cross-reference points to."""
+    provision: str
+    branch: Optional[str] = None
 
 
 class Version(Strict):
@@ -271,7 +309,21 @@ class Provision(Strict):
     earlier_text: Literal["none", "not_encoded"] = "none"
     # whom the provision punishes (双罚制: the unit and its persons); branches may read ``subject``
     subjects: list[Literal[tuple(SUBJECTS)]] = Field(default_factory=lambda: ["party"], min_length=1)
+    # "法律、法规对处罚机关和处罚方式有规定的，依照法律、法规的规定执行" (消费者权益保护法 Art. 56): applies only
+    # where no special law provides; ``check`` says so and lint lists the provisions it may yield to
+    yields: Optional["Yielding"] = None
+    # 双罚制: persons the provision makes the decision punish beside the unit ("对直接负责的主管人员和其他直接
+    # 责任人员处…罚款" is mandatory, "可以处" is not); with decision_no, a decision fining the unit without them
+    # is a finding
+    persons: dict[Literal["principal", "responsible_person"], "PersonsDuty"] = Field(default_factory=dict)
     versions: list[Version] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _persons_are_subjects(self):
+        for who in self.persons:
+            if who not in self.subjects:
+                raise ValueError(f"persons: '{who}' 不在 subjects 中 (is not one of the provision's subjects)")
+        return self
 
     @model_validator(mode="after")
     def _officers(self):
@@ -279,6 +331,19 @@ class Provision(Strict):
             raise ValueError("min_officers differs from 行政处罚法 Art. 42 only with a citation "
                              "(min_officers_citation)")
         return self
+
+
+class PersonsDuty(Strict):
+    """When the unit's decision must also punish these persons: always, or where ``when`` holds."""
+    when: Optional[str] = None
+    citation: Citation
+    note: Optional[str] = None
+
+
+class Yielding(Strict):
+    """特别法优先: the clause of the provision that makes it give way to other laws."""
+    citation: Citation
+    note: str
 
 
 class Parameter(Strict):
@@ -439,3 +504,7 @@ class DatedByModel:
     @property
     def valid_to(self):
         return self.model.valid_to
+
+
+for _m in (Fine, Branch, Version, Provision):      # forward references: PerDay, Reference, Yielding
+    _m.model_rebuild()

@@ -58,7 +58,21 @@ class VersionResult:
     missing: dict              # row position -> required fields it lacks
 
 
-def branch_ranges(version: CompiledVersion, sub: pd.DataFrame, table: BranchTable, prov):
+def daily_days(sub: pd.DataFrame, per_day, counts_last_day: bool) -> np.ndarray:
+    """Days of a 按日连续处罚: from the day after the correction order to the re-inspection, that day
+    included or not (parameter); none where the re-inspection is not after the order; NaN where a date
+    is blank (the range is then unknown)."""
+    start = sub[per_day.order].to_numpy().astype("datetime64[D]")
+    end = sub[per_day.until].to_numpy().astype("datetime64[D]")
+    days = (end - start).astype("timedelta64[D]").astype(float)
+    days[np.isnat(start) | np.isnat(end)] = np.nan
+    if not counts_last_day:
+        days -= 1
+    return np.where(np.isnan(days), days, np.maximum(days, 0))
+
+
+def branch_ranges(version: CompiledVersion, sub: pd.DataFrame, table: BranchTable, prov,
+                  counts_last_day: bool = True):
     n = len(sub)
     key = np.full(n, -1, dtype=np.int64)
     lo, hi = np.full(n, np.nan), np.full(n, np.nan)
@@ -76,6 +90,8 @@ def branch_ranges(version: CompiledVersion, sub: pd.DataFrame, table: BranchTabl
             bval = sub[fine.base].to_numpy(dtype=float)
             if fine.base_floor is not None:          # 不足X元的，按X元计算
                 bval = np.where(np.isnan(bval), bval, np.maximum(bval, float(fine.base_floor)))
+            if fine.per_day is not None:             # 按原处罚数额按日连续处罚
+                bval = bval * daily_days(sub, fine.per_day, counts_last_day)
             base[first] = bval[first]
         else:
             bval = np.ones(n)
@@ -87,7 +103,7 @@ def branch_ranges(version: CompiledVersion, sub: pd.DataFrame, table: BranchTabl
 
 
 def select(prov: CompiledProvision, sub: pd.DataFrame, act_dates: np.ndarray,
-           decision_dates: np.ndarray, table: BranchTable) -> VersionResult:
+           decision_dates: np.ndarray, table: BranchTable, counts_last_day: bool = True) -> VersionResult:
     n = len(sub)
     act_v = np.full(n, -1)
     dec_v = np.full(n, -1)
@@ -95,7 +111,7 @@ def select(prov: CompiledProvision, sub: pd.DataFrame, act_dates: np.ndarray,
     for vi, v in enumerate(prov.versions):
         act_v[in_force(v, act_dates) & (act_v == -1)] = vi
         dec_v[in_force(v, decision_dates) & (dec_v == -1)] = vi
-        per_version.append(branch_ranges(v, sub, table, prov))
+        per_version.append(branch_ranges(v, sub, table, prov, counts_last_day))
     no_provision = (act_v == -1) | (dec_v == -1)
     chosen = act_v.copy()
     differs = ~no_provision & (act_v != dec_v)
@@ -127,10 +143,13 @@ def select(prov: CompiledProvision, sub: pd.DataFrame, act_dates: np.ndarray,
             if b.model.fine is not None and b.model.fine.is_multiple:
                 bk = table.key(prov, v, b)
                 miss = m & (key == bk) & np.isnan(base)
+                fine = b.model.fine
+                names = [fine.base] + ([fine.per_day.order, fine.per_day.until] if fine.per_day else [])
                 for i in np.flatnonzero(miss):
                     lst = missing.setdefault(int(i), [])
-                    if b.model.fine.base not in lst:
-                        lst.append(b.model.fine.base)
+                    for name in names:
+                        if name not in lst and pd.isna(sub[name].iloc[i]):
+                            lst.append(name)
     key[no_provision] = -1
     no_branch = ~no_provision & (matches == 0)
     multi = ~no_provision & (matches > 1)

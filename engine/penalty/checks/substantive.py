@@ -112,7 +112,7 @@ def fine_range(ev):
         yield FindingBatch(
             "penalty.above_statutory_max", rows, facts=branch_fields(entry, "fine"),
             expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,
-            citations=cites(entry[2].citation))
+            citations=cites(*entry[2].citations))
 
     for entry, rows in by_branch(ev, np.flatnonzero(below)):
         def texts(entry=entry, rows=rows):
@@ -123,7 +123,7 @@ def fine_range(ev):
         yield FindingBatch(
             "penalty.below_statutory_min", rows, facts=branch_fields(entry, "fine", "factors"),
             expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,
-            citations=cites(entry[2].citation, apl(32)))
+            citations=cites(*entry[2].citations, apl(32)))
 
     for entry, rows in by_branch(ev, np.flatnonzero(outside)):
         def texts(rows=rows):
@@ -139,7 +139,7 @@ def fine_range(ev):
         yield FindingBatch(
             "penalty.outside_tier", rows, facts=branch_fields(entry, "fine", "factors", "harm"),
             expected=_range(ev, rows), actual={"fine": fine[rows]}, texts=texts,
-            citations=cites(entry[2].citation, citation(APL, 34, entry[0].model.benchmark)),
+            citations=cites(*entry[2].citations, citation(APL, 34, entry[0].model.benchmark)),
             category=np.where(fine[rows] > ev.lawful_max[rows] + TOL, "overreach", "leniency"))
 
 
@@ -159,7 +159,7 @@ def gain_not_confiscated(ev):
             message_zh=[f"违法所得{a}应当没收，实际没收{b}" for a, b in zip(g, t)],
             message_en=[f"illegal gain of {a:,.2f} yuan must be confiscated; {b:,.2f} yuan was"
                         for a, b in zip(gain[rows].tolist(), taken[rows].tolist())],
-            citations=cites(entry[2].citation, apl(28, 2)))
+            citations=cites(*entry[2].citations, apl(28, 2)))
 
 
 def sanctions(ev):
@@ -208,7 +208,7 @@ def _sanction_batches(ev, per_sanction: dict, code: str):
                 expected={"lawful_sanctions": lawful}, actual={"sanctions_not_permitted": which},
                 message_zh=[f"{label(entry)}对本案事实未规定“{z}”这一处罚种类" for z in zh],
                 message_en=[f"{cp.id} does not provide {', '.join(w)} for these facts" for w in which],
-                citations=cites(b.citation, apl(38, 1)))
+                citations=cites(*b.citations, apl(38, 1)))
         else:
             yield FindingBatch(
                 code, rows, facts=branch_fields(entry, "sanctions", "factors"),
@@ -216,7 +216,7 @@ def _sanction_batches(ev, per_sanction: dict, code: str):
                 message_zh=[f"{label(entry)}规定应当并处“{z}”，决定中没有，且不属于减轻处罚" for z in zh],
                 message_en=[f"{cp.id} requires {', '.join(w)}; the decision lacks it and no mitigation applies"
                             for w in which],
-                citations=cites(b.citation))
+                citations=cites(*b.citations))
 
 
 CHECKS = (should_not_punish, fine_range, gain_not_confiscated, sanctions)

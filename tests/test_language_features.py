@@ -1,0 +1,148 @@
+"""The rule language's later features (issue 12 §2): 双罚制 persons a decision must punish beside the unit,
+cross-references (依照…的规定处罚), no statutory maximum, 按日连续处罚, and yielding to special law — each
+on real provisions with the numbers worked by hand from the statute text."""
+import shutil
+
+from click.testing import CliRunner
+
+from cli import main
+from conftest import ROOT
+from engine.results import case_table, finding_rows
+
+# 安全生产法(2021) 第九十七条: 责令限期改正，处十万元以下的罚款；逾期未改正的，责令停产停业整顿，并处十万元以上二十万元
+# 以下的罚款，对其直接负责的主管人员和其他直接责任人员处二万元以上五万元以下的罚款
+WSL97 = {"violation_code": "AQSC-97", "party_type": "organization", "officers": "T1;T2", "procedure": "ordinary",
+         "violation_date": "2024-03-01", "discovered_date": "2024-03-05", "filed_date": "2024-03-06",
+         "decision_date": "2024-04-20", "publicized_date": "2024-04-25", "hearing_notified": "true",
+         "harm": "general", "extension_approved": "false", "department": "某县应急管理局"}
+
+
+def _wsl97(case_id, decision_no, **kw):
+    return {**WSL97, "case_id": case_id, "decision_no": decision_no, **kw}
+
+
+def _codes(ev):
+    return {c["case_id"]: c["codes"] for c in case_table(ev).to_pylist()}
+
+
+def test_a_decision_fining_the_unit_after_the_deadline_must_fine_its_persons(review):
+    ev = review([
+        # D1: 逾期未改正 — the unit 150,000 (一般 130,000–170,000) with 停产停业整顿, and its manager 35,000
+        _wsl97("D1-unit", "应急罚〔2024〕1号", refused_correction="true", fine=150000, sanctions="suspend"),
+        _wsl97("D1-person", "应急罚〔2024〕1号", subject="责任人员", party_type="individual",
+               refused_correction="true", fine=35000),
+        # D2: the same unit penalty, nobody else in the decision: the persons' fine of Art. 97 is missing
+        _wsl97("D2-unit", "应急罚〔2024〕2号", refused_correction="true", fine=150000, sanctions="suspend"),
+        # D3: within the correction period only the unit is fined (第九十七条 first clause)
+        _wsl97("D3-unit", "应急罚〔2024〕3号", refused_correction="false", fine=50000),
+        # no decision number: whether the persons were punished is not judged
+        _wsl97("D4-unit", None, refused_correction="true", fine=150000, sanctions="suspend"),
+    ])
+    codes = _codes(ev)
+    assert codes == {"D1-unit": [], "D1-person": [], "D2-unit": ["penalty.persons_not_punished"],
+                     "D3-unit": [], "D4-unit": []}
+    (f,) = [f for f in finding_rows(ev) if f["code"] == "penalty.persons_not_punished"]
+    assert f["certainty"] == "definite" and "应急罚〔2024〕2号" in f["message_zh"]
+    assert f["citations"] == [{"law": "中华人民共和国安全生产法", "article": 97}]
+
+
+def test_persons_of_the_unit_are_held_to_their_own_range(review):
+    ev = review([_wsl97("P1", "应急罚〔2024〕5号", subject="责任人员", party_type="individual",
+                        refused_correction="true", fine=50001),      # above 五万元
+                 _wsl97("P2", "应急罚〔2024〕6号", subject="责任人员", party_type="individual",
+                        refused_correction="true", fine=19999)])     # below 二万元
+    cases = {c["case_id"]: c for c in case_table(ev).to_pylist()}
+    assert cases["P1"]["codes"] == ["penalty.above_statutory_max"]
+    assert cases["P2"]["codes"] == ["penalty.below_statutory_min"]
+    assert (cases["P1"]["lawful_fine_min"], cases["P1"]["lawful_fine_max"]) == (29000, 41000)   # 20,000 + 0.3/0.7 × 30,000
+
+
+def test_partial_rows_of_two_provisions_cite_each_its_own_article(review, base_record):
+    # both above their maximum whatever the blank filed date was; each finding cites only its own article
+    food = {**base_record, "case_id": "F", "fine": 100001, "filed_date": None}           # 食品安全法第124条: 5万–10万
+    safety = _wsl97("W", None, refused_correction="false", fine=100001, filed_date=None)  # 安全生产法第97条: 十万元以下
+    found = {f["case_id"]: f for f in finding_rows(review([food, safety])) if f["code"] == "penalty.above_statutory_max"}
+    assert found["F"]["certainty"] == found["W"]["certainty"] == "definite"
+    assert [c["article"] for c in found["F"]["citations"]] == [124]
+    assert [c["article"] for c in found["W"]["citations"]] == [97]
+
+
+def _rules_plus(tmp_path, name: str, text: str):
+    root = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", root)
+    (root / "penalty" / "zz").mkdir()
+    (root / "penalty" / "zz" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+REFERRING = """kind: provision
+id: {id}
+title: 依照条款测试
+citation: {{law: 中华人民共和国食品安全法实施条例, article: 73}}
+versions:
+  - valid_from: {start}
+    source: test
+    branches:
+      - id: serious
+        refer: {{provision: {target}}}
+"""
+
+
+def test_a_reference_to_a_missing_provision_is_a_lint_problem(tmp_path):
+    root = _rules_plus(tmp_path, "ZZ-1", REFERRING.format(id="ZZ-1", start="2020-01-01", target="FSL-999"))
+    res = CliRunner().invoke(main, ["rules", "lint", str(root)])
+    assert res.exit_code == 1 and "ZZ-1.yaml:10: refer: 没有可依照的条款 'FSL-999'" in res.output
+
+
+def test_a_reference_before_the_target_text_is_a_lint_problem(tmp_path):
+    # 食品安全法 Art. 140 ¶5 is encoded from the 2015 text (in force 2015-10-01)
+    root = _rules_plus(tmp_path, "ZZ-1", REFERRING.format(id="ZZ-1", start="2015-01-01", target="FSL-140-5"))
+    res = CliRunner().invoke(main, ["rules", "lint", str(root)])
+    assert res.exit_code == 1 and "FSL-140-5 在 2015-01-01 没有有效版本" in res.output
+
+
+def test_a_reference_takes_the_target_range_and_cites_both(tmp_path, calendar):
+    import pandas as pd
+
+    from engine.review import review_frame
+    from engine.ruleset.loader import load_rules
+    root = _rules_plus(tmp_path, "ZZ-1", REFERRING.format(id="ZZ-1", start="2019-12-01", target="FSL-140-5"))
+    rs = load_rules(root)
+    row = {"case_id": "R", "violation_code": "ZZ-1", "party_type": "organization", "officers": "T1;T2",
+           "procedure": "ordinary", "violation_date": "2024-03-01", "discovered_date": "2024-03-05",
+           "filed_date": "2024-03-06", "decision_date": "2024-04-20", "publicized_date": "2024-04-25",
+           "hearing_notified": "true", "harm": "general", "extension_approved": "false",
+           "fine": 50001, "sanctions": "confiscate_goods", "illegal_gain": 0}
+    import datetime as dt
+    ev = review_frame(pd.DataFrame([row]).astype(object), rs, dt.date(2025, 1, 1), calendar)
+    # 食品安全法第一百四十条第五款: 并处二万元以上五万元以下罚款 — 50,001 is above it
+    (c,) = case_table(ev).to_pylist()
+    assert c["codes"] == ["penalty.above_statutory_max"] and c["lawful_fine_max"] == 41000
+    (f,) = finding_rows(ev)
+    assert [(x["law"], x["article"], x.get("paragraph")) for x in f["citations"]] == [
+        ("中华人民共和国食品安全法实施条例", 73, None), ("中华人民共和国食品安全法", 140, 5)]
+    assert "依照中华人民共和国食品安全法第140条第5款" in f["message_zh"]
+
+
+# ───────────── several violations in one decision (issue 16 §4): the procedure is the decision's ─────────────
+
+def test_the_hearing_threshold_applies_to_the_decision_total(review, base_record):
+    # 食品安全法第一百二十四条第一款, 货值 8,000 元: 50,000–100,000 each (一般 65,000–85,000). Two violations of one
+    # decision fined 75,000 each: 150,000 in all, at or above the 100,000 of 行政处罚法第六十三条 (较大数额, the
+    # organization threshold parameter) — the party had to be told of its right to a hearing.
+    row = {**base_record, "hearing_notified": "false", "department": "某市市场监督管理局", "extension_approved": "false"}
+    ev = review([{**row, "case_id": "X1", "decision_no": "市监罚〔2024〕7号"},
+                 {**row, "case_id": "X2", "decision_no": "市监罚〔2024〕7号", "party_id": "91110105MA0000002X"},
+                 {**row, "case_id": "Z1", "decision_no": "市监罚〔2024〕8号", "party_id": "91110105MA0000003X"}])
+    codes = _codes(ev)
+    assert codes == {"X1": ["procedure.hearing_not_offered"], "X2": [], "Z1": []}
+    (f,) = [f for f in finding_rows(ev) if f["code"] == "procedure.hearing_not_offered"]
+    assert "市监罚〔2024〕7号" in f["message_zh"] and "150,000" in f["message_zh"]
+
+
+def test_each_violation_of_a_decision_keeps_its_own_range(review, base_record):
+    row = {**base_record, "department": "某市市场监督管理局", "decision_no": "市监罚〔2024〕9号",
+           "extension_approved": "false"}
+    ev = review([{**row, "case_id": "Y1", "fine": 75000},
+                 {**row, "case_id": "Y2", "fine": 100001, "party_id": "91110105MA0000002X"}])   # above 100,000
+    assert _codes(ev) == {"Y1": [], "Y2": ["penalty.above_statutory_max"]}

@@ -145,7 +145,7 @@ def test_resolve_branch_hints(ruleset):
     assert one("安全生产法第一百一十四条第二款", ruleset).branches == (
         "general_x", "larger_x", "major_x", "especially_major_x")
     r = one("价格违法行为行政处罚规定第十一条第一款", ruleset)      # a branch citation PVR-4, 7 and 8 share
-    assert r.provision is None and r.candidates == ("PVR-4", "PVR-7", "PVR-8")
+    assert r.provision is None and r.candidates == ("PVR-4", "PVR-7", "PVR-8", "PVR-9")
 
 
 def test_resolve_older_text_numbering(ruleset):
@@ -179,16 +179,15 @@ def test_resolve_paragraph_not_stated(ruleset):
 
 
 def test_resolve_unresolvable_names_nearest(ruleset):
-    r = one("《中华人民共和国食品安全法》第一百三十七条", ruleset)    # Art. 137: not encoded (persons only)
+    r = one("《中华人民共和国食品安全法》第一百四十三条", ruleset)    # Art. 143: 处分 of officials only (excluded)
     assert r.provision is None
-    assert r.reason == "未找到对应条款 (no provision for) 《中华人民共和国食品安全法》第137条"
-    # by article distance: 138 ¶2 (1), 135 ¶3 (2), then 134 and 140 ¶4, ¶5 (3)
-    assert r.nearest[:2] == ("FSL-138-2", "FSL-135-3")
-    assert set(r.nearest[2:]) == {"FSL-134", "FSL-140-4", "FSL-140-5"}
-    r = one("《安全生产法》第九十六条", ruleset)                     # Art. 96: not encoded (persons)
-    # by article distance: 95 and 97 (1), then 94 and 98 (2)
-    assert r.provision is None and set(r.nearest[:2]) == {"WSL-95", "WSL-97"}
-    assert set(r.nearest[2:4]) == {"WSL-94", "WSL-98"}
+    assert r.reason == "未找到对应条款 (no provision for) 《中华人民共和国食品安全法》第143条"
+    # by article distance: 140 ¶4, ¶5 (3; 141 and 142 set no penalty of their own), then 139 (4), 138 ¶2 (5), 137 (6)
+    assert set(r.nearest[:2]) == {"FSL-140-4", "FSL-140-5"}
+    assert r.nearest[2:] == ("FSL-139", "FSL-138-2", "FSL-137")
+    r = one("《安全生产法》第一百一十五条", ruleset)                  # Art. 115: who decides (excluded)
+    # by article distance: 114 (1), 113 (2), 112 (3), 110 ¶1 (5), 109 (6)
+    assert r.provision is None and r.nearest == ("WSL-114", "WSL-113", "WSL-112", "WSL-110-1", "WSL-109")
     r = one("《浙江省实施<中华人民共和国道路交通安全法>办法》第七十四条第一款第(三)项", ruleset)
     assert r.provision is None and r.reason.startswith("规则集未收录该法规")
     assert r.nearest and all(p.startswith("RTSL-") for p in r.nearest)     # the Act's provisions
@@ -224,7 +223,7 @@ def test_resolve_basis(ruleset):
     assert resolve_basis("AQSC-114", ruleset).provisions == ["WSL-114"]
     b = resolve_basis(None, ruleset)
     assert not b.ok and b.reasons == ["未填写处罚依据 (no basis given)"]
-    b = resolve_basis("《中华人民共和国安全生产法》第三十四条第一款和第九十六条", ruleset)
+    b = resolve_basis("《中华人民共和国安全生产法》第三十四条第一款和第一百一十五条", ruleset)
     # Art. 34's nearest come first: 92 (distance 58, two provisions, and WSL-95, which is 92 in its 2014
     # numbering), 93 (59), 94 (60)
     assert not b.ok and set(b.nearest) == {"WSL-92-1", "WSL-92-2", "WSL-93-1", "WSL-94", "WSL-95"}
@@ -262,7 +261,7 @@ REAL = {
     "RD-039": (["WSL-98"], None),              # 违反…第三十四条第一款和第九十八条: Art. 98 is the penalty
     "RD-040": (["WSL-114"], None),
     "RD-045": (["PVR-13"], None),              # 价格违法行为行政处罚规定 Art. 13 item (四)
-    "RD-046": ([], None),                      # Arts. 9, 16: not encoded
+    "RD-046": (["PRL-39", "PVR-9"], None),     # 价格法 Art. 39 and its 价格违法行为行政处罚规定 Art. 9
     "RD-048": (["RTSL-90"], None), "RD-049": (["RTSL-90"], None), "RD-050": ([], None),
     "RD-051": ([], None),                      # a provincial 实施办法, not the Act
     "RD-052": (["RTSL-90"], None),
@@ -300,7 +299,7 @@ def test_review_reads_a_violation_code_written_as_a_citation(ruleset, calendar):
         {"case_id": "C2", "violation_code": "安全生产法(2014)第一百零九条", "party_type": "单位",
          "violation_date": "2019-03-01", "decision_date": "2019-06-01", "accident_level": "一般",
          "fine": "300000", "officers": "A;B"},
-        {"case_id": "C3", "violation_code": "广告法第六十九条", "party_type": "单位",
+        {"case_id": "C3", "violation_code": "广告法第五十六条", "party_type": "单位",
          "violation_date": "2024-03-01", "decision_date": "2024-04-20", "fine": "1", "officers": "A;B"},
     ]).astype(object)
     ev = review_frame(raw, ruleset, dt.date(2024, 12, 31), calendar)
@@ -308,8 +307,8 @@ def test_review_reads_a_violation_code_written_as_a_citation(ruleset, calendar):
     assert (ev.lo[0], ev.hi[0]) == (50000, 100000)
     assert ev.records.rejections.mask[2]
     reason = ev.records.rejections.text(2)
-    # nearest to Art. 69: 65 (4), then the two acts of 64 (5)
-    assert "unknown code '广告法第六十九条'" in reason and "ADL-65" in reason and "ADL-64-s1" in reason
+    # Art. 56 is civil liability (excluded); nearest: 55 ¶1, ¶3 and 57 (1)
+    assert "广告法第五十六条" in reason and "ADL-55-1" in reason and "ADL-57" in reason
 
 
 JUDGED = [

@@ -70,7 +70,7 @@ def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
                           if np.isfinite(ev.hi[i]) and not (np.isnan(a[i]) or np.isnan(bb[i]))}
     sub = ev.frame.iloc[[i]]
     out["lawful_sanctions"] = [
-        {"sanction": s, "mode": mode, "when": cond.source if cond else None}
+        {"sanction": s, "mode": mode, "when": cond.source if cond else None, "one_of": b.groups.get(s)}
         for s, (mode, cond) in b.sanctions.items() if cond is None or bool(cond.evaluate(sub)[0])]
     out["confiscate_gain"] = v.model.confiscate_gain
     return out
@@ -123,8 +123,8 @@ def render_text(r: dict) -> str:
             lines.append(f"      {name} {T.TIER_EN[name]}: {a:,.2f}–{b:,.2f}")
         if r["lawful_sanctions"]:
             from engine.records.schema import SANCTION_ZH
-            sl = [f"{SANCTION_ZH[s['sanction']]} {s['sanction']} ({'应当 mandatory' if s['mode'] == 'mandatory' else '可以 permitted'})"
-                  for s in r["lawful_sanctions"]]
+            sl = [f"{SANCTION_ZH[s['sanction']]} {s['sanction']} ({'应当 mandatory' if s['mode'] == 'mandatory' else '可以 permitted'}"
+                  + (f"，择一 one of {s['one_of']})" if s.get("one_of") else ")") for s in r["lawful_sanctions"]]
             lines.append("  可处处罚种类 Lawful sanctions: " + "; ".join(sl))
         if r.get("confiscate_gain") == "mandatory":
             lines.append("  没收违法所得 Confiscation of illegal gain: 应当 mandatory")

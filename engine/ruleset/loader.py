@@ -36,6 +36,7 @@ class CompiledBranch:
     citation: Citation
     sanctions: dict[str, tuple[str, Expression | None]]  # name -> (mode, condition)
     referred: tuple = ()          # citations of the provision a cross-reference (refer) points to
+    groups: dict = field(default_factory=dict)    # sanction -> its one_of group (alternatives, one is due)
 
     @property
     def citations(self) -> tuple:
@@ -278,7 +279,8 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
             for k, s in b.sanctions.items():
                 sanctions[k] = (s.mode, compile_expr(s.when, bloc + ("sanctions", k, "when")) if s.when else None)
             citation = b.citation or v.citation or model.citation
-            branches.append(CompiledBranch(b, cond, citation, sanctions))
+            groups = {k: x.one_of for k, x in {**v.sanctions, **b.sanctions}.items() if x.one_of}
+            branches.append(CompiledBranch(b, cond, citation, sanctions, groups=groups))
         versions.append(CompiledVersion(v, branches, v.citation or model.citation))
     if problems:
         return problems
@@ -338,5 +340,6 @@ def _resolve_references(ruleset: RuleSet) -> list[Problem]:
                         continue
                 sanctions = {**cb.sanctions, **tb.sanctions}
                 model = cb.model.model_copy(update={"fine": tb.model.fine})
-                cv.branches[bi] = CompiledBranch(model, cond, cb.citation, sanctions, tb.citations)
+                cv.branches[bi] = CompiledBranch(model, cond, cb.citation, sanctions, tb.citations,
+                                                 {**cb.groups, **tb.groups})
     return problems

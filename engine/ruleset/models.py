@@ -191,6 +191,9 @@ class Sanction(Strict):
     mode: Literal["mandatory", "permitted"]
     when: Optional[str] = None     # condition under which it applies (e.g. "serious")
     note: Optional[str] = None
+    # "暂停或者吊销", "责令停业整顿或者吊销营业执照": mandatory sanctions sharing a group name are alternatives —
+    # one of them is due, not each
+    one_of: Optional[str] = None
 
 
 SanctionMap = dict[Literal[tuple(SANCTIONS)], Sanction]

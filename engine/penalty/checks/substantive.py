@@ -176,6 +176,9 @@ def sanctions(ev):
             continue
         idx = np.flatnonzero(m)
         sub = narrow(ev.frame, cp.fields_read, idx)
+        first_of = {}                              # a one_of group is reported once, on its first member
+        for s2, g in b.groups.items():
+            first_of.setdefault(g, s2)
         for s in SANCTIONS:
             spec = b.sanctions.get(s)
             if spec is None:
@@ -187,6 +190,11 @@ def sanctions(ev):
             not_permitted[s][idx] = decided[s][idx] & ~allowed
             kept = {k2 for e, _ in cp.exemptions for k2 in e.keeps}
             excused = waived[idx] & (s not in kept)          # 免予处罚: only what the exemption keeps stays due
+            group = b.groups.get(s)
+            if group is not None:                  # 或者: any member of the group decided is enough
+                required = required & (first_of[group] == s)
+                for t, g in b.groups.items():
+                    required = required & ~decided[t][idx] if g == group else required
             missing[s][idx] = ~decided[s][idx] & required & light_only[idx] & ~excused
     yield from _sanction_batches(ev, not_permitted, "penalty.sanction_not_permitted")
     yield from _sanction_batches(ev, missing, "penalty.mandatory_sanction_missing")
@@ -199,7 +207,7 @@ def _sanction_batches(ev, per_sanction: dict, code: str):
     for entry, rows in by_branch(ev, np.flatnonzero(any_row)):
         cp, v, b = entry
         which = objects([[s for s in SANCTIONS if per_sanction[s][i]] for i in rows.tolist()])
-        zh = ["、".join(SANCTION_ZH[s] for s in w) for w in which]
+        zh = ["、".join(_sanction_words(b, s) for s in w) for w in which]
         if code == "penalty.sanction_not_permitted":
             lawful = [{"sanction": s, "mode": mode, "when": cond.source if cond else None}
                       for s, (mode, cond) in b.sanctions.items()]
@@ -214,9 +222,18 @@ def _sanction_batches(ev, per_sanction: dict, code: str):
                 code, rows, facts=branch_fields(entry, "sanctions", "factors"),
                 expected={"mandatory_sanctions": which}, actual={"sanctions_missing": which},
                 message_zh=[f"{label(entry)}规定应当并处“{z}”，决定中没有，且不属于减轻处罚" for z in zh],
-                message_en=[f"{cp.id} requires {', '.join(w)}; the decision lacks it and no mitigation applies"
-                            for w in which],
+                message_en=[f"{cp.id} requires {', '.join(_sanction_words(b, s, ' or ') for s in w)}; the decision "
+                            "lacks it and no mitigation applies" for w in which],
                 citations=cites(*b.citations))
+
+
+def _sanction_words(b, s: str, joiner: str | None = None) -> str:
+    """A sanction's Chinese name (its code with ``joiner``); a one_of group's members joined by 或 (or)."""
+    group = b.groups.get(s)
+    members = [s] if group is None else [t for t, g in b.groups.items() if g == group]
+    if joiner is not None:
+        return joiner.join(members)
+    return "或".join(SANCTION_ZH[t] for t in members)
 
 
 CHECKS = (should_not_punish, fine_range, gain_not_confiscated, sanctions)

@@ -37,7 +37,7 @@ def test_the_set_is_what_the_issue_asks_for():
     assert all(d["url"].startswith("http") for d in DECISIONS)
     laws = {d["law"] for d in DECISIONS}
     assert {"食品安全法", "广告法", "安全生产法", "大气污染防治法", "道路交通安全法", "产品质量法",
-            "反不正当竞争法", "消费者权益保护法", "个人信息保护法"} <= laws
+            "反不正当竞争法", "消费者权益保护法", "个人信息保护法", "环境保护法", "食品安全法实施条例"} <= laws
 
 
 @pytest.mark.parametrize("decision", DECISIONS, ids=[d["id"] for d in DECISIONS])

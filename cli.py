@@ -82,13 +82,17 @@ class LazyGroup(ChineseFirstGroup):
 @click.group(cls=LazyGroup,
              context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "ZHUNSHENG"})
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Rules folder (default: the bundled rules/).")
+              help="规则文件夹（默认：自带的 rules/） Rules folder (default: the bundled rules/).")
 @click.option("--calendar", "calendars", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Extra working-day calendar file(s) for years chinesecalendar lacks.")
+              help="补充的工作日历文件（chinesecalendar 未收录的年份，可多次给出） "
+                   "Extra working-day calendar file(s) for years chinesecalendar lacks.")
 @click.version_option(package_name="zhunsheng")
 @click.pass_context
 def main(ctx, rules_dir, calendars):
     """准绳 Zhunsheng — 以事实为根据，以法律为准绳。
+
+    审查行政处罚决定是否符合裁量基准和行政处罚法的程序；审查行政许可、依申请公开、投诉举报的办理期限、
+    权力清单和经清理的审批目录；据问题提出问责建议，实时预警期限，开展双随机抽查。
 
     Checks administrative penalty decisions against discretion benchmarks
     (行政处罚裁量基准) and the procedure of the 行政处罚法; licensing applications,
@@ -101,7 +105,7 @@ def main(ctx, rules_dir, calendars):
 
 
 # -- review --------------------------------------------------------------------------------------
-@main.command()
+@main.command(short_help="批量审查：处罚决定、行政许可、依申请公开、投诉举报 (review a batch of records).")
 @click.argument("files", nargs=-1, required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--db", "db_url", default=None, metavar="URL",
               help="从数据库读取记录（SQLAlchemy 地址，如 postgresql://user@host/db；提示中隐去密码） "
@@ -295,13 +299,15 @@ def _record_options(fn):
 
 @main.command()
 @click.option("--json", "json_in", is_flag=False, flag_value="", default=None, metavar="['{...}']",
-              help="Print the result as one JSON object; with a value, also read the record from it "
+              help="以一个 JSON 对象输出结果；给出值时同时从中读取记录（键为标准列名或中文列名） "
+                   "Print the result as one JSON object; with a value, also read the record from it "
                    "(keys: canonical or Chinese column names).")
 @click.option("--file", "file_in", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A one-row CSV/Excel/Parquet/JSONL file holding the record.")
-@click.option("--as-of", type=DATE, default=None, help="Date deadlines are judged at (default: today).")
+              help="含一条记录的单行文件（CSV/Excel/Parquet/JSONL） A one-row CSV/Excel/Parquet/JSONL file holding the record.")
+@click.option("--as-of", type=DATE, default=None, help="判断期限的基准日（默认今天；日期写法同记录中的日期） Date deadlines are judged at (default: today).")
 @click.option("--output", type=click.Choice(["text", "json"]), default=None,
-              help="text (Chinese with English; the default) or json (the default with --json).")
+              help="输出格式：text 中文附英文（默认），json（给出 --json 时默认） "
+                   "text (Chinese with English; the default) or json (the default with --json).")
 @_record_options
 @pass_ctx
 @guard
@@ -322,19 +328,21 @@ def check(c: Context, json_in, file_in, as_of, output, **fields):
         try:
             obj = json.loads(json_in)
         except json.JSONDecodeError as e:
-            raise UserError(f"--json: invalid JSON: {e.msg} (column {e.colno})")
+            raise UserError(f"--json：JSON 无法解析，第 {e.colno} 列 (invalid JSON: {e.msg}, column {e.colno})")
         if not isinstance(obj, dict):
-            raise UserError("--json: give one JSON object")
+            raise UserError("--json：应为一个 JSON 对象 (give one JSON object)")
         given = {**obj, **given}
     if file_in:
         from engine.io.readers import read_table
         frame = read_table(file_in)
         if len(frame) != 1:
-            raise UserError(f"{file_in}: holds {len(frame)} records; check takes one (use review for batches)")
+            raise UserError(f"{file_in}：含 {len(frame)} 条记录，check 只核查一条，批量请用 review "
+                            f"(holds {len(frame)} records; check takes one, use review for batches)")
         rec = {k: v for k, v in frame.iloc[0].to_dict().items() if not k.startswith("__") and not pd.isna(v)}
         given = {**rec, **given}
     if not given:
-        raise UserError("no record given: use options, --json or --file (see --help)")
+        raise UserError("没有给出记录：请用选项、--json 或 --file 给出（见 --help） "
+                        "(no record given: use options, --json or --file)")
     if not _names_case_id(given):
         given["case_id"] = "CHECK-1"
     result = check_record(given, c.ruleset, as_of or _today(), c.calendar)
@@ -378,9 +386,9 @@ def rules_lint(c: Context, rules_dir):
     for p in problems:
         click.echo(str(p))
     if problems:
-        click.echo(f"{len(problems)} problem(s) in the rules", err=True)
+        click.echo(f"规则文件有 {len(problems)} 个问题 ({len(problems)} problem(s) in the rules)", err=True)
         sys.exit(1)
-    click.echo(f"OK: {count} provision(s), no problems")
+    click.echo(f"OK：{count} 个条款，没有问题 ({count} provision(s), no problems)")
 
 
 @rules.command("test")
@@ -398,7 +406,8 @@ def rules_test(c: Context, rules_dir):
         click.echo(f"{'PASS' if r.ok else 'FAIL'} {r.file}:{r.line} {r.name}")
         for d in r.differences:
             click.echo(f"    {d}")
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    click.echo(f"通过 {len(results) - len(failed)} 个，失败 {len(failed)} 个 ({len(results) - len(failed)} passed, "
+               f"{len(failed)} failed)")
     sys.exit(1 if failed else 0)
 
 
@@ -454,8 +463,8 @@ def rules_show(c: Context, provision_id):
     if provision_id not in rs.provisions and provision_id in rs.codes:
         provision_id = rs.codes[provision_id]
     if provision_id not in rs.provisions:
-        raise UserError(f"no provision or deadline '{provision_id}' "
-                        f"(known: {', '.join(sorted(rs.provisions) + sorted(rs.deadlines))})")
+        raise UserError(f"没有条款或期限规则 '{provision_id}' (no provision or deadline '{provision_id}'); "
+                        f"已有 (known): {', '.join(sorted(rs.provisions) + sorted(rs.deadlines))}")
     click.echo(show_provision(rs, rs.provisions[provision_id]))
 
 

@@ -66,6 +66,30 @@ _USAGE_ZH = [("Missing option", "缺少选项"), ("Missing argument", "缺少参
              ("Got unexpected extra argument", "多余的参数"), ("requires an argument", "选项需要一个值")]
 
 
+# click's own help labels, Chinese first.  click looks them up through gettext at the moment it writes
+# the help, so a lookup that knows these few exact strings (and passes every other through) is enough.
+_LABELS_ZH = {"Usage:": "用法 Usage:", "Options": "选项 Options", "Commands": "命令 Commands",
+              "Show this message and exit.": "显示本帮助并退出 (show this message and exit).",
+              "Show the version and exit.": "显示版本并退出 (show the version and exit).",
+              "required": "必填 required", "default: {default}": "默认 default: {default}"}
+
+
+def _label(text: str) -> str:
+    return _LABELS_ZH.get(text, text)
+
+
+def chinese_help_labels() -> None:
+    """Make click write its help headings and its help/version option texts Chinese first."""
+    import click.core
+    import click.decorators
+    import click.formatting
+    for module in (click.core, click.decorators, click.formatting):
+        module._ = _label
+
+
+chinese_help_labels()
+
+
 class ChineseFirstGroup(click.Group):
     """A group whose usage errors (missing or unknown options, bad values) read Chinese first, exit 2."""
 

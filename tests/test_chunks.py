@@ -85,7 +85,8 @@ def test_an_act_fined_twice_and_a_repeated_id_in_different_chunks(tmp_path):
     assert set(reasons) == {"3", "5", "10"}
     assert "party_type" in reasons["3"]
     for r in ("5", "10"):
-        assert reasons[r] == "case_id 'D' appears more than once (rows 5, 10); duplicates are never merged"
+        assert reasons[r] == ("案件编号 (case_id) 'D' 重复出现（第 5, 10 行），重复的记录不会合并 "
+                              "(case_id 'D' appears more than once, rows 5, 10; duplicates are never merged)")
     assert [json.loads(line)["row"] for line in (three / "findings.jsonl").read_text("utf-8").splitlines()] == \
         sorted(f["row"] for f in findings)                        # findings follow the records' order
 
@@ -138,4 +139,4 @@ def test_a_number_cell_reads_the_same_in_any_chunk(ruleset, calendar):
         table = case_table(b).to_pylist()
         assert [(r["case_id"], r["status"]) for r in table] == \
             [("1", "rejected"), ("X", "evaluated"), ("5", "evaluated"), ("1", "rejected")], threads
-        assert "case_id '1' appears more than once (rows 1, 4)" in table[0]["reason"]
+        assert table[0]["reason"].startswith("案件编号 (case_id) '1' 重复出现（第 1, 4 行）")

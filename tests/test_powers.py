@@ -77,7 +77,7 @@ def test_yaml_power_list(tmp_path):
         """)
     pl = read_powers(p)
     assert set(pl.penalties()["key"]) == {"FSL-124-1", "PVR-7"}
-    assert pl.rejected["row"].tolist() == [4] and "type (权力类型) is missing" in pl.rejected["reason"][0]
+    assert pl.rejected["row"].tolist() == [4] and pl.rejected["reason"][0].startswith("权力类型 (type)：缺少 (is missing)")
 
 
 def test_missing_power_file_is_a_clear_error(tmp_path):

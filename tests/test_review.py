@@ -146,7 +146,7 @@ def test_bad_rows_are_rejected_with_reasons_and_never_dropped(review, base_recor
     assert "不认识的值 (unknown value) 'alien'" in rej.text(3)
     assert "unknown code 'NOPE'" in rej.text(4)
     assert "before violation_date" in rej.text(5)
-    assert "case_id (案件编号) is missing" in rej.text(6)
+    assert rej.text(6) == "案件编号 (case_id)：缺少 (is missing)"
 
 
 def test_missing_case_id_column_is_a_clear_error(tmp_path):

@@ -131,7 +131,7 @@ def test_a_header_unit_applies_to_plain_numbers_and_a_cell_naming_its_unit_wins(
     # 5 万元; 5万元 is not 5万万; 5000元 names yuan; 0.54 万元; 伍万元; 10,000 万元
     assert got[:6] == [50_000, 50_000, 5_000, 5_400, 50_000, 100_000_000]
     assert np.isnan(got[6]) and np.isnan(got[7])
-    assert "fine (罚款金额): 金额不确定" in records.rejections.text(6)
+    assert records.rejections.text(6).startswith("罚款金额 (fine)：金额不确定") and "约5万" in records.rejections.text(6)
     assert "fine" not in records.rejections.text(7)     # blank: not recorded, not unreadable
 
 
@@ -237,7 +237,7 @@ def test_dates_refused_with_their_reason(text, reason):
 
 def test_date_column_rejections_name_the_column():
     records = normalize(frame(立案日期=["2021-08", "2024.3.5", "二〇二四年三月五日"]))
-    assert records.rejections.text(0).startswith(f"filed_date (立案日期): {MONTH_ONLY}")
+    assert records.rejections.text(0).startswith(f"立案日期 (filed_date)：{MONTH_ONLY}")
     assert records.frame["filed_date"].tolist()[1:] == [pd.Timestamp(2024, 3, 5)] * 2
 
 

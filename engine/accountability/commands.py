@@ -20,19 +20,24 @@ _file = click.Path(dir_okay=False, path_type=Path)
 @click.option("--roster", required=True, type=_file,
               help="人员名册 CSV/Excel: person_id 人员编号, name 姓名, department 部门, role 角色 (officer 执法人员 | leader 负责人).")
 @click.option("--as-of", "as_of", required=True, type=DATE,
-              help="Last day of the window (YYYY-MM-DD); the window is the 365 days ending here.")
+              help="统计期间的最后一天（日期写法同记录中的日期），统计期间为截至此日的 365 天 "
+                   "(last day of the window; the window is the 365 days ending here).")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for notices.jsonl, summary.json, exemptions.csv, rejected.csv.")
+              help="输出文件夹：notices.jsonl、summary.json、exemptions.csv、rejected.csv "
+                   "(folder for notices.jsonl, summary.json, exemptions.csv, rejected.csv).")
 @click.option("--exemptions", type=_file, default=None,
               help="容错免责 CSV/Excel: case_id 案件编号, code 问题代码, reason 免责理由, approved_by 批准人.")
-@click.option("--excel", type=_file, default=None, help="Also write the notices to this .xlsx (Chinese headers).")
+@click.option("--excel", type=_file, default=None, help="同时生成问责建议工作簿（中文表头） (also write the notices to this .xlsx).")
 @click.option("--triggers", "triggers_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Accountability rules folder (default: accountability/ in the rules folder).")
+              help="问责规则文件夹（默认：规则文件夹中的 accountability/） "
+                   "(accountability rules folder; default: accountability/ in the rules folder).")
 @click.pass_context
 @guard
 def accountability(ctx, review_dirs, roster, as_of, out, exemptions, excel, triggers_dir):
-    """问责建议：从审查结果生成问责建议（仅供法制部门审核，不自动产生处分）.
+    """问责建议：从审查结果生成问责建议（仅供法制部门审核，不自动产生处分）。
 
+    读取一个或多个 review 输出文件夹，按 rules/accountability/ 中有依据的规则建议问责措施；
+    页面可由 zhunsheng report DIR 生成。
     Reads one or more `zhunsheng review` output folders and recommends measures
     (效能告诫, 诫勉谈话, 通报批评, 一案双查 领导责任, bottom-three 诫勉谈话, 从重) per the
     cited rules in rules/accountability/. Recommendations only: never automatic sanctions.
@@ -44,8 +49,8 @@ def accountability(ctx, review_dirs, roster, as_of, out, exemptions, excel, trig
         if base is not None:
             triggers_dir = Path(base) / "accountability"
             if not triggers_dir.is_dir():
-                raise UserError(f"{triggers_dir}: no accountability rules in --rules {base} "
-                                "(give --triggers DIR)")
+                raise UserError(f"{triggers_dir}: --rules {base} 中没有问责规则 (no accountability rules in --rules {base}); "
+                                "请用 --triggers DIR 指定 (give --triggers DIR)")
     s = run(review_dirs, roster, as_of, out, exemptions, excel, triggers_dir)
     echo = click.echo
     echo(f"{RECOMMENDATION_ZH}（{RECOMMENDATION_EN}）")

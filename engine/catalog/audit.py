@@ -104,12 +104,13 @@ def audit_catalog(raw: pd.DataFrame, as_of: dt.date, rules_dir: Path | None = No
     item_row = pd.isna(cols["precondition_code"])
     kind = np.where(item_row, "item", np.where(cols["is_intermediary"], "intermediary", "precondition"))
     rej.add(item_row & cols["is_intermediary"],
-            "an item row (no precondition_code 前置条件编码) cannot be an intermediary service (是否中介服务)")
+            "事项行（未填前置条件编码）不能是中介服务 (an item row, with no precondition_code, cannot be an intermediary service: is_intermediary)")
     st, cm = cols["statutory_limit_wd"], cols["committed_limit_wd"]
     with np.errstate(invalid="ignore"):
         over = cm > st
-    rej.add(over, lambda i: (f"committed_limit_wd (承诺时限) {cm[i]:g} is longer than statutory_limit_wd "
-                             f"(法定时限) {st[i]:g} working days"), np.arange(n))
+    rej.add(over, lambda i: (f"承诺时限 (committed_limit_wd) {cm[i]:g} 个工作日长于法定时限 (statutory_limit_wd) "
+                             f"{st[i]:g} 个工作日 (the committed limit is longer than the statutory one)"),
+            np.arange(n))
     _reject_duplicates(typed, cols, rej)
 
     frame = _expression_frame(typed, rules, as_of)
@@ -121,7 +122,8 @@ def audit_catalog(raw: pd.DataFrame, as_of: dt.date, rules_dir: Path | None = No
         scope = masks[t.kind] & cond.evaluate(frame)
         for f in fields:
             rej.add(scope & pd.isna(cols[f]),
-                    f"{f} ({ZH[f]}) is missing: {t.code} needs it ({'; '.join(c.short() for c in t.citations)})")
+                    f"{ZH[f]} ({f})：缺少，{t.code} 需要此项（{'；'.join(c.short() for c in t.citations)}） "
+                    f"(is missing: {t.code} needs it)")
 
     ok = ~rej.mask
     bits = np.zeros(n, dtype=np.int64)
@@ -179,8 +181,10 @@ def _reject_duplicates(typed: pd.DataFrame, cols: dict, rej: Rejections):
 
     def reason(i):
         c, p = keys[i]
-        what = f"precondition '{p}' of item '{c}'" if p else f"item '{c}' (its item row)"
-        return f"{what} appears more than once (rows {groups[(c, p)]}); duplicates are never merged"
+        zh = f"事项 '{c}' 的前置条件 '{p}'" if p else f"事项 '{c}'（事项行）"
+        en = f"precondition '{p}' of item '{c}'" if p else f"item '{c}' (its item row)"
+        return (f"{zh}重复出现（第 {groups[(c, p)]} 行），重复的记录不会合并 "
+                f"({en} appears more than once, rows {groups[(c, p)]}; duplicates are never merged)")
     rej.add(dup, reason, np.arange(len(keys)))
 
 

@@ -22,15 +22,19 @@ def catalog():
 @catalog.command()
 @click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for audit.jsonl, audit.csv, retained.csv, rejected.csv, summary.json.")
+              help="输出文件夹：audit.jsonl、audit.csv、retained.csv、rejected.csv、summary.json "
+                   "(folder for audit.jsonl, audit.csv, retained.csv, rejected.csv, summary.json).")
 @click.option("--as-of", type=DATE, default=None,
-              help="Date the catalogue is judged at (default: today); the one-year limit of 行政许可法 Art. 15 runs to it.")
+              help="清理基准日（默认今天；日期写法同记录中的日期），行政许可法第十五条的一年期限算到此日 "
+                   "(date the catalogue is judged at; the one-year limit of Art. 15 runs to it).")
 @click.option("--excel", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the audit, the retained list and the summaries to this .xlsx (Chinese headers).")
+              help="同时生成工作簿：清理结果、保留目录和汇总 "
+                   "(also write the audit, the retained list and the summaries to this .xlsx).")
 @click.pass_context
 @guard
 def audit(ctx, catalog_file, out_dir, as_of, excel):
-    """Judge every catalogue row: retain, or cancel with every clean-up reason and its citation."""
+    """目录清理审查：逐行判断保留或取消，列出每个清理理由及其依据。
+    Judge every catalogue row: retain, or cancel with every clean-up reason and its citation."""
     from engine.catalog.audit import audit_catalog, read_catalog, write_audit
 
     rules_dir = getattr(ctx.find_root().obj, "rules_dir", None)

@@ -72,7 +72,7 @@ class AppliesTo(Strict):
     @model_validator(mode="after")
     def _some(self):
         if not any(getattr(self, k) for k in ROW_KINDS):
-            raise ValueError(f"name at least one row kind ({', '.join(ROW_KINDS)})")
+            raise ValueError(f"至少写一种行类型 (name at least one row kind: {', '.join(ROW_KINDS)})")
         return self
 
 
@@ -109,7 +109,8 @@ class CleanupFile(Strict):
     def _codes(cls, v):
         bad = [k for k in v if not _CODE.match(str(k))]
         if bad:
-            raise ValueError(f"reason codes look like 'cancel.some_reason', not {', '.join(map(repr, bad))}")
+            raise ValueError(f"取消理由代码应形如 'cancel.some_reason'，而不是 {', '.join(map(repr, bad))} "
+                             "(reason codes look like 'cancel.some_reason')")
         return v
 
 
@@ -160,13 +161,13 @@ def load_cleanup(rules_dir: Path | None = None) -> CleanupRules:
 def load_cleanup_file(path: Path) -> CleanupRules:
     path = Path(path)
     if not path.is_file():
-        raise RuleFileError([Problem(str(path), 0, "catalogue clean-up rule file not found")])
+        raise RuleFileError([Problem(str(path), 0, "找不到目录清理规则文件 (catalogue clean-up rule file not found)")])
     try:
         data = load_yaml(path)
     except ProblemError as e:
         raise RuleFileError([e.problem]) from None
     if not isinstance(data, dict):
-        raise RuleFileError([Problem(str(path), 1, "the file must be a mapping with kind: catalog_cleanup")])
+        raise RuleFileError([Problem(str(path), 1, "文件应为含 kind: catalog_cleanup 的映射 (the file must be a mapping with kind: catalog_cleanup)")])
     try:
         model = CleanupFile.model_validate(data)
     except ValidationError as e:
@@ -191,7 +192,7 @@ def load_cleanup_file(path: Path) -> CleanupRules:
                 for i, f in enumerate(spec.requires.fields):
                     if f not in BY_NAME:
                         problems.append(Problem(str(path), line_of(data, loc + ("requires", "fields", i)),
-                                                f"{'.'.join(loc)}.requires.fields: unknown column '{f}'"))
+                                                f"{'.'.join(loc)}.requires.fields: 未知的列 (unknown column) '{f}'"))
                 req_cond = compile_expr(spec.requires.when, loc + ("requires", "when"))
                 req = (list(spec.requires.fields), req_cond)
             if cond is not None:

@@ -143,8 +143,9 @@ def evaluate_deadline(ev: DeadlineEvaluation, rule: CompiledDeadline,
     unknown = usable & ~calendar_days & ~known & ~no_days
     if unknown.any():
         ev.records.rejections.add(
-            unknown, lambda d: f"{rule.id}: the deadline from {d} is outside the working-day calendar "
-                               f"({ev.calendar.describe_coverage()}); supply a calendar file", starts)
+            unknown, lambda d: f"{rule.id}：自 {d} 起算的期限超出工作日历（{ev.calendar.describe_coverage()}），"
+                               f"请提供日历文件 (the deadline from {d} is outside the working-day calendar; "
+                               "supply a calendar file)", starts)
         usable &= ~unknown
     closed = _earliest(ev, m.closed_by)
     as_of = np.datetime64(ev.as_of, "D")

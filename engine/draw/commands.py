@@ -11,18 +11,19 @@ from pathlib import Path
 import click
 
 from engine.draw import workflow
-from engine.cli_support import UserError, guard
+from engine.cli_support import DATE, UserError, guard
 
 
 _path = click.Path(exists=True, dir_okay=False, path_type=Path)
 db_option = click.option("--db", "db", envvar="ZHUNSHENG_DB", default=None, metavar="URL",
-                         help="SQLAlchemy URL of the draw ledger (env ZHUNSHENG_DB; default sqlite:///zhunsheng-draw.sqlite).")
+                         help="抽查账本数据库（SQLAlchemy 地址；环境变量 ZHUNSHENG_DB；默认 sqlite:///zhunsheng-draw.sqlite） "
+                              "(SQLAlchemy URL of the draw ledger).")
 
 
 def input_options(fn):
-    fn = click.option("--conflicts", required=True, type=_path, help="回避名单 inspector_id, entity_id, reason.")(fn)
-    fn = click.option("--inspectors", required=True, type=_path, help="执法检查人员名录库.")(fn)
-    fn = click.option("--entities", required=True, type=_path, help="检查对象名录库 (CSV/Excel/Parquet).")(fn)
+    fn = click.option("--conflicts", required=True, type=_path, help="回避名单：inspector_id 执法证号、entity_id 统一社会信用代码、reason 回避理由 (conflicts of interest).")(fn)
+    fn = click.option("--inspectors", required=True, type=_path, help="执法检查人员名录库（CSV/Excel/Parquet） (inspector register).")(fn)
+    fn = click.option("--entities", required=True, type=_path, help="检查对象名录库（CSV/Excel/Parquet） (entity register).")(fn)
     return fn
 
 
@@ -58,12 +59,14 @@ def _counts_line(counts: dict) -> str:
 @draw.command()
 @click.argument("plan", type=_path)
 @input_options
-@click.option("--supersede", is_flag=True, help="Commit new inputs although the plan was already drawn.")
-@click.option("--reason", default=None, help="Why (required with --supersede).")
+@click.option("--supersede", is_flag=True,
+              help="计划已抽取后仍登记新的输入承诺 (commit new inputs although the plan was already drawn).")
+@click.option("--reason", default=None, help="理由（与 --supersede 同用时必填） (why; required with --supersede).")
 @db_option
 @guard
 def prepare(plan, entities, inspectors, conflicts, supersede, reason, db):
-    """Record the commitment (input digests + time) before any seed exists; print it for publication."""
+    """抽取前登记承诺：在随机种子产生之前记录各输入文件的摘要和时间，并输出供公布。
+    Record the commitment (input digests + time) before any seed exists; print it for publication."""
     res = workflow.prepare(workflow.Inputs(plan, entities, inspectors, conflicts), db, supersede, reason)
     c = res["commitment"]
     click.echo(("已登记承诺 (commitment recorded)" if res["new"] else "承诺已存在，输入未变 (commitment unchanged)")
@@ -81,20 +84,31 @@ def prepare(plan, entities, inspectors, conflicts, supersede, reason, db):
 @draw.command()
 @click.argument("plan", type=_path)
 @input_options
-@click.option("--seed", required=True, help="The public random seed (e.g. dice rolls, lottery numbers).")
-@click.option("--seed-note", required=True, help="Who produced the seed and how (recorded and published).")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
-@click.option("--supersede", is_flag=True, help="Replace the plan's draw in force (both stay in the ledger).")
-@click.option("--reason", default=None, help="Why the earlier draw is superseded (required with --supersede).")
+@click.option("--seed", required=True, help="公开产生的随机种子（如掷骰结果、彩票开奖号码） (the public random seed).")
+@click.option("--seed-note", required=True, help="种子由谁、如何产生（记录并公布） (who produced the seed and how).")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹：draw.json、公示名单.csv/.xlsx、rejected.csv (output folder).")
+@click.option("--supersede", is_flag=True, help="取代该计划现行有效的抽取（两次抽取都留在账本中） (replace the draw in force; both stay in the ledger).")
+@click.option("--reason", default=None, help="取代原抽取的理由（与 --supersede 同用时必填） (why; required with --supersede).")
 @click.option("--format", "formats", default="csv,xlsx", show_default=True,
-              help="Publication formats: csv, xlsx or both.")
+              help="公示名单格式：csv、xlsx 或两者（逗号分隔） (publication formats: csv, xlsx or both).")
+@click.option("--report", "report_target", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="同时生成离线 HTML 抽查页面：概况、核验信息（种子、承诺、摘要）、分层抽取图、抽中对象 "
+                   "(also write the offline HTML page of the draw; `zhunsheng report DIR` makes it later).")
 @db_option
 @guard
-def run(plan, entities, inspectors, conflicts, seed, seed_note, out, supersede, reason, formats, db):
-    """Draw targets and inspectors; write DIR/draw.json, DIR/公示名单.csv/.xlsx and DIR/rejected.csv."""
+def run(plan, entities, inspectors, conflicts, seed, seed_note, out, supersede, reason, formats, report_target, db):
+    """抽取检查对象和执法检查人员，写出 draw.json、公示名单.csv/.xlsx 和 rejected.csv（--report 另写页面）。
+    Draw targets and inspectors; write DIR/draw.json, DIR/公示名单.csv/.xlsx and DIR/rejected.csv."""
     fmts = {f.strip().lower() for f in formats.split(",") if f.strip()}
     if not fmts <= {"csv", "xlsx"}:
-        raise UserError(f"--format: unknown {', '.join(sorted(fmts - {'csv', 'xlsx'}))} (use csv, xlsx)")
+        raise UserError(f"--format：未知格式 {', '.join(sorted(fmts - {'csv', 'xlsx'}))}，可用 csv、xlsx "
+                        f"(unknown format; use csv, xlsx)")
+    if report_target is not None:
+        from engine.io.outset import check_writable_file
+        from engine.report.draw_html import is_own_file
+        if is_own_file(Path(out), Path(report_target)):
+            raise UserError(f"--report {report_target}: 与抽查输出文件同名 (has the name of one of the draw's own files)")
+        check_writable_file(Path(report_target), "--report")
     res = workflow.run(workflow.Inputs(plan, entities, inspectors, conflicts), seed, seed_note, out, db,
                        supersede, reason, fmts)
     doc = res["doc"]
@@ -108,20 +122,25 @@ def run(plan, entities, inspectors, conflicts, seed, seed_note, out, supersede, 
     click.echo(f"选派 {len(doc['assignments'])} 个检查对象；未能选派 {len(doc['unfilled'])} 个")
     for p in res["written"]:
         click.echo(f"  写入 {p}")
+    if report_target is not None:
+        from engine.report.draw_html import write_draw_html
+        size = write_draw_html(Path(out), Path(report_target))
+        click.echo(f"抽查页面已生成 draw page written: {report_target} ({size / 1024:,.0f} KB)")
 
 
 @draw.command()
 @click.argument("draw_json", type=_path)
 @input_options
-@click.option("--plan", "plan", type=_path, default=None, help="The plan file (default: the copy inside draw.json).")
+@click.option("--plan", "plan", type=_path, default=None, help="抽查计划文件（默认：draw.json 中的副本） (the plan file; default: the copy inside draw.json).")
 @click.option("--explain", "explain_id", default=None, metavar="ENTITY_ID",
-              help="Show the hand-checkable ticket computation for one entity.")
+              help="逐步显示一个检查对象随机数的计算过程，可手工核对 (show one entity's ticket step by step).")
 @click.option("--ledger/--no-ledger", "use_ledger", default=False,
-              help="Also check that the ledger records this draw.json.")
+              help="同时核对账本记录的是否正是这份 draw.json (also check the ledger records this draw.json).")
 @db_option
 @guard
 def verify(draw_json, entities, inspectors, conflicts, plan, explain_id, use_ledger, db):
-    """Recompute a published draw from its inputs; print OK (and what was checked against what) or the
+    """核验抽取：由输入文件和种子重新计算已公布的抽取，输出 OK 和核对内容，或第一处不一致。
+    Recompute a published draw from its inputs; print OK (and what was checked against what) or the
     first difference."""
     res = workflow.verify(draw_json, entities, inspectors, conflicts, plan, db, use_ledger)
     for n in res["notes"]:
@@ -143,17 +162,20 @@ def verify(draw_json, entities, inspectors, conflicts, plan, explain_id, use_led
 
 @draw.command()
 @click.argument("file", type=_path)
-@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
-              help="Judge unpublished results as of this date (default: today, China Standard Time).")
+@click.option("--as-of", "as_of", type=DATE, default=None,
+              help="判断未公示结果是否逾期的基准日（默认今天，北京时间） "
+                   "(judge unpublished results as of this date; default: today, China Standard Time).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write findings to FILE (.jsonl or .csv).")
-@click.option("--no-import", "no_import", is_flag=True, help="Only report; do not store the results in the ledger.")
+              help="问题写入此文件（.jsonl 或 .csv；写到抽查输出文件夹的 results.jsonl 时，zhunsheng report 的抽查页面一并列出） "
+                   "(write findings to FILE, .jsonl or .csv).")
+@click.option("--no-import", "no_import", is_flag=True, help="只报告，不把检查结果存入账本 (only report; do not store the results in the ledger).")
 @db_option
 @guard
 def results(file, as_of, out, no_import, db):
-    """Import inspection results; report inaction.results_not_publicized (20 working days)."""
+    """检查结果公示：导入检查结果，报告超过 20 个工作日未公示的问题（inaction.results_not_publicized）。
+    Import inspection results; report inaction.results_not_publicized (20 working days)."""
     from engine.draw import results as res_mod
-    rep = res_mod.review_file(file, as_of=as_of, db=db, store=not no_import)
+    rep = res_mod.review_file(file, as_of=as_of.isoformat() if as_of else None, db=db, store=not no_import)
     click.echo(f"检查结果 {rep['rows']} 行：采用 {rep['used']}，拒收 {len(rep['rejected'])}；"
                f"逾期未公示 {len(rep['findings'])} 条；未到期待公示 {rep['pending']} 条"
                + ("" if no_import else ("；已导入账本" if rep["imported"] else "；此前已导入，未重复导入")))

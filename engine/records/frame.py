@@ -200,7 +200,7 @@ def _date_column(series: pd.Series, col: Column, rej: Rejections, bounds: dict |
         first = np.array([np.datetime64(s[0], "D") if s else nat for s in spans] + [nat], dtype="datetime64[D]")
         last = np.array([np.datetime64(s[1], "D") if s else nat for s in spans] + [nat], dtype="datetime64[D]")
         bounds[col.name] = (first[p.codes], last[p.codes])
-    p.errors = [f"{col.name} ({col.zh}): {e}" if e else None for e in p.errors]
+    p.errors = [f"{col.zh} ({col.name})：{e}" if e else None for e in p.errors]
     p.report(rej)
     table = np.array(p.results + [np.datetime64("NaT")], dtype="datetime64[D]")
     return table[p.codes]
@@ -223,17 +223,17 @@ def _number_column(series: pd.Series, col: Column, rej: Rejections, side: dict |
         bad = text.notna().to_numpy() & (text.str.len() > 0).to_numpy(dtype=bool, na_value=False) & np.isnan(out)
         if bad.any():
             raw = series.to_numpy(dtype=object)
-            rej.add(bad, lambda v: f"{col.name} ({col.zh}): not a number: '{_clip(str(v))}'", raw)
+            rej.add(bad, lambda v: f"{col.zh} ({col.name})：不是数字 '{_clip(str(v))}' (not a number)", raw)
     out = _within_ceiling(out, col, rej)
     if col.whole:
         with np.errstate(invalid="ignore"):
             bad = (out < 0) | ((np.floor(out) != out) & ~np.isnan(out))
         if bad.any():
-            rej.add(bad, lambda v: f"{col.name} ({col.zh}): not a whole number ≥ 0: {v:g}", out)
+            rej.add(bad, lambda v: f"{col.zh} ({col.name})：应为不小于 0 的整数，实为 {v:g} (not a whole number ≥ 0)", out)
         return out
     neg = out < 0
     if neg.any():
-        rej.add(neg, lambda v: f"{col.name} ({col.zh}): negative amount {v:g}", out)
+        rej.add(neg, lambda v: f"{col.zh} ({col.name})：不能为负数，实为 {v:g} (negative amount)", out)
     return out + 0.0          # -0 (a cell "-0") is 0: the same amount, written the same way
 
 
@@ -255,7 +255,7 @@ def _amounts(series: pd.Series, col: Column, rej: Rejections, flags: dict | None
         idx = np.flatnonzero(rest)
         p = Parsed(series.iloc[idx], lambda v: parse_amount(v, col.name))
         out[idx] = np.array(p.results + [np.nan], dtype=float)[p.codes]
-        errors = np.array([f"{col.name} ({col.zh}): {e}" if e else None for e in p.errors] + [None], dtype=object)
+        errors = np.array([f"{col.zh} ({col.name})：{e}" if e else None for e in p.errors] + [None], dtype=object)
         reasons = np.full(len(out), None, dtype=object)
         reasons[idx] = errors[p.codes]
         bad = pd.notna(reasons)
@@ -281,10 +281,10 @@ def _within_ceiling(out: np.ndarray, col: Column, rej: Rejections) -> np.ndarray
         inf = np.isinf(out)
         big = ~inf & (np.abs(out) > MAX_AMOUNT)
     if inf.any():
-        rej.add(inf, f"{col.name} ({col.zh}): 不是有限数值 (not a finite number)")
+        rej.add(inf, f"{col.zh} ({col.name})：不是有限数值 (not a finite number)")
     if big.any():
-        rej.add(big, lambda v: f"{col.name} ({col.zh}): 绝对值超过上限 10^13 (magnitude above the ceiling of 10^13): "
-                               f"{v:.6g}", out)
+        rej.add(big, lambda v: f"{col.zh} ({col.name})：绝对值超过上限 10^13，实为 {v:.6g} "
+                               "(magnitude above the ceiling of 10^13)", out)
     if inf.any() or big.any():
         out = np.where(inf | big, np.nan, out)
     return out
@@ -304,7 +304,7 @@ def _bool_column(series: pd.Series, col: Column, rej: Rejections) -> np.ndarray:
             return True, None
         if t in _FALSE:
             return False, None
-        return False, f"{col.name} ({col.zh}): not yes/no: '{v}' (use true/false or 是/否)"
+        return False, f"{col.zh} ({col.name})：不是“是/否” '{v}'，可用 是/否、true/false (not yes/no)"
     p = Parsed(series, parse)
     p.report(rej)
     return np.array(p.results + [False], dtype=bool)[p.codes]
@@ -318,7 +318,7 @@ def _code_column(series: pd.Series, col: Column, rej: Rejections) -> pd.Categori
             return None, None
         code = col.code_of(t)
         if code is None:
-            return None, (f"{col.name} ({col.zh}): 不认识的值 (unknown value) '{t}'；"
+            return None, (f"{col.zh} ({col.name})：不认识的值 (unknown value) '{t}'；"
                           f"可用 (accepted): {col.accepted_words()}")
         return code, None
     p = Parsed(series, parse)
@@ -371,7 +371,7 @@ def _list_column(series: pd.Series, col: Column, rej: Rejections):
             elif code not in out:
                 out.append(code)
         if unknown:
-            return ("", 0), (f"{col.name} ({col.zh}): 不认识的词 (unknown code(s)) {', '.join(map(repr, unknown))}；"
+            return ("", 0), (f"{col.zh} ({col.name})：不认识的词 (unknown code(s)) {', '.join(map(repr, unknown))}；"
                              f"可用 (accepted): {col.accepted_words()}")
         return (";" + ";".join(out) + ";" if out else "", len(out)), None
     p = Parsed(series, parse)
@@ -516,7 +516,7 @@ def _json_values(series: pd.Series, col: Column, rej: Rejections) -> pd.Series:
     if bad.any():
         what = ("须为由文字或数字组成的列表 (must be a list of plain values)" if col.type == T.LIST else
                 "不能是 JSON 对象或数组 (a JSON object or array is not a value here)")
-        rej.add(bad, lambda i: f"{col.name} ({col.zh}): {what}: {_clip(texts[i])}", np.arange(len(values)))
+        rej.add(bad, lambda i: f"{col.zh} ({col.name})：{what}: {_clip(texts[i])}", np.arange(len(values)))
     return pd.Series(values, index=series.index, dtype=object)
 
 
@@ -579,16 +579,16 @@ def normalize(raw: pd.DataFrame, schema: Schema = PENALTY, known_elsewhere: froz
     for name in schema.required:
         miss = pd.isna(typed[name]).to_numpy() if typed[name].dtype.kind != "M" else np.isnat(typed[name].to_numpy())
         if name in frame.columns or name == schema.id_column:
-            raw_missing = miss & ~_already_bad(rej, miss, name)
+            raw_missing = miss & ~_already_bad(rej, miss, name, ZH[name])
         else:
             raw_missing = miss
-        rej.add(raw_missing, f"{name} ({ZH[name]}) is missing")
+        rej.add(raw_missing, f"{ZH[name]} ({name})：缺少 (is missing)")
     if check_duplicates:
         reject_duplicate_ids(typed[schema.id_column], typed[ROW].to_numpy(), rej)
     for earlier, later in schema.date_order:
         a = typed[earlier].to_numpy().astype("datetime64[D]")
         b = typed[later].to_numpy().astype("datetime64[D]")
-        rej.add(b < a, f"{later} ({ZH[later]}) is before {earlier} ({ZH[earlier]})")
+        rej.add(b < a, f"{ZH[later]} ({later}) 早于 {ZH[earlier]} ({earlier}) ({later} is before {earlier})")
     absent = frozenset(c.name for c in schema.columns if c.name not in frame.columns and not c.derived)
     return Records(typed, rej, extras, officer_count, officer_lists, schema, blanks, absent)
 
@@ -621,14 +621,17 @@ def reject_duplicate_ids(ids: pd.Series, rows: np.ndarray, rej: Rejections):
     dup = (codes >= 0) & (np.append(counts, 0)[codes] > 1)
     if dup.any():
         groups = pd.Series(rows[dup]).groupby(ids[dup].to_numpy()).agg(lambda r: ", ".join(map(str, r)))
-        rej.add(dup, lambda cid: f"case_id '{cid}' appears more than once (rows {groups[cid]}); "
-                                 "duplicates are never merged", ids.to_numpy(dtype=object))
+        rej.add(dup, lambda cid: f"案件编号 (case_id) '{cid}' 重复出现（第 {groups[cid]} 行），重复的记录不会合并 "
+                                 f"(case_id '{cid}' appears more than once, rows {groups[cid]}; duplicates are never "
+                                 "merged)", ids.to_numpy(dtype=object))
 
 
-def _already_bad(rej: Rejections, miss: np.ndarray, name: str) -> np.ndarray:
-    """Cells already reported as unreadable should not also be reported as missing."""
+def _already_bad(rej: Rejections, miss: np.ndarray, name: str, zh: str) -> np.ndarray:
+    """Cells already reported as unreadable should not also be reported as missing (their reasons begin
+    with the column's names, ``罚款金额 (fine)：``)."""
+    head = f"{zh} ({name})："
     out = np.zeros(len(miss), dtype=bool)
     for i in np.flatnonzero(miss):
-        if any(r.startswith(name + " (") for r in rej.reasons.get(int(i), [])):
+        if any(r.startswith(head) for r in rej.reasons.get(int(i), [])):
             out[i] = True
     return out

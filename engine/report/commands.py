@@ -14,32 +14,47 @@ from engine.cli_support import UserError, guard
 
 DEFAULT_HTML = "审查报告.html"
 ACCOUNTABILITY_HTML = "问责建议.html"
+DRAW_HTML = "抽查报告.html"
 
 
-@click.command()
+@click.command(short_help="报告页面：由 review、accountability、draw run 的输出文件夹生成离线 HTML 页面和工作簿 "
+                          "(offline pages of output folders).")
 @click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--html", "html_target", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help=f"离线 HTML 报告的文件名（不给 --html 和 --excel 时为 DIR/{DEFAULT_HTML}，问责建议文件夹为 "
-                   f"DIR/{ACCOUNTABILITY_HTML}） (the offline HTML report; default DIR/{DEFAULT_HTML}, or "
-                   f"DIR/{ACCOUNTABILITY_HTML} for an accountability folder, when neither option is given).")
+              help=f"离线 HTML 页面的文件名（不给 --html 和 --excel 时：审查结果文件夹为 DIR/{DEFAULT_HTML}，"
+                   f"问责建议文件夹为 DIR/{ACCOUNTABILITY_HTML}，抽查文件夹为 DIR/{DRAW_HTML}） (the offline HTML "
+                   f"page; default DIR/{DEFAULT_HTML}, DIR/{ACCOUNTABILITY_HTML} for an accountability folder or "
+                   f"DIR/{DRAW_HTML} for a draw folder, when neither option is given).")
 @click.option("--excel", "excel_target", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="同时生成工作簿：问题清单、拒收记录、部门汇总、问题分类、案件明细"
-                   " (also write the workbook: findings, rejected rows, departments, codes, cases).")
+              help="同时生成工作簿：问题清单、拒收记录、部门汇总、问题分类、案件明细（仅审查结果文件夹）"
+                   " (also write the workbook: findings, rejected rows, departments, codes, cases; review folders only).")
 @guard
 def report(folder, html_target, excel_target):
-    """审查报告：由 review --out 的结果文件夹生成离线 HTML 报告和 Excel 工作簿（accountability --out 的文件夹生成问责建议页面）。
+    """审查报告：由 review --out 的结果文件夹生成离线 HTML 报告和 Excel 工作簿（accountability --out 的文件夹生成问责建议页面，draw run --out 的文件夹生成抽查页面）。
 
-    Build the offline HTML report (and the workbook) from a finished review output folder, or the
-    recommendations page from an accountability output folder; a folder that did not finish or mixes
-    two runs is refused."""
+    Build the offline HTML report (and the workbook) from a finished review output folder, the
+    recommendations page from an accountability output folder, or the draw page from a draw output
+    folder (draw.json; with results.jsonl/.csv of `draw results --out` when present); a folder that did
+    not finish or mixes two runs is refused."""
     from engine.io.outset import check_writable_file
     from engine.report.folder import open_review
     from engine.report.html import write_html_of
     from engine.report.workbook import refuse_own_name, write_workbook_of
 
     if not Path(folder).is_dir():
-        raise UserError(f"{folder}: 不是文件夹 (not a folder); 请给出 review --out 的输出文件夹 "
-                        "(give the folder written by review --out)")
+        raise UserError(f"{folder}: 不是文件夹 (not a folder); 请给出 review、accountability 或 draw run 的 --out "
+                        "输出文件夹 (give the folder written by review, accountability or draw run --out)")
+    from engine.report.draw_html import is_draw_folder
+    if is_draw_folder(Path(folder)):
+        if excel_target is not None:
+            raise UserError("抽查的公示名单工作簿由 draw run --format xlsx 生成 (the draw's workbook is written by "
+                            "draw run --format xlsx); 此处只能生成 --html (only --html here)")
+        from engine.report.draw_html import write_draw_html
+        target = Path(html_target) if html_target is not None else Path(folder) / DRAW_HTML
+        check_writable_file(target, "--html")
+        size = write_draw_html(Path(folder), target)
+        click.echo(f"抽查页面已生成 draw page written: {target} ({size / 1024:,.0f} KB)")
+        return
     accountability = _accountability(Path(folder))
     if accountability and excel_target is not None:
         raise UserError("问责建议的工作簿由 accountability --excel 生成 (the accountability workbook is written "

@@ -20,24 +20,28 @@ from engine.cli_support import UserError, guard
 
 @click.command()
 @click.option("--events", "events", default=None, metavar="FILE|-",
-              help="Events as JSON Lines; '-' reads stdin.")
-@click.option("--replay", is_flag=True, help="Event time is the clock (no waiting); default: the wall clock.")
+              help="事件文件（JSON Lines）；'-' 从标准输入读取 (events as JSON Lines; '-' reads stdin).")
+@click.option("--replay", is_flag=True, help="回放：以事件时间为时钟，不等待（默认用实际时间） (event time is the clock; default: the wall clock).")
 @click.option("--catalog", "catalog", type=click.Path(path_type=Path), default=None,
-              help="Approval catalogue: statutory/committed limits, and unlisted preconditions reported at once.")
+              help="审批事项目录：法定和承诺时限；目录外前置条件立即报告 "
+                   "(approval catalogue: statutory/committed limits; unlisted preconditions reported at once).")
 @click.option("--db", "db_url", default=None, metavar="URL",
-              help="State database (SQLAlchemy URL; default sqlite:///DIR/watch.sqlite).")
+              help="状态数据库（SQLAlchemy 地址；默认 sqlite:///DIR/watch.sqlite） (state database).")
 @click.option("--redis-stream", "redis_stream", default=None, metavar="NAME",
-              help="Also read events from this Redis stream (field 'json'), after --events.")
+              help="在 --events 之后从此 Redis 流读取事件（字段 json） (also read events from this Redis stream).")
 @click.option("--redis-url", "redis_url", default="redis://127.0.0.1:6379/0", show_default=True,
-              help="Redis server of --redis-stream.")
+              help="--redis-stream 的 Redis 服务器 (Redis server of --redis-stream).")
 @click.option("--yellow-working-days", type=click.IntRange(0, 60), default=None,
-              help="Override the parameter watch_yellow_working_days (rules/watch/monitor.yaml).")
+              help="黄牌提前的工作日数，覆盖规则参数 watch_yellow_working_days（rules/watch/monitor.yaml） "
+                   "(override that parameter).")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Folder for cards.jsonl, overreach.jsonl, rejected_events.jsonl, stdout.pos and watch.sqlite.")
+              help="输出文件夹：cards.jsonl、overreach.jsonl、rejected_events.jsonl、stdout.pos、watch.sqlite "
+                   "(output folder).")
 @click.pass_obj
 @guard
 def watch(obj, events, replay, catalog, db_url, redis_stream, redis_url, yellow_working_days, out_dir):
-    """实时监控、预警纠错: yellow (预警) and red (超时) cards for open deadlines, from a stream of events."""
+    """实时监控、预警纠错：由事件流对未办结事项发出黄牌（预警）和红牌（超时）。
+    Yellow (预警) and red (超时) cards for open deadlines, from a stream of events."""
     from engine.watch.monitor import Monitor
     from engine.watch.run import run
     from engine.watch.state import Store

@@ -61,7 +61,7 @@ class Store:
             meta.create_all(self.engine)
             self.cx = self.engine.connect()
         except Exception as e:
-            raise InputError(f"cannot open the watch state database {url}: {e.__class__.__name__}: "
+            raise InputError(f"无法打开监控状态数据库 (cannot open the watch state database) {url}: {e.__class__.__name__}: "
                              f"{str(e).splitlines()[0][:200]}") from None
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert

@@ -33,8 +33,8 @@ def test_unknown_basis_level_is_rejected_with_the_allowed_list():
 def test_missing_required_fields_are_rejected_each_named():
     res = judge([item(department=None, item_name="  "), item(item_code=None, item_code_x=1)])
     reasons = rejected(res)
-    assert "department (实施部门) is missing" in reasons[2] and "item_name (事项名称) is missing" in reasons[2]
-    assert "item_code (事项编码) is missing" in reasons[3]
+    assert "实施部门 (department)：缺少 (is missing)" in reasons[2] and "事项名称 (item_name)：缺少 (is missing)" in reasons[2]
+    assert reasons[3].startswith("事项编码 (item_code)：缺少 (is missing)")
     assert res.summary["input_rows"] == 2 and res.summary["rejected"] == 2 and len(res.rows) == 0
 
 
@@ -56,7 +56,8 @@ def test_unreadable_cells_are_rejected(field, value, words):
 def test_committed_limit_longer_than_statutory_is_rejected():
     res = judge([item(statutory_limit_wd="20", committed_limit_wd="21"),
                  item(item_code="B", statutory_limit_wd="20", committed_limit_wd="20")])
-    assert list(rejected(res)) == [2] and "longer than statutory_limit_wd" in rejected(res)[2]
+    assert list(rejected(res)) == [2] and rejected(res)[2].startswith("承诺时限 (committed_limit_wd) 21 个工作日长于法定时限 "
+                                                                     "(statutory_limit_wd) 20 个工作日")
     assert row_of(res, None, "B")["committed_limit_wd"] == 20.0
 
 
@@ -74,7 +75,7 @@ def test_item_row_marked_intermediary_is_rejected():
 def test_provincial_rule_without_basis_date_is_rejected_not_retained():
     # Art. 15 ¶1: without the date nobody can tell whether the year is over
     res = judge([item(basis_level="省级政府规章", basis_date=None)])
-    assert "basis_date (依据施行日期) is missing" in rejected(res)[2]
+    assert rejected(res)[2].startswith("依据施行日期 (basis_date)：缺少")
     assert "cancel.temporary_rule_expired" in rejected(res)[2]
 
 

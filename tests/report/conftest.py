@@ -141,3 +141,48 @@ def accountability_run(sample, tmp_path_factory) -> Path:
 
 
 from conftest import need_program  # noqa: E402,F401  (tests import it from here)
+
+
+DRAW = CASES / "draw"
+HTML_NAME = "<img src=x onerror=alert(1)>"
+
+
+def draw_folder(base: Path, entities: Path, *extra) -> Path:
+    """A real draw: ``draw prepare`` then ``draw run`` on the bundled plan, into ``base/out``."""
+    db = f"sqlite:///{base / 'ledger.sqlite'}"
+    regs = ["--entities", str(entities), "--inspectors", str(DRAW / "inspectors.csv"),
+            "--conflicts", str(DRAW / "conflicts.csv"), "--db", db]
+    res = CliRunner().invoke(main, ["draw", "prepare", str(DRAW / "plan.yaml"), *regs])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["draw", "run", str(DRAW / "plan.yaml"), *regs, "--seed", "0.3.5.1.6.2.4.8",
+                                    "--seed-note", "2025-03-07 局务会，纪检组长掷十面骰 8 次",
+                                    "--out", str(base / "out"), *extra])
+    assert res.exit_code == 0, res.output
+    return base / "out"
+
+
+@pytest.fixture(scope="session")
+def draw_run(tmp_path_factory) -> Path:
+    """The bundled sample draw with its page (``draw run --report``) and the results findings of
+    ``draw results --out DIR/results.jsonl``."""
+    base = tmp_path_factory.mktemp("draw")
+    out = draw_folder(base, DRAW / "entities.csv", "--report", str(base / "draw.html"))
+    res = CliRunner().invoke(main, ["draw", "results", str(DRAW / "results.csv"), "--as-of", "2025-06-30",
+                                    "--no-import", "--out", str(out / "results.jsonl"),
+                                    "--db", f"sqlite:///{base / 'ledger.sqlite'}"])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def hostile_draw(tmp_path_factory) -> Path:
+    """A draw whose entity names are markup a browser would run."""
+    base = tmp_path_factory.mktemp("hostile-draw")
+    rows = list(csv.reader(io.StringIO((DRAW / "entities.csv").read_text(encoding="utf-8-sig"))))
+    col = rows[0].index("name")
+    for r in rows[1:]:
+        r[col] = HTML_NAME + r[col]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    (base / "entities.csv").write_text(buf.getvalue(), encoding="utf-8")
+    return draw_folder(base, base / "entities.csv", "--format", "csv")

@@ -388,6 +388,10 @@ def rules_lint(c: Context, rules_dir):
     if problems:
         click.echo(f"规则文件有 {len(problems)} 个问题 ({len(problems)} problem(s) in the rules)", err=True)
         sys.exit(1)
+    from engine.library.yielding import yielding_notes       # 特别法优先: notes for a person, not problems
+    from engine.ruleset.loader import load_rules
+    for note in yielding_notes(load_rules(rules_dir or c.rules_dir)):
+        click.echo(note)
     click.echo(f"OK：{count} 个条款，没有问题 ({count} provision(s), no problems)")
 
 

@@ -146,3 +146,57 @@ def test_each_violation_of_a_decision_keeps_its_own_range(review, base_record):
     ev = review([{**row, "case_id": "Y1", "fine": 75000},
                  {**row, "case_id": "Y2", "fine": 100001, "party_id": "91110105MA0000002X"}])   # above 100,000
     assert _codes(ev) == {"Y1": [], "Y2": ["penalty.above_statutory_max"]}
+
+
+# ───────────── no statutory maximum, 按日连续处罚, yielding: through `check --json` ─────────────
+
+def _check(record: dict, *extra) -> dict:
+    import json
+    res = CliRunner().invoke(main, [*extra, "check", "--json", json.dumps(record, ensure_ascii=False),
+                                    "--as-of", "2024-12-31"])
+    assert res.exit_code in (0, 1), res.output
+    return json.loads(res.output)
+
+
+BASE_CHECK = {"party_type": "organization", "party_id": "91110105MA0000044X", "officers": "T1;T2",
+              "procedure": "ordinary", "violation_date": "2024-02-20", "discovered_date": "2024-02-25",
+              "filed_date": "2024-03-12", "decision_date": "2024-04-20", "publicized_date": "2024-04-25",
+              "hearing_notified": True, "harm": "general", "extension_approved": False}
+
+
+def test_a_fine_the_statute_sets_no_amount_for_has_no_maximum_and_no_tiers():
+    # 价格法第四十四条: 逾期不改正的，可以处以罚款 — no amount: 2,000,000 yuan breaks no maximum
+    out = _check({**BASE_CHECK, "violation_code": "PRL-44", "refused_correction": True, "fine": 2000000,
+                  "sanctions": "warning"})
+    assert out["codes"] == [] and out["statutory_range"] == {"min": 0.0, "max": None}
+    assert out["lawful_fine_max"] is None and out["lawful_fine_max_unbounded"] is True
+    assert out["tier_ranges"] == {}
+
+
+def test_the_days_of_a_daily_penalty_follow_the_departments_parameter(tmp_path):
+    # 安全生产法第一百一十二条: 原罚款100,000元, 2024-03-01责令改正, 2024-03-11复查 → 3月2日至11日 10日 = 1,000,000元;
+    # a department that does not count the re-inspection day (daily_penalty_counts_last_day: false): 9日 = 900,000元
+    rec = {**BASE_CHECK, "violation_code": "WSL-112", "refused_correction": True, "daily_original_fine": 100000,
+           "daily_order_date": "2024-03-01", "daily_recheck_date": "2024年3月11日", "fine": 1000000}
+    out = _check(rec)
+    assert out["codes"] == [] and out["statutory_range"] == {"min": 1000000.0, "max": 1000000.0}
+    root = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", root)
+    params = root / "procedure" / "administrative_penalty.yaml"
+    text = params.read_text(encoding="utf-8")
+    params.write_text(text.replace("  daily_penalty_counts_last_day:\n    value: true",
+                                   "  daily_penalty_counts_last_day:\n    value: false"), encoding="utf-8")
+    out = _check(rec, "--rules", str(root))
+    assert out["statutory_range"] == {"min": 900000.0, "max": 900000.0}
+    assert out["codes"] == ["penalty.above_statutory_max"]
+
+
+def test_a_provision_that_yields_says_so_and_names_what_it_may_yield_to():
+    # 消费者权益保护法第五十六条: 其他有关法律、法规对处罚机关和处罚方式有规定的，依照法律、法规的规定执行
+    out = _check({**BASE_CHECK, "violation_code": "CPL-56", "illegal_gain": 0, "fine": 300000})
+    y = out["yields"]
+    assert y["citation"] == {"law": "中华人民共和国消费者权益保护法", "article": 56, "paragraph": 1}
+    assert "ADL-61 (illegal_gain)" in y["may_yield_to"]                  # 广告法 Art. 61 also reads the gain
+    assert not [p for p in y["may_yield_to"] if p.startswith("CPL-")]    # never its own law
+    res = CliRunner().invoke(main, ["rules", "lint"])
+    assert res.exit_code == 0 and "注 note: CPL-56 只在其他法律、法规未作规定时适用" in res.output

@@ -18,33 +18,45 @@ from engine.records.schema import SUBJECT_ZH
 
 
 def persons_not_punished(ev):
+    """One finding per unit row whose decision punishes none of the persons its provision's duties name (the text
+    names them together — 法定代表人、主要负责人、直接负责的主管人员和其他责任人员 — so any of them punished under
+    the provision fulfils the duty)."""
     if PERSONS not in ev.frame.columns:
         return
     numbered = ev.frame["decision_no"].notna().to_numpy()
     subject = ev.frame["subject"].astype(object).to_numpy()
     unit = pd.isna(subject) | (subject == "party")
     present = ev.frame[PERSONS].to_numpy(dtype=np.int64)
+    by_provision: dict[int, list] = {}
     for i, (k, who) in enumerate(persons_duties(ev.ruleset, ev.provision_ids)):
+        by_provision.setdefault(k, []).append((i, who))
+    for k, duties in by_provision.items():
         pid = ev.provision_ids[k]
-        duty, cond = ev.ruleset.provisions[pid].persons[who]
-        hit = ev.evaluated & numbered & unit & (ev.provision_idx == k) & penalized(ev) & ((present >> i) & 1 == 0)
-        if cond is not None and hit.any():
-            idx = np.flatnonzero(hit)
-            hold = np.asarray(cond.evaluate(ev.frame.iloc[idx]), dtype=bool)
-            hit[idx[~hold]] = False
-        rows = np.flatnonzero(hit)
+        cp = ev.ruleset.provisions[pid]
+        base = ev.evaluated & numbered & unit & (ev.provision_idx == k) & penalized(ev)
+        for i, _ in duties:                       # any person of the duties punished fulfils them
+            base &= (present >> i) & 1 == 0
+        if not base.any():
+            continue
+        idx = np.flatnonzero(base)
+        due = np.zeros(len(idx), dtype=bool)
+        for _, who in duties:
+            cond = cp.persons[who][1]
+            due |= np.ones(len(idx), bool) if cond is None else np.asarray(cond.evaluate(ev.frame.iloc[idx]), bool)
+        rows = idx[due]
         if not len(rows):
             continue
         nos = ev.frame["decision_no"].astype(object).to_numpy()[rows].tolist()
-        zh_who = SUBJECT_ZH[who]
+        zh_who = "或".join(SUBJECT_ZH[who] for _, who in duties)
+        en_who = " or ".join(who.replace("_", " ") for _, who in duties)
         yield FindingBatch(
             "penalty.persons_not_punished", rows, facts=("decision_no", "subject", "fine", "sanctions"),
-            expected={"persons": who}, actual={"persons": None},
+            expected={"persons": [who for _, who in duties]}, actual={"persons": None},
             message_zh=[f"决定书{no}依{pid}处罚了单位，{pid}规定同时处罚{zh_who}，本决定书中没有对{zh_who}的处罚"
                         "（如已另行作出决定，请以同一决定书编号记录）" for no in nos],
             message_en=[f"decision {no} punishes the unit under {pid}, which also requires a penalty on the "
-                        f"{who.replace('_', ' ')}; the decision has none" for no in nos],
-            citations=cites(duty.citation))
+                        f"{en_who}; the decision has none" for no in nos],
+            citations=cites(*dict.fromkeys(cp.persons[who][0].citation for _, who in duties)))
 
 
 CHECKS = (persons_not_punished,)

@@ -6,6 +6,7 @@ findings: a range check presumes the power to punish exists.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from engine.checks.common import APL, apl, citation, cites, money, per_value, sentence, yuan, yuans
 from engine.findings import FindingBatch, objects
@@ -170,16 +171,21 @@ def sanctions(ev):
     decided = {s: ev.has_code("sanctions", s) for s in SANCTIONS}
     light_only = (ev.tiers & (T.MITIGATED | T.NONE)) == 0
     waived = _waived(ev)
-    for k, (cp, v, b) in enumerate(ev.table.entries):
-        m = ok & (ev.branch_key == k)
-        if not m.any():
+    rows_of = pd.Series(np.flatnonzero(ok)).groupby(ev.branch_key[ok]).indices if ok.any() else {}
+    for k, pos in rows_of.items():
+        cp, v, b = ev.table.entries[k]
+        idx = np.flatnonzero(ok)[pos]
+        # only the sanctions the branch names or a row decided can give a finding
+        relevant = [s for s in SANCTIONS if s in b.sanctions or decided[s][idx].any()]
+        if not relevant:
             continue
-        idx = np.flatnonzero(m)
-        sub = narrow(ev.frame, cp.fields_read, idx)
+        sub = narrow(ev.frame, cp.fields_read, idx) if any(
+            b.sanctions[s][1] is not None for s in relevant if s in b.sanctions) else None
         first_of = {}                              # a one_of group is reported once, on its first member
         for s2, g in b.groups.items():
             first_of.setdefault(g, s2)
-        for s in SANCTIONS:
+        kept = {k2 for e, _ in cp.exemptions for k2 in e.keeps}
+        for s in relevant:
             spec = b.sanctions.get(s)
             if spec is None:
                 allowed = required = np.zeros(len(idx), dtype=bool)
@@ -188,7 +194,6 @@ def sanctions(ev):
                 allowed = cond.evaluate(sub) if cond is not None else np.ones(len(idx), dtype=bool)
                 required = allowed if mode == "mandatory" else np.zeros(len(idx), dtype=bool)
             not_permitted[s][idx] = decided[s][idx] & ~allowed
-            kept = {k2 for e, _ in cp.exemptions for k2 in e.keeps}
             excused = waived[idx] & (s not in kept)          # 免予处罚: only what the exemption keeps stays due
             group = b.groups.get(s)
             if group is not None:                  # 或者: any member of the group decided is enough

@@ -27,11 +27,12 @@ def add_decision_columns(frame: pd.DataFrame, rejected: np.ndarray, provision_id
     ``PERSONS`` says the decision punishes duty i's subject under its provision.  Column-wise throughout:
     a batch may hold a million decisions."""
     n = len(frame)
-    no = frame["decision_no"].astype(object).where(frame["decision_no"].notna(), None)
-    dept = frame["department"].astype(object).where(frame["department"].notna(), "")
-    key_text = pd.Series([None if x is None else f"{d}\x1f{x}" for d, x in zip(dept.tolist(), no.tolist())],
-                         dtype=object)
-    codes, _ = pd.factorize(key_text, use_na_sentinel=True)
+    numbered = frame["decision_no"].notna().to_numpy()
+    codes = np.full(n, -1, dtype=np.int64)
+    if numbered.any():
+        pair = pd.DataFrame({"d": frame["department"].astype(object).where(frame["department"].notna(), "")[numbered],
+                             "x": frame["decision_no"].astype(object)[numbered]})
+        codes[numbered] = pair.groupby(["d", "x"], sort=False).ngroup().to_numpy()
     fine = np.nan_to_num(frame["fine"].to_numpy(dtype=float))
     conf = np.nan_to_num(frame["confiscated_gain"].to_numpy(dtype=float))
     sanctions = frame["sanctions"]
@@ -67,9 +68,12 @@ def _person_bits(frame: pd.DataFrame, provision_idx, duties: list) -> np.ndarray
         return bits
     if len(duties) > 63:
         raise ValueError("more than 63 双罚制 duties: widen engine.penalty.decisions.PERSONS")
-    subject = frame["subject"].astype(object).to_numpy()
+    at = np.flatnonzero(np.isin(provision_idx, [k for k, _ in duties]))
+    if not len(at):
+        return bits
+    subject, pidx = frame["subject"].astype(object).to_numpy()[at], provision_idx[at]
     for i, (k, who) in enumerate(duties):
-        bits |= np.where((provision_idx == k) & (subject == who), np.int64(1) << i, 0)
+        bits[at] |= np.where((pidx == k) & (subject == who), np.int64(1) << i, 0)
     return bits
 
 

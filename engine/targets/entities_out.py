@@ -106,6 +106,51 @@ def _lists(lo: int, hi: int, pieces) -> pa.Array:
     return pc.binary_join_element_wise(pa.scalar("[", _S), joined, pa.scalar("]", _S), pa.scalar("", _S))
 
 
+def _spread(codes: np.ndarray, distinct: list, lo: int, hi: int) -> pa.Array:
+    """Fragments of rows [lo, hi) of a column of few distinct values: each distinct value was encoded
+    once (``explain.fragment`` of the distinct values), and rows take theirs by code."""
+    return distinct.take(pa.array(codes[lo:hi]))
+
+
+def _class_codes(final: np.ndarray):
+    """(codes, fragments) of the new classes, or None when they are not one-letter text."""
+    if final.dtype != np.dtype("<U1") or not len(final):
+        return None
+    codes = final.view(np.uint32).astype(np.int64) - ord("A")
+    if codes.min() < 0 or codes.max() > 3:
+        return None
+    return codes, explain.fragment(np.array(list("ABCD"), dtype=object))
+
+
+def _previous_codes(col: pd.Series):
+    """(codes, fragments) of the register's classes (validated A–D on reading), by an Arrow
+    dictionary rather than ten million Python strings."""
+    from engine.targets.tables import _arrow_text
+    arr = _arrow_text(col)
+    if arr.null_count or not len(arr):
+        return None
+    enc = pc.dictionary_encode(arr)
+    distinct = enc.dictionary.to_pylist()
+    if any(v.startswith(";") for v in distinct):     # code-list text: left to the slice-wise path
+        return None
+    return np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64), \
+        explain.fragment(pd.Series(distinct, dtype=object))
+
+
+def _item_codes(titems: np.ndarray):
+    """(codes, fragments) of ``targeted_items``: mostly empty, a few distinct lists."""
+    named = np.flatnonzero(titems != "")
+    codes = np.zeros(len(titems), dtype=np.int64)
+    distinct = [""]
+    if len(named):
+        c, u = pd.factorize(titems[named])
+        codes[named] = c + 1
+        distinct += list(u)
+    d = pd.Series(distinct, dtype=object)
+    wrapped = pd.Series(np.where(d != "", ";" + d + ";", ";"), dtype=object)
+    return codes, explain.fragment(wrapped)
+
+
 def entity_chunks(ent: pd.DataFrame, res, params: dict, ctx, shown: dict):
     """Yield the JSON Lines text of entities.jsonl, one buffer per slice of CHUNK entities."""
     n = len(ent)
@@ -114,19 +159,23 @@ def entity_chunks(ent: pd.DataFrame, res, params: dict, ctx, shown: dict):
     combos = pa.array([orjson.dumps([f for b, f in ((1, "key"), (2, "targeted"), (4, "abnormal")) if c & b]).decode()
                        for c in range(8)], _S)
     base = jsonfrag.constant(str(params.get("base_class", "A")))
+    # columns of few distinct values: encoded once here, spread per slice by code
+    classes = _class_codes(res.final)
+    previous = _previous_codes(ent["credit_class"]) if len(res.previous) == n else None
+    items = _item_codes(np.asarray(res.targeted_items, dtype=object))
     for lo in range(0, n, CHUNK):
         hi = min(n, lo + CHUNK)
         part = ent.iloc[lo:hi]
         code = (res.key[lo:hi].astype(np.int64) + 2 * res.targeted[lo:hi].astype(np.int64)
                 + 4 * res.abnormal[lo:hi].astype(np.int64))
-        titems = pd.Series(res.targeted_items[lo:hi], dtype=object)
-        items = pd.Series(np.where(titems != "", ";" + titems + ";", ";"), dtype=object)
         names = part["name"] if "name" in part.columns else pd.Series([None] * (hi - lo), dtype=object)
         fields = [("entity_id", explain.fragment(part["entity_id"])), ("name", explain.fragment(names)),
-                  ("class", explain.fragment(res.final[lo:hi].astype(object))),
-                  ("previous_class", explain.fragment(pd.Series(res.previous[lo:hi], dtype=object))),
+                  ("class", _spread(*classes, lo, hi) if classes else
+                   explain.fragment(res.final[lo:hi].astype(object))),
+                  ("previous_class", _spread(*previous, lo, hi) if previous else
+                   explain.fragment(pd.Series(res.previous[lo:hi], dtype=object))),
                   ("base_class", base),
                   ("steps", _lists(lo, hi, steps.objects(lo, hi))), ("flags", combos.take(pa.array(code))),
-                  ("targeted_items", explain.fragment(items)),
+                  ("targeted_items", _spread(*items, lo, hi)),
                   ("rules", _lists(lo, hi, (_rule_objects(x, ent, lo, hi) for x in explained)))]
         yield jsonfrag.lines(fields, hi - lo)

@@ -21,6 +21,7 @@ from engine.ruleset.yamlload import expression_problem
 from engine.targets import context
 from engine.targets.explain import aggregates, items_of, join_per_entity
 from engine.targets.loader import LoadedRule, TargetRules
+from engine.targets.tables import positions
 from engine.types import FieldType as T
 
 RANK = {"A": 0, "B": 1, "C": 2, "D": 3}
@@ -33,6 +34,7 @@ class Kind:
     frame: pd.DataFrame          # has entity_id and date
     schema: dict
     shown: list
+    entity: np.ndarray | None = None     # each row's register position, when already known
 
 
 @dataclass
@@ -63,20 +65,14 @@ class Result:
 
 
 def _related(ent_ids: pd.Series, kinds: dict) -> tuple[dict, dict]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    def arrow(s):
-        return pa.array(s.astype(object).where(s.notna(), None).to_numpy(), pa.large_string())
-    register = arrow(ent_ids)
     out, schemas = {}, {}
     for name, kind in kinds.items():
-        found = pc.index_in(arrow(kind.frame["entity_id"]), value_set=register)
-        pos = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        pos = kind.entity if kind.entity is not None and len(kind.entity) == len(kind.frame) else \
+            positions(kind.frame["entity_id"], ent_ids)
         keep = pos >= 0
-        frame = kind.frame.loc[keep].reset_index(drop=True)
+        frame = kind.frame if keep.all() else kind.frame.loc[keep].reset_index(drop=True)
         dates = frame["date"].to_numpy().astype("datetime64[D]") if len(frame) else np.array([], "datetime64[D]")
-        out[name] = Related(frame, pos[keep].astype(np.int64), dates)
+        out[name] = Related(frame, pos[keep], dates)
         schemas[name] = kind.schema
     return out, schemas
 

@@ -139,16 +139,21 @@ class Explained:
             order = np.argsort(rel.entity[rows], kind="stable")
             rows = rows[order]
             cols = [c for c in shown.get(node.kind, []) if c in rel.frame.columns]
-            self.aggs.append((node.kind, span(fired.expr.source, node.line, node.column), values, rel,
+            # the shown columns of the taken records, gathered once in entity order: a slice of
+            # entities then takes a contiguous slice of them (a gather per slice from the
+            # million-row, many-chunk record columns cost seconds each time)
+            taken = rel.frame[cols].iloc[rows].reset_index(drop=True) if cols else None
+            self.aggs.append((node.kind, span(fired.expr.source, node.line, node.column), values, taken,
                               rows, rel.entity[rows], cols))
+        # the entity fields the condition read, for the hit entities only, gathered once (see above)
+        self.fact_columns = [(f, ent[f].iloc[self.heads].reset_index(drop=True)) for f in fired.fields]
 
     def heads_in(self, lo: int, hi: int) -> tuple[int, int]:
         """The hit entities in [lo, hi), as a slice of ``heads``."""
         return int(np.searchsorted(self.heads, lo)), int(np.searchsorted(self.heads, hi))
 
     def facts(self, a: int, b: int, ent: pd.DataFrame) -> pa.Array:
-        heads = self.heads[a:b]
-        parts = [(f, fragment(ent[f].iloc[heads])) for f in self.fired.fields]
+        parts = [(f, fragment(col.iloc[a:b])) for f, col in self.fact_columns]
         parts += [(label, fragment(values[a:b])) for _, label, values, *_ in self.aggs]
         return jsonfrag.obj(parts, b - a)
 
@@ -156,11 +161,11 @@ class Explained:
         """Per head (all within [lo, hi)): the JSON list of its records (at most MAX_RECORDS), and how
         many more it had."""
         keys, frags = [], []
-        for kind, _, _, rel, rows, ents, cols in self.aggs:
+        for kind, _, _, taken, rows, ents, cols in self.aggs:
             a, b = np.searchsorted(ents, lo), np.searchsorted(ents, hi)
             if a == b:
                 continue
-            sub = rel.frame.iloc[rows[a:b]]
+            sub = taken.iloc[a:b] if taken is not None else None
             fields = [("kind", jsonfrag.constant(kind))] + [(c.strip("_"), fragment(sub[c])) for c in cols]
             keys.append(ents[a:b])
             frags.append(jsonfrag.obj(fields, b - a).cast(_S))

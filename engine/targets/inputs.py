@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.draw.registers import Rejected
-from engine.targets.tables import ROW, Reasons, booleans, dates, member, read, text
+from engine.targets.tables import ROW, Reasons, booleans, dates, positions, read, text
 from engine.types import FieldType as T
 
 COMPLAINT_ALIASES = {
@@ -46,21 +46,24 @@ REPORT_ALIASES = {"统一社会信用代码": "entity_id", "信用代码": "enti
 REPORT_SCHEMA = {"year": T.NUMBER, "filed_date": T.DATE, "date": T.DATE}
 
 
-def _known_entity(ids: pd.Series, register_ids: pd.Series) -> np.ndarray:
-    return member(ids, register_ids)
+ENTITY_POSITIONS = "entity_positions"   # ``frame.attrs`` key: each kept row's position in the register
 
 
 def _finish(frame, reasons: Reasons, kind: str, path, rejected: Rejected, register_ids, id_col=None):
     ent = frame["entity_id"].fillna("")
+    pos = positions(ent, register_ids)
     reasons.add((ent == "").to_numpy(dtype=bool), "统一社会信用代码为空 (entity_id missing)")
-    reasons.add((ent != "").to_numpy(dtype=bool) & ~_known_entity(ent, register_ids),
+    reasons.add((ent != "").to_numpy(dtype=bool) & (pos < 0),
                 "统一社会信用代码不在检查对象名录（或该行被拒） (entity not in the register)")
     why = reasons.joined()
     bad = why != ""
     if bad.any():
         ids = frame.loc[bad, id_col] if id_col and id_col in frame.columns else frame.loc[bad, "entity_id"]
         rejected.add(kind, path, frame.loc[bad, ROW], ids, why[bad])
-    return frame.loc[~bad].reset_index(drop=True)
+    out = frame.loc[~bad].reset_index(drop=True)
+    # kept for the run, so the register (millions of ids) is not searched again for the same rows
+    out.attrs[ENTITY_POSITIONS] = pos[~bad]
+    return out
 
 
 def load_complaints(path: Path, rejected: Rejected, register_ids: pd.Series, as_of: dt.date) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from engine.targets import inputs, reviews as review_io
 from engine.targets.evaluate import Kind, run
 from engine.targets.loader import apply_overrides, load_target_rules
 from engine.targets.outputs import open_outputs, summarize, write_all
-from engine.targets.tables import dates, member
+from engine.targets.tables import dates, positions
 from engine.types import FieldType as T
 
 KIND_SCHEMAS = {"penalties": review_io.PENALTY_SCHEMA, "findings": review_io.FINDING_SCHEMA,
@@ -65,19 +65,26 @@ def run_targets(register: Path, as_of, out_dir: Path, review_dirs: list, complai
             frame = loader(path, rejected, ids, as_of)
             counts[name] = {"rows": int(len(frame)) + rejected.count(name) - before, "used": int(len(frame)),
                             "rejected": rejected.count(name) - before}
-            kinds[name] = Kind(frame, KIND_SCHEMAS[name], SHOWN[name])
+            kinds[name] = Kind(frame, KIND_SCHEMAS[name], SHOWN[name], frame.attrs.pop(inputs.ENTITY_POSITIONS, None))
         if review_dirs:
             pens, finds = [], []
             for folder in review_dirs:
                 p, f = review_io.load_review(folder)
                 pens.append(p)
                 finds.append(f)
-            for name, parts in (("penalties", pens), ("findings", finds)):
-                frame = pd.concat(parts, ignore_index=True)
-                known = member(frame["entity_id"], ids)
+            frames = {name: pd.concat(parts, ignore_index=True) for name, parts in (("penalties", pens),
+                                                                                  ("findings", finds))}
+            # both kinds looked up in the register at once (one pass over its ids)
+            pos = positions(pd.concat([f["entity_id"] for f in frames.values()], ignore_index=True), ids)
+            start = 0
+            for name, frame in frames.items():
+                p = pos[start:start + len(frame)]
+                start += len(frame)
+                known = p >= 0
                 unjoined[name] = {"records": int(len(frame)), "joined": int(known.sum()),
                                   "not_joined": int((~known).sum())}
-                kinds[name] = Kind(frame.loc[known].reset_index(drop=True), KIND_SCHEMAS[name], SHOWN[name])
+                kinds[name] = Kind(frame.loc[known].reset_index(drop=True), KIND_SCHEMAS[name], SHOWN[name],
+                                   p[known])
         if not len(ent):
             raise InputError(f"{register}: 没有可用的检查对象 (no usable entity in the register)")
         res = run(ent, schema, kinds, rules, as_of, KIND_SCHEMAS)

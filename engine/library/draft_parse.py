@@ -401,9 +401,11 @@ class Reader:
         permitted = "可以" in piece or "直至" in piece or piece.startswith("或者")
         if "没收" in piece:
             target = piece[piece.index("没收") + 2:]
-            if "违法所得" in target:
+            if re.search(r"违法所得|违法收入", target):          # 违法收入: the gain under another name
                 lv.gain = "permitted" if permitted and lv.gain != "mandatory" else "mandatory"
-            if re.sub(r"违法所得|和|、", "", target) or not target:     # "应当予以没收": the things named before
+            if "广告费用" in target:                              # money with no amount column
+                self.note("sanction", f"没收广告费用无对应数额字段 (no amount column for it): {piece}")
+            if re.sub(r"违法所得|违法收入|广告费用|和|、", "", target) or not target:   # "应当予以没收": the things named before
                 _put(lv.sanctions, "confiscate_goods", "permitted" if permitted else "mandatory")
         for rx, code in _SANCTIONS:
             if rx.search(piece):

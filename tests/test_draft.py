@@ -37,9 +37,6 @@ KNOWN_DIFFERENCES = {
     # subjects, the reviewed files branch on party_type and give a unit party no fine.
     "WSL-106": "persons-only fine encoded as a party_type branch",
     "WSL-110-1": "persons-only fine encoded as a party_type branch",
-    # 双罚制: the reviewed file gives the persons (subject responsible_person) branches of their own; the
-    # drafter drafts the unit's part and does not tell subjects apart.
-    "WSL-97": "persons' branches by subject (双罚制)",
     # 安全生产法 Art. 93 ¶2 fines 个人经营的投资人 (an individual party) where an accident follows; the
     # drafter reads the paragraph's unit clause only.
     "WSL-93-1": "¶2's fine on the individual investor encoded as a party_type branch",

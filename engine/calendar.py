@@ -28,7 +28,7 @@ class WorkingDayCalendar:
     def __init__(self, years: dict[int, set[dt.date]]):
         """``years`` maps each covered year to its set of working days."""
         if not years:
-            raise CalendarError("no working-day calendar data at all")
+            raise CalendarError("没有任何工作日历数据 (no working-day calendar data at all)")
         self.years = dict(sorted(years.items()))
         days = sorted(d for ds in self.years.values() for d in ds)
         self.workdays = np.array(days, dtype="datetime64[D]")
@@ -64,8 +64,9 @@ class WorkingDayCalendar:
         bad = ~self.covers(d) & ~np.isnat(d)
         if bad.any():
             first = d[bad][0]
-            raise CalendarError(f"date {first} is outside the working-day calendar "
-                                f"({self.describe_coverage()}); supply a calendar file for that year")
+            raise CalendarError(f"日期 {first} 超出工作日历覆盖范围（{self.describe_coverage()}），请提供该年的工作日历文件 "
+                                f"(date {first} is outside the working-day calendar ({self.describe_coverage()}); "
+                                "supply a calendar file for that year)")
 
     # -- arithmetic --------------------------------------------------------
     def is_workday(self, dates) -> np.ndarray:
@@ -88,9 +89,10 @@ class WorkingDayCalendar:
         pos = np.searchsorted(self.workdays, d, side="right") + n - 1
         over = (pos >= len(self.workdays)) & ~nat
         if over.any():
-            raise CalendarError(f"{n[over][0]} working days after {d[over][0]} runs past the "
-                                f"working-day calendar ({self.describe_coverage()}); "
-                                "supply a calendar file for the next year")
+            raise CalendarError(f"{d[over][0]}后{n[over][0]}个工作日超出工作日历覆盖范围（{self.describe_coverage()}），"
+                                f"请提供下一年的工作日历文件 ({n[over][0]} working days after {d[over][0]} runs "
+                                f"past the working-day calendar ({self.describe_coverage()}); "
+                                "supply a calendar file for the next year)")
         pos = np.clip(pos, 0, len(self.workdays) - 1)
         out = self.workdays[pos]
         out[nat] = np.datetime64("NaT")
@@ -161,18 +163,18 @@ def _file_years(files: Iterable[Path]) -> dict[int, set[dt.date]]:
         try:
             docs = list(yaml.safe_load_all(f.read_text(encoding="utf-8")))
         except (OSError, yaml.YAMLError) as e:
-            raise InputError(f"{f}: cannot read calendar file: {e}") from None
+            raise InputError(f"{f}: 无法读取工作日历文件 (cannot read calendar file): {e}") from None
         for doc in docs:
             if not isinstance(doc, dict) or "year" not in doc:
-                raise InputError(f"{f}: a calendar file needs 'year', 'holidays' and 'workdays'")
+                raise InputError(f"{f}: 工作日历文件须有 'year'、'holidays' 和 'workdays' (a calendar file needs 'year', 'holidays' and 'workdays')")
             year = int(doc["year"])
             if not doc.get("source"):
-                raise InputError(f"{f}: calendar for {year} has no 'source' (the State Council notice)")
+                raise InputError(f"{f}: {year}年工作日历缺少 'source'（国务院办公厅通知）(calendar for {year} has no 'source', the State Council notice)")
             hol = {_as_date(x, f) for x in doc.get("holidays") or []}
             work = {_as_date(x, f) for x in doc.get("workdays") or []}
             for x in hol | work:
                 if x.year != year:
-                    raise InputError(f"{f}: {x} is not in {year}")
+                    raise InputError(f"{f}: {x} 不在{year}年内 ({x} is not in {year})")
             days = set()
             d = dt.date(year, 1, 1)
             while d.year == year:
@@ -189,7 +191,7 @@ def _as_date(x, f) -> dt.date:
     try:
         return dt.date.fromisoformat(str(x))
     except ValueError:
-        raise InputError(f"{f}: not a date: {x!r}") from None
+        raise InputError(f"{f}: 不是日期 {x!r} (not a date)") from None
 
 
 _DEFAULT: WorkingDayCalendar | None = None

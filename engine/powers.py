@@ -69,7 +69,7 @@ class PowerList:
 def read_powers(path: Path) -> PowerList:
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: power list file not found")
+        raise InputError(f"{path}: 权力清单文件不存在 (power list file not found)")
     if path.suffix.lower() in (".yaml", ".yml"):
         raw = _yaml_rows(path)
     else:
@@ -87,7 +87,7 @@ def read_powers(path: Path) -> PowerList:
     if penalty.any():
         _require_columns(path, raw, ("violation_codes",), headers, "处罚 (penalty) powers need it")
     no_codes = penalty & (frame["violation_codes"].astype(str) == "").to_numpy()
-    rej.add(no_codes, "a penalty power (处罚) must list the violation codes it covers (违法行为编码)")
+    rej.add(no_codes, "处罚类权力须列出其涵盖的违法行为编码 (a penalty power must list the violation codes it covers)")
     idx = sorted(rej.reasons)
     rows = frame[ROW].to_numpy()
     rejected = pd.DataFrame({"row": [int(rows[i]) for i in idx],
@@ -125,7 +125,8 @@ def _yaml_rows(path: Path) -> pd.DataFrame:
         raise InputError(str(e.problem)) from None
     items = data.get("powers") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise InputError(f"{path}: a YAML power list is 'powers:' followed by a list of mappings")
+        raise InputError(f"{path}: YAML 权力清单须为 'powers:' 加映射列表 "
+                         "(a YAML power list is 'powers:' followed by a list of mappings)")
     lines = getattr(items, "item_lines", None) or list(range(1, len(items) + 1))
     rows = [{k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in i.items()} for i in items]
     frame = pd.DataFrame(rows).astype(object)

@@ -79,10 +79,10 @@ def _file_cases(path: Path, data, problems: list[Problem]) -> list[Case]:
     """The cases of one file; every mistake in it (a wrong shape included: a YAML value of the wrong
     kind is a mistake to report, not a TypeError) goes to ``problems``."""
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-        problems.append(Problem(str(path), 1, "a cases file needs a 'cases' list (and optional 'defaults')"))
+        problems.append(Problem(str(path), 1, "案例文件须有 cases 列表（defaults 可选）(a cases file needs a 'cases' list and optional 'defaults')"))
         return []
     for k in sorted(set(data) - FILE_KEYS, key=str):
-        problems.append(Problem(str(path), line_of(data, (k,)), f"unknown key '{k}'"))
+        problems.append(Problem(str(path), line_of(data, (k,)), f"未知的键 '{k}' (unknown key)"))
     defaults = data.get("defaults") or {}
     if not _is_record(defaults):
         problems.append(Problem(str(path), line_of(data, ("defaults",)),
@@ -106,12 +106,12 @@ def _one_case(path: Path, data, ci: int, c, problems: list[Problem]):
     """``c`` if it is a well-formed case, else None with its mistakes in ``problems``."""
     line = line_of(data, ("cases", ci))
     if not isinstance(c, dict):
-        problems.append(Problem(str(path), line, "a case must be a mapping"))
+        problems.append(Problem(str(path), line, "案例须为映射 (a case must be a mapping)"))
         return None
     for k in sorted(set(c) - CASE_KEYS, key=str):
-        problems.append(Problem(str(path), line_of(data, ("cases", ci, k)), f"unknown case key '{k}'"))
+        problems.append(Problem(str(path), line_of(data, ("cases", ci, k)), f"未知的案例键 '{k}' (unknown case key)"))
     if "name" not in c or "input" not in c or "output" not in c:
-        problems.append(Problem(str(path), line, "a case needs name, input and output"))
+        problems.append(Problem(str(path), line, "案例须有 name、input 和 output (a case needs name, input and output)"))
         return None
     ok = True
     if not _is_record(c["input"]):
@@ -124,7 +124,8 @@ def _one_case(path: Path, data, ci: int, c, problems: list[Problem]):
         return None
     for k in sorted(set(c["output"]) - OUTPUT_KEYS, key=str):
         problems.append(Problem(str(path), line_of(data, ("cases", ci, "output", k)),
-                                f"unknown output key '{k}' (known: {', '.join(sorted(OUTPUT_KEYS))})"))
+                                f"未知的 output 键 '{k}' (unknown output key)；"
+                                f"可用 (known): {', '.join(sorted(OUTPUT_KEYS))}"))
         ok = False
     return c if ok else None
 
@@ -177,7 +178,7 @@ def run_case(case: Case, ruleset, calendar) -> CaseResult:
         else:
             same = str(want) == str(have)
         if not same:
-            res.differences.append(f"{key}: expected {want!r}, got {have!r}"
+            res.differences.append(f"{key}: 应为 {want!r}，实际为 {have!r} (expected, got)"
                                    + (f" ({got.get('reason')})" if got["status"] == "rejected" else ""))
     return res
 
@@ -202,13 +203,13 @@ def _run_deadline_case(case: Case, record: dict, ruleset, calendar) -> CaseResul
                 exp = exp if isinstance(exp, dict) else {"due": exp}
                 for k, v in exp.items():
                     if have is None or str(have.get(k)) != str(v):
-                        res.differences.append(f"deadlines.{rid}.{k}: expected {v!r}, got "
-                                               f"{None if have is None else have.get(k)!r}")
+                        res.differences.append(f"deadlines.{rid}.{k}: 应为 {v!r}，实际为 "
+                                               f"{None if have is None else have.get(k)!r} (expected, got)")
             continue
         have = row.get(key)
         same = sorted(want or []) == sorted(have or []) if key == "codes" else str(want) == str(have)
         if not same:
-            res.differences.append(f"{key}: expected {want!r}, got {have!r}"
+            res.differences.append(f"{key}: 应为 {want!r}，实际为 {have!r} (expected, got)"
                                    + (f" ({row['reason']})" if row["status"] == "rejected" else ""))
     return res
 

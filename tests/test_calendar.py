@@ -34,7 +34,7 @@ def test_add_working_days(calendar, start, n, expected):
 
 
 def test_a_date_outside_every_calendar_is_an_error(calendar):
-    with pytest.raises(CalendarError, match="outside the working-day calendar"):
+    with pytest.raises(CalendarError, match="超出工作日历覆盖范围"):
         calendar.add_working_days(np.array([d("2031-03-02")]), 5)
     deadlines, ok = calendar.add_working_days_safe(np.array([d("2031-03-02"), d("2024-09-27")]), 20)
     assert ok.tolist() == [False, True]

@@ -65,7 +65,7 @@ def test_bad_input_exits_2():
     res = invoke("--json", "{not json")
     assert res.exit_code == 2 and "--json：JSON 无法解析" in res.output and "invalid JSON" in res.output
     res = invoke(*OPTS[:-2], "--violation-code", "NOPE", "--fine", "1")
-    assert res.exit_code == 2 and "unknown code 'NOPE'" in res.output
+    assert res.exit_code == 2 and "未知编码 'NOPE'" in res.output
 
 
 def test_rules_show():

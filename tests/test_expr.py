@@ -23,13 +23,13 @@ def test_parse_error_points_at_the_column():
 
 
 @pytest.mark.parametrize("source, message", [
-    ("goods_value > 'a'", "cannot compare number with string"),
-    ("unknown_field == 1", "unknown field 'unknown_field'"),
-    ("serious > true", "does not apply to true/false"),
+    ("goods_value > 'a'", "数值不能与文本比较"),
+    ("unknown_field == 1", "未知字段 (unknown field) 'unknown_field'"),
+    ("serious > true", "不能用于是/否值"),
     ("goods_value + 1", "must give bool"),
-    ("__import__('os')", "unknown function '__import__'"),
+    ("__import__('os')", "未知函数 (unknown function) '__import__'"),
     ("goods_value.real > 1", "unexpected character '.'"),
-    ("party_type == 'persons'", "'persons' is not a value of party_type"),
+    ("party_type == 'persons'", "'persons' 不是 party_type 的可用值"),
     ("1 < goods_value < 3", "chained comparisons"),
 ])
 def test_rejected_expressions(source, message):

@@ -60,17 +60,17 @@ def test_branch_gap_names_line_and_a_witness(tmp_path):
 
 def test_branch_overlap(tmp_path):
     msg = one(tmp_path, GOOD.replace("goods_value < 10000", "goods_value <= 10000"))
-    assert "TEST-1.yaml:14:" in msg and "'low' and 'high' overlap" in msg
+    assert "TEST-1.yaml:14:" in msg and "分支 'low' 与 'high' 重叠" in msg and "goods_value=10000" in msg
 
 
 def test_unknown_field_in_expression(tmp_path):
     msg = one(tmp_path, GOOD.replace("goods_value < 10000", "goods_valu < 10000"))
-    assert "TEST-1.yaml:11:" in msg and "unknown field 'goods_valu'" in msg
+    assert "TEST-1.yaml:11:" in msg and "未知字段 (unknown field) 'goods_valu'" in msg
 
 
 def test_wrong_type_comparison(tmp_path):
     msg = one(tmp_path, GOOD.replace("goods_value < 10000", "goods_value < '10000'"))
-    assert "TEST-1.yaml:11:" in msg and "cannot compare number with string" in msg
+    assert "TEST-1.yaml:11:" in msg and "数值不能与文本比较" in msg
 
 
 def test_missing_citation(tmp_path):
@@ -80,7 +80,7 @@ def test_missing_citation(tmp_path):
 
 def test_citation_without_article(tmp_path):
     msg = one(tmp_path, GOOD.replace("{law: 测试法, article: 1}", "{law: 测试法}"))
-    assert "TEST-1.yaml:4:" in msg and "a citation needs 'article'" in msg
+    assert "TEST-1.yaml:4:" in msg and "引用须有 article" in msg
 
 
 def test_mistyped_key(tmp_path):
@@ -97,7 +97,7 @@ def test_overlapping_versions(tmp_path):
     text = GOOD.replace("  - valid_from: 2020-01-01\n", "  - valid_from: 2020-01-01\n    valid_to: 2022-12-31\n")
     second = GOOD[GOOD.index("  - valid_from"):].replace("2020-01-01", "2022-06-01")
     msgs = messages(tmp_path, text + second)
-    line = [m for m in msgs if "versions overlap" in m]
+    line = [m for m in msgs if "版本重叠" in m]
     assert line and "2022-06-01" in line[0]
     assert line[0].split(":")[1] == "17"   # the second version's valid_from
 
@@ -124,19 +124,19 @@ def test_explicit_tiers_that_fit_pass(tmp_path):
 def test_mitigated_tier_not_below_minimum(tmp_path):
     # law_facts §3 B: a local benchmark set "减轻" at 5–10万 for a 5万–50万 article: not below the minimum
     msg = one(tmp_path, tiered(a=50000, b=100000))
-    assert "TEST-1.yaml:14:" in msg and "减轻处罚" in msg and "below the statutory minimum" in msg
+    assert "TEST-1.yaml:14:" in msg and "减轻处罚档次 0–50000" not in msg and "须低于法定最低 50000" in msg
 
 
 def test_tier_outside_branch(tmp_path):
     msg = one(tmp_path, tiered(h=600000))
-    assert "TEST-1.yaml:17:" in msg and "outside the statutory range" in msg
+    assert "TEST-1.yaml:17:" in msg and "档次 从重处罚 250000–600000元 超出法定幅度" in msg
 
 
 def test_tier_gap_and_overlap(tmp_path):
     msg = one(tmp_path, tiered(e=120000))
-    assert "TEST-1.yaml:16:" in msg and "gap between 从轻处罚" in msg
+    assert "TEST-1.yaml:16:" in msg and "从轻处罚（至 100000）与 一般处罚（自 120000）之间有空档" in msg
     msg = one(tmp_path / "second", tiered(e=90000))
-    assert "overlaps 一般处罚" in msg
+    assert "从轻处罚（至 100000）与 一般处罚（自 90000）重叠" in msg
 
 
 def test_lint_cli_exit_code_and_output(tmp_path):

@@ -36,7 +36,7 @@ def test_power_list_rows_and_rejections(powers):
     assert powers.input_rows == 4 and len(powers.frame) == 3
     assert powers.rejected.to_dict("records") == [
         {"row": 5, "power_code": "CF-3",
-         "reason": "a penalty power (处罚) must list the violation codes it covers (违法行为编码)"}]
+         "reason": "处罚类权力须列出其涵盖的违法行为编码 (a penalty power must list the violation codes it covers)"}]
 
 
 def test_penalty_backed_by_power_in_force_on_decision_date(ruleset, calendar, powers):
@@ -81,7 +81,7 @@ def test_yaml_power_list(tmp_path):
 
 
 def test_missing_power_file_is_a_clear_error(tmp_path):
-    with pytest.raises(InputError, match="power list file not found"):
+    with pytest.raises(InputError, match="权力清单文件不存在"):
         read_powers(tmp_path / "nope.csv")
 
 
@@ -94,10 +94,10 @@ def rules_copy(tmp_path):
 
 
 @pytest.mark.parametrize("edit, line, message", [
-    (("start: received_date", "start: recieved_date"), 13, "'recieved_date' is not a field of disclosure records"),
-    (("start: received_date", "start: extension_approved"), 13, "is a bool field, a date is needed"),
-    (("code: inaction.disclosure_overdue", "code: inaction.disclosure_late"), 10, "not a known finding code"),
-    (("valid_to: 2019-05-14", "valid_to: 2019-05-20"), 26, "versions overlap"),
+    (("start: received_date", "start: recieved_date"), 13, "'recieved_date' 不是 disclosure 记录的字段"),
+    (("start: received_date", "start: extension_approved"), 13, "'extension_approved' 为是/否字段，此处须为日期"),
+    (("code: inaction.disclosure_overdue", "code: inaction.disclosure_late"), 10, "不是已知的问题编码"),
+    (("valid_to: 2019-05-14", "valid_to: 2019-05-20"), 26, "版本重叠"),
     (("working_days: 15\n", "working_dayz: 15\n"), 20, "unknown key"),
     (("      - when: extension_approved\n        working_days: 20",
       "      - when: extension_aproved\n        working_days: 20"), 31, "extension_aproved"),
@@ -119,8 +119,8 @@ def test_dangling_and_cyclic_deadline_references(rules_copy):
     from engine.ruleset.loader import load_rules
     path = rules_copy / "deadlines" / "complaint" / "CMP-unhandled.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("[CMP-14, PRC-18]", "[CMP-14, PRC-99]"), encoding="utf-8")
-    with pytest.raises(RuleFileError, match="after_deadlines: no complaint deadline 'PRC-99'"):
+    with pytest.raises(RuleFileError, match="after_deadlines: 没有 complaint 类期限 'PRC-99'"):
         load_rules(rules_copy)
     path.write_text(path.read_text(encoding="utf-8").replace("[CMP-14, PRC-99]", "[CMP-unhandled]"), encoding="utf-8")
-    with pytest.raises(RuleFileError, match="cycle"):
+    with pytest.raises(RuleFileError, match="期限之间循环引用"):
         load_rules(rules_copy)

@@ -62,7 +62,7 @@ def test_sample_known_findings(tmp_path):
     assert by_id["示应急罚〔2021〕1号"]["provision_version"] == "2014-12-01"
     assert by_id["示市监罚〔2024〕18号"]["codes"] == ["penalty.double_fine"]
     reasons = dict(zip(rejected["case_id"], rejected["reason"]))
-    assert "unknown code 'FSL-999'" in reasons["示市监罚〔2024〕19号"]
+    assert "未知编码 'FSL-999'" in reasons["示市监罚〔2024〕19号"]
     assert set(rejected["row"].astype(int)) == {26, 27, 28}
 
 
@@ -144,7 +144,7 @@ def test_bad_rows_are_rejected_with_reasons_and_never_dropped(review, base_recor
     assert "not a calendar date: '2024-13-01'" in rej.text(1)
     assert "negative amount" in rej.text(2)
     assert "不认识的值 (unknown value) 'alien'" in rej.text(3)
-    assert "unknown code 'NOPE'" in rej.text(4)
+    assert "未知编码 'NOPE'" in rej.text(4)
     assert "before violation_date" in rej.text(5)
     assert rej.text(6) == "案件编号 (case_id)：缺少 (is missing)"
 

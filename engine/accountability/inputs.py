@@ -40,11 +40,12 @@ class ReviewData:
 def read_reviews(folders) -> ReviewData:
     folders = [Path(f) for f in folders]
     if not folders:
-        raise InputError("give at least one review output folder")
+        raise InputError("请至少给出一个审查输出文件夹 (give at least one review output folder)")
     tables, case_tables, per_folder = [], [], []
     for i, folder in enumerate(folders):
         if not folder.is_dir():
-            raise InputError(f"{folder}: no such review folder (run `zhunsheng review … --out {folder}` first)")
+            raise InputError(f"{folder}: 审查输出文件夹不存在，请先运行 `zhunsheng review … --out {folder}` "
+                             f"(no such review folder)")
         for name in ("findings.jsonl", "cases.jsonl"):
             if not (folder / name).is_file():
                 raise InputError(f"{folder}: 没有 {name}，不是审查输出文件夹 (no {name} — not a review output folder; "
@@ -75,7 +76,7 @@ def _read_jsonl(path: Path, schema: pa.Schema) -> pa.Table:
                                                                unexpected_field_behavior="ignore"),
                             read_options=pj.ReadOptions(block_size=1 << 24))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise InputError(f"{path}: not review output JSON Lines: {e}") from None
+        raise InputError(f"{path}: 不是审查输出的 JSON Lines 文件 (not review output JSON Lines): {e}") from None
 
 
 def _dates(col: pa.ChunkedArray) -> pd.Series:

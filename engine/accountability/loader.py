@@ -79,7 +79,7 @@ class AccountabilityRules:
 def load_accountability_rules(root: Path | str | None = None) -> AccountabilityRules:
     root = Path(root) if root else DEFAULT_DIR
     if not root.is_dir():
-        raise RuleFileError([Problem(str(root), 0, "accountability rules folder not found")])
+        raise RuleFileError([Problem(str(root), 0, "问责规则文件夹不存在 (accountability rules folder not found)")])
     problems: list[Problem] = []
     loaded: list[tuple[Path, object, object]] = []
     for path in sorted(root.glob("*.yaml")):
@@ -91,7 +91,8 @@ def load_accountability_rules(root: Path | str | None = None) -> AccountabilityR
             problems.append(e.problem)
             continue
         if not isinstance(data, dict):
-            problems.append(Problem(str(path), 1, "a rule file must be a mapping with a 'kind' key"))
+            problems.append(Problem(str(path), 1, "规则文件须为含 'kind' 键的映射 "
+                                                  "(a rule file must be a mapping with a 'kind' key)"))
             continue
         try:
             loaded.append((path, data, _ADAPTER.validate_python(data)))
@@ -111,22 +112,24 @@ def _assemble(root: Path, loaded, problems: list[Problem]) -> AccountabilityRule
     for path, data, model in loaded:
         if model.id != path.stem:
             problems.append(Problem(str(path), line_of(data, ("id",)),
-                                    f"id '{model.id}' must match the file name '{path.stem}'"))
+                                    f"id '{model.id}' 须与文件名 '{path.stem}' 一致 (id must match the file name)"))
         if model.id in ids:
             problems.append(Problem(str(path), line_of(data, ("id",)),
-                                    f"id '{model.id}' is also used in {ids[model.id]}"))
+                                    f"id '{model.id}' 已在 {ids[model.id]} 中使用 (id is also used there)"))
         ids.setdefault(model.id, path)
     for what, found in (("parameters", params), ("ladder", ladders)):
         if len(found) != 1:
-            where = ", ".join(str(p) for p, _, _ in found) or "none found"
-            problems.append(Problem(str(root), 0, f"exactly one kind: {what} file is required ({where})"))
+            where = ", ".join(str(p) for p, _, _ in found) or "未找到 none found"
+            problems.append(Problem(str(root), 0, f"须有且只有一个 kind: {what} 文件 "
+                                                  f"(exactly one kind: {what} file is required) ({where})"))
     if len(params) == 1 and "window_days" not in params[0][2].parameters:
         p, d, _ = params[0]
-        problems.append(Problem(str(p), line_of(d, ("parameters",)), "parameters: window_days is required"))
+        problems.append(Problem(str(p), line_of(d, ("parameters",)), "parameters: 缺少 window_days (window_days is required)"))
     escalations = [t for t in triggers if t[2].type == "escalation"]
     for p, d, _ in escalations[1:]:
         problems.append(Problem(str(p), line_of(d, ("type",)),
-                                f"only one escalation trigger is allowed (also {escalations[0][0]})"))
+                                "只允许一个 escalation 触发规则 "
+                                f"(only one escalation trigger is allowed; also {escalations[0][0]})"))
     if len(ladders) == 1:
         _check_ladder(*ladders[0], problems)
     if len(params) != 1 or len(ladders) != 1:
@@ -145,23 +148,23 @@ def _check_ladder(path: Path, data, ladder: LadderFile, problems: list[Problem])
     for i, name in enumerate(names):
         if name in names[:i]:
             problems.append(Problem(str(path), line_of(data, ("steps", i, "measure")),
-                                    f"steps.{i}.measure: '{name}' is listed twice"))
+                                    f"steps.{i}.measure: '{name}' 重复列出 (listed twice)"))
     for word, eq in ladder.equivalents.items():
         if word in names:
             problems.append(Problem(str(path), line_of(data, ("equivalents", word)),
-                                    f"equivalents.{word}: already a ladder step"))
+                                    f"equivalents.{word}: 已是问责阶梯中的一级 (already a ladder step)"))
         if eq.rank_as not in names:
             problems.append(Problem(str(path), line_of(data, ("equivalents", word, "rank_as")),
-                                    f"equivalents.{word}.rank_as: '{eq.rank_as}' is not a ladder step "
-                                    f"(steps: {', '.join(names)})"))
+                                    f"equivalents.{word}.rank_as: '{eq.rank_as}' 不是问责阶梯中的一级 (not a ladder step; "
+                                    f"steps: {', '.join(names)})"))
 
 
 def _compile_trigger(path: Path, data, model, known: set[str], problems: list[Problem]) -> CompiledTrigger:
     def measure_ok(measure: str, loc: tuple):
         if measure not in known:
             problems.append(Problem(str(path), line_of(data, loc),
-                                    f"{'.'.join(map(str, loc))}: '{measure}' is not a measure of the ladder "
-                                    f"(known: {', '.join(sorted(known))})"))
+                                    f"{'.'.join(map(str, loc))}: '{measure}' 不是问责阶梯中的措施 (not a measure of the ladder; "
+                                    f"known: {', '.join(sorted(known))})"))
     if isinstance(model, CountTrigger):
         for i, lv in enumerate(model.levels):
             measure_ok(lv.measure, ("levels", i, "measure"))
@@ -188,6 +191,6 @@ def _pydantic_problem(path: Path, data, err: dict) -> Problem:
         key = str(ctx.get("discriminator", "")).strip("'\"")
         loc = (key,)
         allowed = ", ".join(KINDS if key == "kind" else TYPES)
-        msg = (f"'{ctx.get('tag')}' is not one of {allowed}" if err["type"] == "union_tag_invalid"
-               else f"required key is missing (one of {allowed})")
+        msg = (f"'{ctx.get('tag')}' 不是可用值之一 (is not one of {allowed})" if err["type"] == "union_tag_invalid"
+               else f"缺少必需的键 (required key is missing; one of {allowed})")
     return pydantic_problem(path, data, err, loc, msg)

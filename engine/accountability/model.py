@@ -132,9 +132,9 @@ class CountTrigger(_Counting):
     def _increasing(self):
         at = [lv.at_least for lv in self.levels]
         if any(b <= a for a, b in zip(at, at[1:])):
-            raise ValueError(f"levels: at_least must increase strictly (got {at})")
+            raise ValueError(f"levels: at_least 须严格递增 (at_least must increase strictly; got {at})")
         if len(set(self.subjects)) != len(self.subjects):
-            raise ValueError("subjects: listed twice")
+            raise ValueError("subjects: 有重复项 (listed twice)")
         return self
 
 
@@ -152,7 +152,7 @@ class RankingTrigger(_Counting):
     def _complete(self):
         missing = {"min_cases", "bottom_n", "per"} - set(self.parameters)
         if missing:
-            raise ValueError(f"parameters: missing {', '.join(sorted(missing))}")
+            raise ValueError(f"parameters: 缺少 {', '.join(sorted(missing))} (missing)")
         return self
 
 
@@ -163,7 +163,7 @@ class EscalationTrigger(_Trigger):
     @model_validator(mode="after")
     def _complete(self):
         if "escalate_after" not in self.parameters:
-            raise ValueError("parameters: missing escalate_after")
+            raise ValueError("parameters: 缺少 escalate_after (missing)")
         return self
 
 

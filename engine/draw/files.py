@@ -26,7 +26,7 @@ def sha256_file(path) -> str:
                 h.update(block)
         return h.hexdigest()
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{path}: 文件不存在 (no such file)") from None
 
 
 def atomic_write_bytes(target, data: bytes) -> None:

@@ -138,7 +138,7 @@ class Ledger:
                 meta.create_all(self.engine)
             self._fill_current()
         except Exception as e:  # an unreachable server or a bad URL is bad input, said plainly
-            raise InputError(f"cannot open the draw ledger at {self.safe_url()}: {e.__class__.__name__}: "
+            raise InputError(f"无法打开抽查账本 (cannot open the draw ledger at {self.safe_url()}): {e.__class__.__name__}: "
                              f"{str(e).splitlines()[0] if str(e) else ''}") from None
 
     def _fill_current(self) -> None:

@@ -99,33 +99,32 @@ class Item(_Strict):
         if keys != set(CREDIT_CLASSES):
             missing = [c for c in CREDIT_CLASSES if c not in keys]
             extra = sorted(keys - set(CREDIT_CLASSES))
-            raise ValueError("rates must give A, B, C and D"
+            raise ValueError("抽查比例须按信用风险分类 A/B/C/D 逐一给出 (rates must give A, B, C and D"
                              + (f"; missing {', '.join(missing)}" if missing else "")
-                             + (f"; unknown {', '.join(extra)}" if extra else "")
-                             + "（抽查比例须按信用风险分类 A/B/C/D 逐一给出）")
+                             + (f"; unknown {', '.join(extra)}" if extra else "") + ")")
         for c, r in v.items():
             if not (Decimal(0) <= r <= Decimal(1)):
-                raise ValueError(f"rate {c} = {r} is outside 0–1（抽查比例应在 0 与 1 之间，1.0 = 全部）")
+                raise ValueError(f"抽查比例 {c} = {r} 应在 0 与 1 之间，1.0 = 全部 (rate {c} = {r} is outside 0–1)")
         return {c: v[c] for c in CREDIT_CLASSES}
 
     @field_validator("inspectors_per_target")
     @classmethod
     def _two(cls, v: int) -> int:
         if v < MIN_INSPECTORS:
-            raise ValueError(f"inspectors_per_target must be at least {MIN_INSPECTORS}, got {v}"
-                             f"（每个检查对象至少选派两名执法人员：{MIN_INSPECTORS_BASIS}）")
+            raise ValueError(f"每个检查对象至少选派两名执法人员：{MIN_INSPECTORS_BASIS} "
+                             f"(inspectors_per_target must be at least {MIN_INSPECTORS}, got {v})")
         return v
 
     @model_validator(mode="after")
     def _cap(self):
         if self.flag is not None and self.kind != "key":
-            raise ValueError("a flag item is full coverage: kind must be key (标记项目为全覆盖，kind 应为 key)")
+            raise ValueError("标记项目为全覆盖，kind 应为 key (a flag item is full coverage: kind must be key)")
         if self.kind == "key" and self.frequency_cap is not None:
-            raise ValueError("a key item (重点检查事项) has no frequency_cap: remove it "
-                             "（重点检查事项不设抽查频次上限）")
+            raise ValueError("重点检查事项不设抽查频次上限，请删除 frequency_cap "
+                             "(a key item has no frequency_cap: remove it)")
         if self.kind == "general" and self.frequency_cap is None:
-            raise ValueError("a general item (一般检查事项) needs frequency_cap {max, window_days} "
-                             "（一般检查事项须限制抽查频次）")
+            raise ValueError("一般检查事项须限制抽查频次 "
+                             "(a general item needs frequency_cap {max, window_days})")
         return self
 
 
@@ -250,10 +249,11 @@ def _construct(node, path, lines, columns, file, budget=None):
         for k, v in node.value:
             key = _construct(k, path + ("<key>",), {}, {}, file, budget)
             if not isinstance(key, (str, int)):
-                raise RuleFileError([Problem(file, k.start_mark.line + 1, f"unsupported key {key!r}")])
+                raise RuleFileError([Problem(file, k.start_mark.line + 1, f"不支持的键 {key!r} (unsupported key)")])
             if key in seen:
                 raise RuleFileError([Problem(file, k.start_mark.line + 1,
-                                             f"duplicate key '{key}' (first on line {seen[key]})（键重复）")])
+                                             f"键重复 '{key}'，首次出现在第 {seen[key]} 行 "
+                                             f"(duplicate key, first on line {seen[key]})")])
             seen[key] = k.start_mark.line + 1
             lines[path + (key,)] = k.start_mark.line + 1
             out[key] = _construct(v, path + (key,), lines, columns, file, budget)
@@ -271,7 +271,7 @@ def _construct(node, path, lines, columns, file, budget=None):
                 return Decimal(text[:-1].strip()) / 100
             return Decimal(text)
         except InvalidOperation:
-            raise RuleFileError([Problem(file, node.start_mark.line + 1, f"not a number: {node.value!r}")])
+            raise RuleFileError([Problem(file, node.start_mark.line + 1, f"不是数字 {node.value!r} (not a number)")])
     if tag == "tag:yaml.org,2002:timestamp":
         return node.value  # dates stay text; pydantic parses ISO dates and says which key is wrong
     return _Loader.construct_object(_Loader(""), node) if tag != "tag:yaml.org,2002:str" else node.value
@@ -290,7 +290,7 @@ def _suggest(loc: tuple) -> str:
         if model is None:
             return ""
     close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return f"；是否应为 '{close[0]}' (did you mean '{close[0]}'?)" if close else ""
 
 
 def load_plan(path) -> LoadedPlan:
@@ -298,11 +298,11 @@ def load_plan(path) -> LoadedPlan:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise RuleFileError([Problem(path, 0, f"cannot read the plan: {e.strerror}")]) from None
+        raise RuleFileError([Problem(path, 0, f"无法读取计划文件 (cannot read the plan): {e.strerror}")]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RuleFileError([Problem(path, 0, "the plan must be UTF-8 text（计划文件须为 UTF-8 编码）")]) from None
+        raise RuleFileError([Problem(path, 0, "计划文件须为 UTF-8 编码 (the plan must be UTF-8 text)")]) from None
     return parse_plan(text, path)
 
 
@@ -314,13 +314,13 @@ def parse_plan(text: str, path) -> LoadedPlan:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise RuleFileError([Problem(path, mark.line + 1 if mark else 0,
-                                     f"not valid YAML: {getattr(e, 'problem', e)}")]) from None
+                                     f"不是有效的 YAML (not valid YAML): {getattr(e, 'problem', e)}")]) from None
     if node is None:
-        raise RuleFileError([Problem(path, 1, "the plan is empty")])
+        raise RuleFileError([Problem(path, 1, "计划文件为空 (the plan is empty)")])
     lines, columns = {}, {}
     data = _construct(node, (), lines, columns, path)
     if not isinstance(data, dict):
-        raise RuleFileError([Problem(path, 1, "the plan must be a mapping (plan_id, department, year, items)")])
+        raise RuleFileError([Problem(path, 1, "计划须为映射 (the plan must be a mapping: plan_id, department, year, items)")])
     try:
         plan = Plan.model_validate(data)
     except ValidationError as e:
@@ -330,7 +330,7 @@ def parse_plan(text: str, path) -> LoadedPlan:
             where = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in loc).replace(".[", "[")
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
-                msg = f"unknown key（未知的键，请检查拼写）{_suggest(loc)}"
+                msg = f"未知的键，请检查拼写 (unknown key){_suggest(loc)}"
             probe = loc
             while probe and probe not in lines:
                 probe = probe[:-1]
@@ -338,5 +338,5 @@ def parse_plan(text: str, path) -> LoadedPlan:
         raise RuleFileError(sorted(problems, key=Problem.sort_key)) from None
     if plan.draw_date is not None and plan.draw_date.year != plan.year:
         raise RuleFileError([Problem(path, lines.get(("draw_date",), 1),
-                                     f"draw_date {plan.draw_date} is not in the plan year {plan.year}")])
+                                     f"抽查日期 draw_date {plan.draw_date} 不在计划年度 {plan.year} 内 (not in the plan year)")])
     return LoadedPlan(plan, path, lines, columns, text)

@@ -116,7 +116,7 @@ def review_file(path, as_of: str | None = None, db: str | None = None, store: bo
         try:
             day = dt.date.fromisoformat(as_of)
         except ValueError:
-            raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+            raise InputError(f"--as-of {as_of!r} 不是日期 (is not a date, YYYY-MM-DD)") from None
     else:
         day = dt.datetime.now(CST).date()
     rep = review(frame, str(path), day)

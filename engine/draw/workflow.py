@@ -90,8 +90,8 @@ def _check_repeats(lp: LoadedPlan) -> None:
     for i, it in enumerate(lp.plan.items):
         if it.item_id in seen and lp.plan.items[seen[it.item_id]].frequency_cap != it.frequency_cap:
             raise RuleFileError([Problem(lp.path, lp.line("items", i, "frequency_cap"),
-                                         f"items[{i}] repeats {it.item_id} with a different frequency_cap "
-                                         f"（同一事项重复出现时频次上限须一致）")])
+                                         f"items[{i}]: 同一事项 {it.item_id} 重复出现时频次上限须一致 "
+                                         f"(repeats {it.item_id} with a different frequency_cap)")])
         seen.setdefault(it.item_id, i)
 
 
@@ -107,11 +107,11 @@ def prepare(inputs: Inputs, db: str | None = None, supersede: bool = False, reas
             c, new = latest, False
         else:
             if current is not None and not supersede:
-                raise Refused(f"plan {plan_id} was already drawn (draw #{current['id']}, seed {current['seed']!r}); "
-                              "a new commitment after a draw needs --supersede --reason \"…\" "
-                              "（该计划已抽取，变更输入须注明理由）")
+                raise Refused(f"计划 {plan_id} 已抽取，变更输入须注明理由 (plan {plan_id} was already drawn: draw "
+                              f"#{current['id']}, seed {current['seed']!r}; a new commitment after a draw needs "
+                              "--supersede --reason \"…\")")
             if supersede and not (reason or "").strip():
-                raise Refused("--supersede needs --reason \"…\"（须说明理由）")
+                raise Refused("--supersede 须说明理由 (--supersede needs --reason \"…\")")
             at = now_utc()
             c = ledger.add_commitment(plan_id, at, digests, commitment_sha256(plan_id, at, digests),
                                       reason if supersede else None)
@@ -192,7 +192,8 @@ class _Publication:
         if self.error is not None:
             self.discard()
             if isinstance(self.error, OSError):
-                raise InputError(f"writing the publication files in {self.out} failed: {self.error}") from None
+                raise InputError(f"写入公示文件失败 (writing the publication files in {self.out} failed): "
+                                 f"{self.error}") from None
             raise self.error
 
     def finish(self, data: bytes) -> list[Path]:
@@ -236,23 +237,24 @@ def _redraw(plan_id: str, current: dict | None, c, seed: str, seed_note: str, su
     draw in force changed meanwhile, so a run that lost a race is refused as if it had come second."""
     same = current is not None and current["seed"] == seed and current["commitment_id"] == c.id
     if current is not None and not same and not supersede:
-        raise Refused(f"plan {plan_id} was already drawn with seed {current['seed']!r} (draw #{current['id']}); "
-                      "a draw with another seed or other inputs needs --supersede --reason \"…\" "
-                      "（不得重新抽取，除非注明理由作废原抽取结果）")
+        raise Refused(f"计划 {plan_id} 已抽取，不得重新抽取，除非注明理由作废原抽取结果 (plan {plan_id} was "
+                      f"already drawn with seed {current['seed']!r} (draw #{current['id']}); a draw with another "
+                      "seed or other inputs needs --supersede --reason \"…\")")
     if supersede and not same and not (reason or "").strip():
-        raise Refused("--supersede needs --reason \"…\"（须说明理由）")
+        raise Refused("--supersede 须说明理由 (--supersede needs --reason \"…\")")
     if same and seed_note != current["seed_note"]:
-        raise Refused(f"this draw was recorded with seed note {current['seed_note']!r}; "
-                      "an idempotent re-run must repeat it")
+        raise Refused(f"本次抽取登记的种子来源说明为 {current['seed_note']!r}，重新运行须与之相同 "
+                      f"(this draw was recorded with seed note {current['seed_note']!r}; an idempotent re-run "
+                      "must repeat it)")
     return same
 
 
 def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = None, supersede: bool = False,
         reason: str | None = None, formats=("csv", "xlsx")) -> dict:
     if not seed:
-        raise InputError("--seed is empty（随机种子不能为空）")
+        raise InputError("随机种子不能为空 (--seed is empty)")
     if not (seed_note or "").strip():
-        raise InputError("--seed-note is empty: say who produced the seed and how（须说明种子来源）")
+        raise InputError("须说明种子来源 (--seed-note is empty: say who produced the seed and how)")
     lp = load_plan(inputs.plan)
     digests = inputs.digests()
     ledger = Ledger(db)
@@ -260,13 +262,14 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
         plan_id = lp.plan.plan_id
         c = ledger.latest_commitment(plan_id)
         if c is None:
-            raise Refused(f"no commitment for plan {plan_id} in the ledger: run `zhunsheng draw prepare` "
-                          "and publish the commitment before the seed is drawn（须先登记承诺）")
+            raise Refused(f"账本中没有计划 {plan_id} 的承诺，须先登记承诺：运行 `zhunsheng draw prepare` 并在抽取种子前"
+                          f"公布承诺 (no commitment for plan {plan_id} in the ledger: run `zhunsheng draw "
+                          "prepare` and publish the commitment before the seed is drawn)")
         changed = [k for k in KINDS if c.digests[k] != digests[k]]
         if changed:
-            raise Refused("inputs differ from the commitment of " + c.committed_at + ": "
+            raise Refused("输入文件与承诺不一致，拒绝抽取 (inputs differ from the commitment of " + c.committed_at + ": "
                           + "; ".join(f"{k} sha256 {digests[k]} ≠ committed {c.digests[k]}" for k in changed)
-                          + "（输入文件与承诺不一致，拒绝抽取）")
+                          + ")")
         current = ledger.current_draw(plan_id)
         same = _redraw(plan_id, current, c, seed, seed_note, supersede, reason)
         lp, regs, filters = _load_all(inputs)
@@ -287,9 +290,10 @@ def run(inputs: Inputs, seed: str, seed_note: str, out: Path, db: str | None = N
             if sha != current["result_sha256"]:
                 legacy = document.unsealed(doc)   # recorded by a version that wrote no record_sha256
                 if hashlib.sha256(legacy).hexdigest() != current["result_sha256"]:
-                    raise Refused(f"re-running draw #{current['id']} gives a different result "
-                                  f"(sha256 {sha} ≠ recorded {current['result_sha256']}): the software or the "
-                                  "ledger history changed; nothing was written")
+                    raise Refused(f"重新运行第 {current['id']} 次抽取得到不同结果，软件或账本历史已变化，未写入任何文件 "
+                                  f"(re-running draw #{current['id']} gives a different result: sha256 {sha} ≠ "
+                                  f"recorded {current['result_sha256']}; the software or the ledger history "
+                                  "changed; nothing was written)")
                 data, sha = legacy, current["result_sha256"]
                 del doc[document.RECORD]
             written = _write_outputs(Path(out), data, lp, doc, regs, formats, result.positions)
@@ -353,8 +357,9 @@ def verify(draw_json: Path, entities: Path, inspectors: Path, conflicts: Path, p
                "conflicts": sha256_file(conflicts)}
     for k in KINDS:   # before anything is parsed: a file that is not the drawn input is not read further
         if published["inputs"][k]["sha256"] != digests[k]:
-            return differs(f".inputs.{k}.sha256: the given file has {digests[k]}, "
-                           f"draw.json has {published['inputs'][k]['sha256']} (not the drawn input)")
+            return differs(f".inputs.{k}.sha256: 所给文件的摘要为 {digests[k]}，draw.json 中为 "
+                           f"{published['inputs'][k]['sha256']}，不是抽取时的输入文件 (the given file has "
+                           f"{digests[k]}, draw.json has {published['inputs'][k]['sha256']}: not the drawn input)")
     lp = parse_plan(plan_text, Path(published["inputs"]["plan"]["file"])) if plan is None else load_plan(plan)
     inputs = Inputs(Path(plan or published["inputs"]["plan"]["file"]), Path(entities), Path(inspectors),
                     Path(conflicts))
@@ -366,7 +371,9 @@ def verify(draw_json: Path, entities: Path, inspectors: Path, conflicts: Path, p
     draw_date = dt.date.fromisoformat(published["draw_date"])
     if draw_date != draw_date_of(lp, committed_at):
         origin = "plan says" if lp.plan.draw_date is not None else "the commitment's date (China Standard Time) is"
-        return differs(f".draw_date: {origin} {draw_date_of(lp, committed_at)}, file has {draw_date}")
+        origin_zh = "计划中的抽查日期为" if lp.plan.draw_date is not None else "承诺登记日期（北京时间）为"
+        return differs(f".draw_date: {origin_zh} {draw_date_of(lp, committed_at)}，文件中为 {draw_date} "
+                       f"({origin} {draw_date_of(lp, committed_at)}, file has {draw_date})")
     commitment = {"committed_at": committed_at,
                   "sha256": commitment_sha256(lp.plan.plan_id, committed_at, digests)}
     files = {k: published["inputs"][k]["file"] for k in KINDS}   # a renamed copy is still the same input
@@ -387,7 +394,7 @@ def verify(draw_json: Path, entities: Path, inspectors: Path, conflicts: Path, p
                      "after the draw)")
         return differs(diff)
     if data != raw:
-        return differs("the content matches but the bytes differ (the file was re-formatted)")
+        return differs("内容一致但字节不同，文件被重新格式化 (the content matches but the bytes differ: the file was re-formatted)")
     sha = hashlib.sha256(raw).hexdigest()
     if use_ledger:
         notes.extend(_ledger_notes(db, published, sha))
@@ -458,7 +465,8 @@ def explain(published: dict, entity_id: str, entities_frame=None) -> list[str]:
         if len(hit):
             cls = hit.iloc[0]
     if cls is None:
-        raise InputError(f"{entity_id}: not in the entity register given (or rejected there)")
+        raise InputError(f"{entity_id}: 不在所给的检查对象名录中（或已被名录拒绝）(not in the entity register given, "
+                         "or rejected there)")
     seen = set()
     for item_id, c in items:
         if c != cls or item_id in seen:

@@ -154,7 +154,7 @@ def read_table(path, kind: str | None = None) -> pd.DataFrame:
         elif kind == "jsonl":
             frame, rows = _read_jsonl(path)
         else:  # pragma: no cover - SUFFIXES is the only source of kinds
-            raise InputError(f"{path}: unsupported kind {kind}")
+            raise InputError(f"{path}: 不支持的文件类型 {kind} (unsupported kind)")
     except InputError as e:
         text = " ".join(str(e).split())
         raise InputError(text if text.startswith(str(path)) else f"{path}: {text}") from None

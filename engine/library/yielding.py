@@ -6,7 +6,8 @@ check, printed by ``rules show``, ``rules lint`` and ``check``, never a finding.
 from __future__ import annotations
 
 # facts every provision may read: sharing them says nothing about the conduct
-GENERIC = frozenset({"fine", "serious", "harm", "party_type", "subject", "violation_date", "decision_date"})
+GENERIC = frozenset({"fine", "serious", "harm", "party_type", "subject", "violation_date", "decision_date",
+                     "illegal_gain", "confiscated_gain", "refused_correction", "factors", "sanctions"})
 
 
 def yielding_candidates(rs, cp) -> list[str]:

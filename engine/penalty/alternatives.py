@@ -36,7 +36,7 @@ from engine.expr.nodes import literals_compared
 from engine.penalty.unknown import party_type_from_id
 from engine.records.frame import Records, Rejections, blank_cells, month_bounds_name
 from engine.records.values import UNCOMPUTABLE
-from engine.records.schema import HARMS, PARTY_TYPES, SUBJECTS
+from engine.records.schema import HARMS, PARTY_TYPES
 from engine.types import FieldType as T
 
 BARRING = ("penalty.time_barred", "penalty.no_provision")
@@ -260,7 +260,7 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
     split("discovered_date", lambda f, unk: _discovery_reps(f, unk))
     split("party_type", choices(list(PARTY_TYPES)))
     split("harm", lambda f, unk: _harm_reps(unk, state["pidx"], provisions, ruleset))
-    split("subject", _subject_reps, fill_single=True)
+    split("subject", lambda f, unk: _subject_reps(unk, state["pidx"], provisions, ruleset), fill_single=True)
     schema = records.schema
     for name in [n for n in unknown if n not in ALWAYS and n not in ("harm", "subject")]:
         col = schema.by_name.get(name)
@@ -310,12 +310,18 @@ def expand(records: Records, rows: np.ndarray, unknown: dict[str, np.ndarray], p
     return alt
 
 
-def _subject_reps(f: pd.DataFrame, unk: np.ndarray) -> list:
-    """A blank 处罚对象: a unit (party_type organization) is the party itself — the persons of 双罚制 are
-    natural persons — an individual may be any subject."""
-    org = (f["party_type"] == "organization").to_numpy(dtype=bool, na_value=False)[unk]
-    every = [(c, None, None) for c in SUBJECTS]
-    return [[("party", None, None)] if o else every for o in org.tolist()]
+def _subject_reps(unk, pidx, provisions, ruleset) -> list:
+    """A blank 处罚对象 is the party the decision addresses, whoever the provision punishes: the party where
+    the provision punishes the party, else the one person it punishes; only a provision punishing several
+    persons and not the party leaves the role open among them."""
+    out, memo = [], {}
+    for i in np.flatnonzero(unk):
+        k = int(pidx[i])
+        if k not in memo:
+            subjects = ruleset.provisions[provisions[k]].model.subjects if k >= 0 else ["party"]
+            memo[k] = [("party", None, None)] if "party" in subjects else [(s, None, None) for s in subjects]
+        out.append(memo[k])
+    return out
 
 
 def _harm_reps(unk, pidx, provisions, ruleset) -> list:

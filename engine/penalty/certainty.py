@@ -27,7 +27,9 @@ for _fact, _codes in LOCAL.items():
 _CODE_WORDS = {"individual": ("个人", "an individual"), "organization": ("单位", "an organization"),
                "ordinary": ("普通程序", "ordinary procedure"), "simple": ("简易程序", "simple procedure"),
                "none": ("无危害后果", "no harm"), "minor": ("轻微", "minor"), "general": ("一般", "general"),
-               "serious": ("严重", "serious"), True: ("是", "yes"), False: ("否", "no")}
+               "serious": ("严重", "serious"), True: ("是", "yes"), False: ("否", "no"),
+               "party": ("当事人", "the party"), "principal": ("主要负责人", "the principal"),
+               "responsible_person": ("责任人员", "a responsible person")}
 
 
 def settle(ev, ax, alt) -> None:

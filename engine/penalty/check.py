@@ -24,6 +24,11 @@ def _cell(v):
 
 
 def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
+    # one decision typed by its officer: an extension not typed is none recorded (a blank cell), not a file
+    # that says nothing about extensions (engine.penalty.alternatives)
+    keys = {str(k).strip() for k in record}
+    if not keys & {"extension_approved", "延期批准", "经批准延期", "延长期限"}:
+        record = {**record, "extension_approved": None}
     raw = pd.DataFrame([{k: _cell(v) for k, v in record.items()}])
     ev = review_frame(raw.astype(object), ruleset, as_of, calendar)
     i = 0
@@ -105,7 +110,8 @@ def render_text(r: dict) -> str:
         return "\n".join(lines + _open_text(r))
     if r.get("provision_version"):
         lines.append(f"  适用条款 Provision: {r['provision']} {r.get('provision_title', '')}")
-        lines.append(f"  版本 Version: {r['provision_version']}起施行 ({r['version_source']})")
+        lines.append(f"  版本 Version: {r['provision_version']}起施行" + (f" ({r['version_source']})"
+                                                                      if r.get("version_source") else ""))
         lines.append(f"  法定情形 Branch: {r['branch']}")
         sr = r["statutory_range"]
         if sr and sr["max"] is None:

@@ -85,7 +85,8 @@ def _or_by_group(bits: np.ndarray, key: np.ndarray) -> np.ndarray:
 
 
 def _sanction_union(sanctions: pd.Series, key: np.ndarray) -> pd.Categorical:
-    """Every sanction any row of the decision imposes, as a ``;code;`` list per row (codes in a fixed order)."""
+    """Every sanction any row of the decision imposes, as a ``;code;`` list per row (codes in the order they
+    first appear in the batch: the list is read by code, never by position)."""
     text = sanctions.astype("string").fillna("")
     codes, uniq = pd.factorize(text)
     names: list[str] = []

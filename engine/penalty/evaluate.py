@@ -88,7 +88,7 @@ def provision_of_code(code, ruleset: RuleSet, on=None) -> tuple[str | None, str]
     pid, why = judged_provision(str(code), ruleset, on)
     if pid:
         return pid, ""
-    return None, (f"violation_code ({ZH['violation_code']}): 未知编码，也无法对应到条款 (unknown code '{code}': "
+    return None, (f"{ZH['violation_code']} (violation_code)：未知编码 '{code}'，也无法对应到条款 (unknown code '{code}': "
                   f"no provision in the rules claims it or is cited by it)；{why}")
 
 
@@ -153,7 +153,7 @@ def _reject_nothing_to_judge(records: Records) -> None:
     no_fine = frame["fine"].isna().to_numpy()
     no_sanction = blank_cells(frame["sanctions"])
     records.rejections.add(no_fine & no_sanction,
-                           f"fine ({ZH['fine']})与sanctions ({ZH['sanctions']})均未填写，没有可评查的处罚 "
+                           f"{ZH['fine']} (fine)与{ZH['sanctions']} (sanctions)均未填写，没有可评查的处罚 "
                            "(no fine and no sanction: the record decides nothing to check)")
 
 
@@ -193,7 +193,7 @@ def _provisions(records: Records, ruleset: RuleSet) -> tuple[np.ndarray, list]:
                 why[rows] = reason
     unknown = (vcodes >= 0) & (provision_idx < 0)
     rej.add(unknown, lambda i: why[i] or found[vcodes[i]][1], np.arange(len(frame)))
-    rej.add(vcodes < 0, f"violation_code ({ZH['violation_code']})与penalty_basis ({ZH['penalty_basis']})均未填写，"
+    rej.add(vcodes < 0, f"{ZH['violation_code']} (violation_code)与{ZH['penalty_basis']} (penalty_basis)均未填写，"
                         "无法确定适用条款 (neither a violation code nor a penalty basis names the provision)")
     return provision_idx, pids
 
@@ -248,6 +248,11 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
             rej.add(_spread(n, idx, early),
                     f"{pid} 只编码了{first}起施行的文本；较早的文本适用于该记录但未编码，无法判断 (only the text in force "
                     f"from {first} is encoded; an earlier text applies to this record and is not encoded)")
+        for order, until in _per_day_dates(cp):     # 按日连续处罚: the re-inspection must come after the order
+            a, b = sub[order].to_numpy().astype("datetime64[D]"), sub[until].to_numpy().astype("datetime64[D]")
+            rej.add(_spread(n, idx, ~np.isnat(a) & ~np.isnat(b) & (b <= a)),
+                    f"{_zh(until, ruleset)}不晚于{_zh(order, ruleset)}，无法按日计罚 ({until} is not after {order}: "
+                    "no day of a daily penalty can be counted)")
         rej.add(_spread(n, idx, res.no_branch),
                 f"{pid} 没有与这些事实相符的法定情形，请核对其所依据的金额和事实 (no statutory branch of {pid} "
                 "fits these facts: check the amounts and flags it depends on)")
@@ -293,6 +298,11 @@ def _uncapped_tiers(ev: Evaluation) -> None:
     for name in ("从轻处罚", "一般处罚", "从重处罚"):
         a, b = ev.bounds[name]
         a[m], b[m] = ev.lo[m], np.inf
+
+
+def _per_day_dates(cp) -> set:
+    return {(b.model.fine.per_day.order, b.model.fine.per_day.until) for v in cp.versions for b in v.branches
+            if b.model.fine is not None and b.model.fine.per_day is not None}
 
 
 def _zh(name: str, ruleset: RuleSet) -> str:

@@ -46,7 +46,7 @@ class Column:
 
     def accepted_words(self) -> str:
         """The accepted words for an error message: each code with its Chinese words."""
-        return "；".join(f"{code}（{'、'.join(words[:3])}）" if words else code for code, words in self.codes.items())
+        return "；".join(f"{'、'.join(words[:3])} ({code})" if words else code for code, words in self.codes.items())
 
 
 PARTY_TYPES = {"individual": ("个人", "自然人", "公民"), "organization": ("单位", "法人", "组织", "法人或者其他组织")}

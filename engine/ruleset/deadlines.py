@@ -69,19 +69,19 @@ def compile_deadline(path: Path, data, model: Deadline) -> tuple[CompiledDeadlin
         if name is None:
             return
         if name not in types:
-            problem(loc, f"{'.'.join(map(str, loc))}: '{name}' is not a field of {model.record_kind} records "
-                         f"(known: {', '.join(sorted(types))})")
+            problem(loc, f"{'.'.join(map(str, loc))}: '{name}' 不是 {model.record_kind} 记录的字段 "
+                         f"(is not a field of {model.record_kind} records)；可用 (known): {', '.join(sorted(types))}")
         elif types[name] != want:
-            problem(loc, f"{'.'.join(map(str, loc))}: '{name}' is a {types[name].value} field, "
-                         f"a {want.value} is needed here")
+            problem(loc, f"{'.'.join(map(str, loc))}: '{name}' 为{types[name].zh}字段，此处须为{want.zh} "
+                         f"(is a {types[name].value} field, a {want.value} is needed here)")
 
     def condition(text: str | None, loc: tuple) -> Expression | None:
         return None if text is None else compiled_at(text, types, choices, path, data, loc, problems)
 
     if model.id != path.stem:
-        problem(("id",), f"id '{model.id}' must match the file name '{path.stem}'")
+        problem(("id",), f"id '{model.id}' 须与文件名 '{path.stem}' 一致 (id must match the file name)")
     if model.code not in CODES:
-        problem(("code",), f"code '{model.code}' is not a known finding code")
+        problem(("code",), f"code '{model.code}' 不是已知的问题编码 (is not a known finding code)")
     need_field(model.start, FieldType.DATE, ("start",))
     need_field(model.version_by, FieldType.DATE, ("version_by",))
     for i, f in enumerate(model.closed_by):
@@ -97,7 +97,7 @@ def compile_deadline(path: Path, data, model: Deadline) -> tuple[CompiledDeadlin
         vloc = ("versions", vi)
         need_field(v.limit_field, FieldType.NUMBER, vloc + ("limit_field",))
         if v.days is not None and (v.extensions or v.limit_field):
-            problem(vloc + ("days",), "calendar-day deadlines take no working-day extensions or limit_field")
+            problem(vloc + ("days",), "按自然日计算的期限不能有工作日延长或 limit_field (calendar-day deadlines take no working-day extensions or limit_field)")
         exts = []
         for ei, e in enumerate(v.extensions):
             need_field(e.field, FieldType.NUMBER, vloc + ("extensions", ei, "field"))
@@ -110,7 +110,7 @@ def compile_deadline(path: Path, data, model: Deadline) -> tuple[CompiledDeadlin
         va, vb = versions[a].model, versions[b].model
         if va.valid_to is None or va.valid_to >= vb.valid_from:
             problem(("versions", b, "valid_from"),
-                    f"versions overlap: {va.valid_from}–{va.valid_to or '…'} and {vb.valid_from}–")
+                    f"版本重叠 (versions overlap): {va.valid_from}–{va.valid_to or '…'} 与 (and) {vb.valid_from}–")
     if problems:
         return None, problems
     return CompiledDeadline(model, path, data, applies, deemed_when, [versions[i] for i in ordered]), []
@@ -127,7 +127,7 @@ def order_deadlines(deadlines: dict[str, CompiledDeadline]) -> tuple[list[str], 
                 other = deadlines.get(r)
                 if other is None or other.record_kind != d.record_kind:
                     problems.append(Problem(str(d.file), line_of(d.data, (key,)),
-                                            f"{key}: no {d.record_kind} deadline '{r}'"))
+                                            f"{key}: 没有 {d.record_kind} 类期限 '{r}' (no {d.record_kind} deadline '{r}')"))
     if problems:
         return [], problems
     order, state = [], {}
@@ -138,7 +138,7 @@ def order_deadlines(deadlines: dict[str, CompiledDeadline]) -> tuple[list[str], 
         if state.get(i) == "busy":
             d = deadlines[i]
             problems.append(Problem(str(d.file), line_of(d.data, ("id",)),
-                                    "deadlines refer to each other in a cycle: " + " → ".join(chain + [i])))
+                                    "期限之间循环引用 (deadlines refer to each other in a cycle): " + " → ".join(chain + [i])))
             return
         state[i] = "busy"
         d = deadlines[i]

@@ -44,7 +44,7 @@ def lint(rules_dir: Path | str | None) -> tuple[list[Problem], int]:
     problems: list[Problem] = []
     for name in REQUIRED_PARAMETERS:
         if name not in rs.parameters:
-            problems.append(Problem(str(rs.root), 0, f"required parameter '{name}' is not defined"))
+            problems.append(Problem(str(rs.root), 0, f"缺少必需的参数 '{name}' (required parameter '{name}' is not defined)"))
     for cp in rs.provisions.values():
         problems += lint_provision(cp)
     return sorted(problems, key=Problem.sort_key), len(rs.provisions)
@@ -63,19 +63,21 @@ def lint_provision(cp: CompiledProvision) -> list[Problem]:
         v = cp.model.versions[i]
         if v.valid_to is not None and v.valid_to < v.valid_from:
             out.append(Problem(f, line_of(data, ("versions", i, "valid_to")),
-                               f"versions[{i}]: valid_to {v.valid_to} is before valid_from {v.valid_from}"))
+                               f"versions[{i}]: 失效日期 {v.valid_to} 早于生效日期 {v.valid_from} "
+                               f"(valid_to {v.valid_to} is before valid_from {v.valid_from})"))
     for a, b in zip(order, order[1:]):
         va, vb = cp.model.versions[a], cp.model.versions[b]
         if va.valid_to is None or va.valid_to >= vb.valid_from:
             out.append(Problem(f, line_of(data, ("versions", b, "valid_from")),
-                               f"versions overlap: versions[{a}] ({va.valid_from}–{va.valid_to or 'open'}) "
-                               f"and versions[{b}] (from {vb.valid_from}) are both in force on "
-                               f"{vb.valid_from}"))
+                               f"版本重叠：versions[{a}]（{va.valid_from}–{va.valid_to or '至今'}）与 versions[{b}]"
+                               f"（{vb.valid_from} 起）在 {vb.valid_from} 同时有效 (versions overlap: "
+                               f"versions[{a}] ({va.valid_from}–{va.valid_to or 'open'}) and versions[{b}] "
+                               f"(from {vb.valid_from}) are both in force on {vb.valid_from})"))
     for split, loc in [(cp.model.tier_split, ("tier_split",))] + [
             (v.tier_split, ("versions", i, "tier_split")) for i, v in enumerate(cp.model.versions)]:
         if split is not None and split.light_upto > split.heavy_from:
-            out.append(Problem(f, line_of(data, loc), "tier_split: light_upto is above heavy_from "
-                                                      "(从轻 and 从重 would overlap)"))
+            out.append(Problem(f, line_of(data, loc), "tier_split: light_upto 高于 heavy_from，从轻与从重重叠 "
+                                                      "(light_upto is above heavy_from: 从轻 and 从重 would overlap)"))
     model_index = {id(v): i for i, v in enumerate(cp.model.versions)}
     for cv in cp.versions:
         vi = model_index[id(cv.model)]
@@ -94,7 +96,8 @@ def _lint_tiers(cp, cv: CompiledVersion, vi: int) -> list[Problem]:
         loc = ("versions", vi, "branches", bi, "tiers")
         line = line_of(data, loc)
         if b.fine is None:
-            out.append(Problem(f, line, f"branch '{b.id}': tiers given but no fine is lawful on this branch"))
+            out.append(Problem(f, line, f"分支 '{b.id}'：本分支不得罚款，却给出了裁量档次 "
+                                        "(tiers given but no fine is lawful on this branch)"))
             continue
         lo, hi = b.fine.lo, b.fine.hi
         unit = "倍" if b.fine.is_multiple else "元"
@@ -105,31 +108,33 @@ def _lint_tiers(cp, cv: CompiledVersion, vi: int) -> list[Problem]:
             a, z = rng
             tl = line_of(data, loc + (name,))
             if a > z:
-                out.append(Problem(f, tl, f"branch '{b.id}': tier {name} runs backwards ({a}–{z})"))
+                out.append(Problem(f, tl, f"分支 '{b.id}'：档次 {name} 上下限颠倒（{a}–{z}）(tier {name} runs backwards)"))
             if name == "减轻处罚":
                 if z > lo or a < 0:
-                    out.append(Problem(f, tl, f"branch '{b.id}': tier 减轻处罚 {a}–{z}{unit} must lie below the "
-                                              f"statutory minimum {lo}{unit} (减轻 means below the minimum)"))
+                    out.append(Problem(f, tl, f"分支 '{b.id}'：减轻处罚档次 {a}–{z}{unit} 须低于法定最低 {lo}{unit} "
+                                              f"(tier 减轻处罚 must lie below the statutory minimum)"))
                 continue
             if a < lo or z > hi:
-                out.append(Problem(f, tl, f"branch '{b.id}': tier {name} {a}–{z}{unit} lies outside the "
-                                          f"statutory range {lo}–{hi}{unit}"))
+                out.append(Problem(f, tl, f"分支 '{b.id}'：档次 {name} {a}–{z}{unit} 超出法定幅度 {lo}–{hi}{unit} "
+                                          f"(tier {name} lies outside the statutory range)"))
         ranges = [(n, getattr(t, n)) for n in TIER_ORDER]
         if ranges[0][1][0] != lo:
             out.append(Problem(f, line_of(data, loc + ("从轻处罚",)),
-                               f"branch '{b.id}': 从轻处罚 starts at {ranges[0][1][0]}, not at the statutory "
-                               f"minimum {lo}{unit}: a gap below it"))
+                               f"分支 '{b.id}'：从轻处罚起于 {ranges[0][1][0]}，而非法定最低 {lo}{unit}，下方留有空档 "
+                               f"(从轻处罚 starts at {ranges[0][1][0]}, not at the statutory minimum: a gap below it)"))
         if ranges[-1][1][1] != hi:
             out.append(Problem(f, line_of(data, loc + ("从重处罚",)),
-                               f"branch '{b.id}': 从重处罚 ends at {ranges[-1][1][1]}, not at the statutory "
-                               f"maximum {hi}{unit}: a gap above it"))
+                               f"分支 '{b.id}'：从重处罚止于 {ranges[-1][1][1]}，而非法定最高 {hi}{unit}，上方留有空档 "
+                               f"(从重处罚 ends at {ranges[-1][1][1]}, not at the statutory maximum: a gap above it)"))
         for (n1, r1), (n2, r2) in zip(ranges, ranges[1:]):
             if r1[1] < r2[0]:
                 out.append(Problem(f, line_of(data, loc + (n2,)),
-                                   f"branch '{b.id}': gap between {n1} (to {r1[1]}) and {n2} (from {r2[0]})"))
+                                   f"分支 '{b.id}'：{n1}（至 {r1[1]}）与 {n2}（自 {r2[0]}）之间有空档 "
+                                   f"(gap between {n1} and {n2})"))
             elif r1[1] > r2[0]:
                 out.append(Problem(f, line_of(data, loc + (n2,)),
-                                   f"branch '{b.id}': {n1} (to {r1[1]}) overlaps {n2} (from {r2[0]})"))
+                                   f"分支 '{b.id}'：{n1}（至 {r1[1]}）与 {n2}（自 {r2[0]}）重叠 "
+                                   f"({n1} overlaps {n2})"))
     return out
 
 
@@ -181,8 +186,8 @@ def _lint_coverage(cp, cv: CompiledVersion, vi: int) -> list[Problem]:
         total *= len(d)
     if total > MAX_COMBINATIONS:
         return [Problem(f, line_of(data, ("versions", vi, "branches")),
-                        f"branch conditions read too many fields/values to check coverage "
-                        f"({total:,} combinations); split the provision")]
+                        f"分支条件涉及的字段和取值过多（{total:,} 种组合），无法检查覆盖，请拆分条款 "
+                        f"(branch conditions read too many fields/values to check coverage; split the provision)")]
     problems = []
     reported_gap = reported_overlap = False
     for combo in itertools.product(*domains):
@@ -190,14 +195,14 @@ def _lint_coverage(cp, cv: CompiledVersion, vi: int) -> list[Problem]:
         hits = [b for b in branches if b.condition.evaluate_record(rec)]
         if not hits and not reported_gap:
             problems.append(Problem(f, line_of(data, ("versions", vi, "branches")),
-                                    f"versions[{vi}]: branches leave a gap — no branch applies to a record with "
-                                    f"{_show(rec)}"))
+                                    f"versions[{vi}]: 分支有遗漏，没有分支适用于 {_show(rec)} 的记录 "
+                                    f"(branches leave a gap: no branch applies to such a record)"))
             reported_gap = True
         if len(hits) > 1 and not reported_overlap:
             bi = cv.branches.index(hits[1])
             problems.append(Problem(f, line_of(data, ("versions", vi, "branches", bi, "when")),
-                                    f"versions[{vi}]: branches '{hits[0].model.id}' and '{hits[1].model.id}' "
-                                    f"overlap — both apply to a record with {_show(rec)}"))
+                                    f"versions[{vi}]: 分支 '{hits[0].model.id}' 与 '{hits[1].model.id}' 重叠，"
+                                    f"都适用于 {_show(rec)} 的记录 (branches overlap: both apply to such a record)"))
             reported_overlap = True
         if reported_gap and reported_overlap:
             break
@@ -206,4 +211,4 @@ def _lint_coverage(cp, cv: CompiledVersion, vi: int) -> list[Problem]:
 
 def _show(rec: dict) -> str:
     return ", ".join(f"{k}={'null' if v is None else repr(v) if isinstance(v, str) else v}"
-                     for k, v in rec.items()) or "any facts"
+                     for k, v in rec.items()) or "任意事实 (any facts)"

@@ -112,8 +112,8 @@ class RuleSet:
         try:
             return self.parameters[name]
         except KeyError:
-            raise RuleFileError([Problem(str(self.root), 0, f"required parameter '{name}' is not "
-                                         "defined in any parameters file")]) from None
+            raise RuleFileError([Problem(str(self.root), 0, f"缺少必需的参数 '{name}'，任何参数文件都未定义 "
+                                         f"(required parameter '{name}' is not defined in any parameters file)")]) from None
 
     def value(self, name: str):
         return self.param(name).value
@@ -135,7 +135,7 @@ def rule_files(root: Path) -> list[Path]:
 def load_rules(root: Path | str | None = None) -> RuleSet:
     root = Path(root) if root else DEFAULT_RULES_DIR
     if not root.is_dir():
-        raise RuleFileError([Problem(str(root), 0, "rules folder not found")])
+        raise RuleFileError([Problem(str(root), 0, "规则文件夹不存在 (rules folder not found)")])
     problems: list[Problem] = []
     ruleset = RuleSet(root=root)
     for path in rule_files(root):
@@ -151,7 +151,7 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
     problems.extend(more)
     ruleset.deadlines = {i: ruleset.deadlines[i] for i in order}
     if not ruleset.provisions and not problems:
-        problems.append(Problem(str(root), 0, "no provision files found"))
+        problems.append(Problem(str(root), 0, "没有找到条款文件 (no provision files found)"))
     if problems:
         raise RuleFileError(sorted(problems, key=Problem.sort_key))
     return ruleset
@@ -159,7 +159,7 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
 
 def _load_one(path: Path, data, ruleset: RuleSet) -> list[Problem]:
     if not isinstance(data, dict):
-        return [Problem(str(path), 1, "a rule file must be a mapping with a 'kind' key")]
+        return [Problem(str(path), 1, "规则文件须为含 'kind' 键的映射 (a rule file must be a mapping with a 'kind' key)")]
     try:
         model = _ADAPTER.validate_python(data)
     except ValidationError as e:
@@ -169,14 +169,16 @@ def _load_one(path: Path, data, ruleset: RuleSet) -> list[Problem]:
         for name, param in model.parameters.items():
             if name in ruleset.parameters:
                 out.append(Problem(str(path), line_of(data, ("parameters", name)),
-                                   f"parameter '{name}' is also defined in {ruleset.parameter_files[name]}"))
+                                   f"参数 '{name}' 已在 {ruleset.parameter_files[name]} 中定义 "
+                                   "(parameter is also defined there)"))
             ruleset.parameters[name] = param
             ruleset.parameter_files[name] = path
         return out
     if isinstance(model, Deadline):
         if model.id in ruleset.deadlines:
             return [Problem(str(path), line_of(data, ("id",)),
-                            f"deadline '{model.id}' is also defined in {ruleset.deadlines[model.id].file}")]
+                            f"期限 '{model.id}' 已在 {ruleset.deadlines[model.id].file} 中定义 "
+                            "(deadline is also defined there)")]
         compiled, problems = compile_deadline(path, data, model)
         if compiled is not None:
             ruleset.deadlines[model.id] = compiled
@@ -219,7 +221,7 @@ def _declare_facts(path: Path, data, model: Provision, ruleset: RuleSet, problem
         loc = ("facts", i, "name")
         if f.name in BY_NAME:
             problems.append(Problem(str(path), line_of(data, loc),
-                                    f"facts: '{f.name}' 是记录的基本字段 (is a core record field), not a new fact"))
+                                    f"facts: '{f.name}' 是记录的基本字段，不是新的事实 (is a core record field, not a new fact)"))
             continue
         known = ruleset.declared.get(f.name)
         if known is not None and known[0] != col:
@@ -235,10 +237,11 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
     problems: list[Problem] = []
     if model.id != path.stem:
         problems.append(Problem(str(path), line_of(data, ("id",)),
-                                f"id '{model.id}' must match the file name '{path.stem}'"))
+                                f"id '{model.id}' 须与文件名 '{path.stem}' 一致 (id must match the file name)"))
     if model.id in ruleset.provisions:
         problems.append(Problem(str(path), line_of(data, ("id",)),
-                                f"provision '{model.id}' is also defined in {ruleset.provisions[model.id].file}"))
+                                f"条款 '{model.id}' 已在 {ruleset.provisions[model.id].file} 中定义 "
+                                "(provision is also defined there)"))
         return problems
     schema, choices = expression_schema(), expression_choices()
     declared = _declare_facts(path, data, model, ruleset, problems)
@@ -258,7 +261,7 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
         for fi, f in enumerate(v.requires):
             if f not in schema:
                 problems.append(Problem(str(path), line_of(data, vloc + ("requires", fi)),
-                                        f"requires: unknown field '{f}'"))
+                                        f"requires: 未知字段 '{f}' (unknown field)"))
         base_sanctions = {k: (s.mode, compile_expr(s.when, vloc + ("sanctions", k, "when")) if s.when else None)
                           for k, s in v.sanctions.items()}
         branches = []
@@ -268,7 +271,7 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
             if b.fine is not None and b.fine.base is not None:
                 if schema.get(b.fine.base) != FieldType.NUMBER:
                     problems.append(Problem(str(path), line_of(data, bloc + ("fine", "base")),
-                                            f"fine.base: '{b.fine.base}' is not a number field"))
+                                            f"fine.base: '{b.fine.base}' 不是数值字段 (is not a number field)"))
             if b.fine is not None and b.fine.per_day is not None:
                 for part in ("order", "until"):
                     name = getattr(b.fine.per_day, part)
@@ -290,7 +293,7 @@ def _compile_provision(path: Path, data, model: Provision, ruleset: RuleSet) -> 
     for code in [model.id, *model.violation_codes]:
         if code in ruleset.codes and ruleset.codes[code] != model.id:
             problems.append(Problem(str(path), line_of(data, ("violation_codes",)),
-                                    f"violation code '{code}' is already claimed by {ruleset.codes[code]}"))
+                                    f"违法行为编码 '{code}' 已被 {ruleset.codes[code]} 使用 (violation code is already claimed)"))
         ruleset.codes[code] = model.id
     return problems
 

@@ -75,7 +75,7 @@ class Citation(Strict):
     @model_validator(mode="after")
     def _article_or_document(self):
         if self.article is None and not self.document:
-            raise ValueError("a citation needs 'article' (or 'document' for a policy document)")
+            raise ValueError("引用须有 article（政策文件为 document）(a citation needs 'article', or 'document' for a policy document)")
         return self
 
     def short(self) -> str:
@@ -136,31 +136,36 @@ class Fine(Strict):
         amounts = self.min is not None or self.max is not None
         multiples = self.min_multiple is not None or self.max_multiple is not None
         if amounts and multiples:
-            raise ValueError("give either min/max (yuan) or min_multiple/max_multiple with base, not both")
+            raise ValueError("罚款只能按金额 min/max 或按倍数 min_multiple/max_multiple 加 base 二选一 "
+                             "(give either min/max (yuan) or min_multiple/max_multiple with base, not both)")
         if self.base_floor is not None and not multiples:
-            raise ValueError("base_floor goes with a fine in multiples of a base amount")
+            raise ValueError("base_floor 只用于按倍数计算的罚款 (base_floor goes with a fine in multiples of a base amount)")
         if self.per_day is not None and not multiples:
-            raise ValueError("per_day 按日计罚 goes with a fine in multiples of the original fine (base)")
+            raise ValueError("按日计罚 per_day 只用于按原处罚数额倍数计算的罚款 "
+                             "(per_day goes with a fine in multiples of the original fine, base)")
         if self.uncapped:
             if multiples or self.max is not None:
-                raise ValueError("uncapped 无上限 goes with min only (yuan), neither max nor multiples")
+                raise ValueError("无上限 uncapped 只与 min（元）同用，不能有 max 或倍数 "
+                                 "(uncapped goes with min only, neither max nor multiples)")
             return self
         if multiples:
             if not self.base:
-                raise ValueError("a fine in multiples needs 'base' (the amount field it multiplies)")
+                raise ValueError("按倍数计算的罚款须有 base，即所乘的金额字段 "
+                                 "(a fine in multiples needs 'base', the amount field it multiplies)")
             if self.max_multiple is None:
-                raise ValueError("max_multiple is required")
+                raise ValueError("缺少 max_multiple (max_multiple is required)")
             if (self.min_multiple or 0) > self.max_multiple:
-                raise ValueError("min_multiple is above max_multiple")
+                raise ValueError("min_multiple 大于 max_multiple (min_multiple is above max_multiple)")
         elif amounts:
             if self.base:
-                raise ValueError("'base' goes with min_multiple/max_multiple, not with yuan amounts")
+                raise ValueError("base 只与 min_multiple/max_multiple 同用，不用于金额 "
+                                 "('base' goes with min_multiple/max_multiple, not with yuan amounts)")
             if self.max is None:
-                raise ValueError("max is required")
+                raise ValueError("缺少 max (max is required)")
             if (self.min or 0) > self.max:
-                raise ValueError("min is above max")
+                raise ValueError("min 大于 max (min is above max)")
         else:
-            raise ValueError("a fine needs min/max or min_multiple/max_multiple")
+            raise ValueError("罚款须有 min/max 或 min_multiple/max_multiple (a fine needs min/max or min_multiple/max_multiple)")
         return self
 
     @property
@@ -228,8 +233,9 @@ class Branch(Strict):
     @model_validator(mode="after")
     def _refer_alone(self):
         if self.refer is not None and (self.fine is not None or self.sanctions or self.tiers is not None):
-            raise ValueError("refer 依照 gives the fine and sanctions of the provision it names: no fine, "
-                             "sanctions or tiers of its own")
+            raise ValueError("依照 refer 采用所指条款的罚款和处罚种类，不能另有 fine、sanctions 或 tiers "
+                             "(refer gives the fine and sanctions of the provision it names: no fine, sanctions "
+                             "or tiers of its own)")
         return self
 
 
@@ -258,7 +264,7 @@ class Version(Strict):
         try:
             return dt.date.fromisoformat(str(v))
         except ValueError:
-            raise ValueError(f"not a date: {v!r} (use YYYY-MM-DD)") from None
+            raise ValueError(f"不是日期 {v!r}，请写作 YYYY-MM-DD (not a date, use YYYY-MM-DD)") from None
 
 
 class DeclaredFact(Strict):
@@ -275,7 +281,7 @@ class DeclaredFact(Strict):
     @model_validator(mode="after")
     def _codes(self):
         if (self.type == "code") != bool(self.codes):
-            raise ValueError("a code fact lists its codes (and only a code fact does)")
+            raise ValueError("编码类事实须列出其编码，且只有编码类事实可以列出 (a code fact lists its codes, and only a code fact does)")
         return self
 
 
@@ -331,8 +337,8 @@ class Provision(Strict):
     @model_validator(mode="after")
     def _officers(self):
         if self.min_officers is not None and self.min_officers_citation is None:
-            raise ValueError("min_officers differs from 行政处罚法 Art. 42 only with a citation "
-                             "(min_officers_citation)")
+            raise ValueError("min_officers 与行政处罚法第四十二条不同时须给出依据 min_officers_citation "
+                             "(min_officers differs from 行政处罚法 Art. 42 only with a citation)")
         return self
 
 
@@ -408,9 +414,10 @@ class Extension(Strict):
     @model_validator(mode="after")
     def _one_amount(self):
         if (self.working_days is None) == (self.field is None):
-            raise ValueError("an extension gives either working_days (with 'when') or a 'field', not both")
+            raise ValueError("延长期限只能给出 working_days（加 when）或 field 之一 "
+                             "(an extension gives either working_days, with 'when', or a 'field', not both)")
         if self.working_days is not None and self.when is None:
-            raise ValueError("fixed extra working_days need a 'when' condition (e.g. extension_approved)")
+            raise ValueError("固定延长的 working_days 须有 when 条件，如 extension_approved (fixed extra working_days need a 'when' condition)")
         return self
 
 
@@ -450,9 +457,9 @@ class DeadlineVersion(Strict):
     @model_validator(mode="after")
     def _period(self):
         if self.working_days is not None and self.days is not None:
-            raise ValueError("give working_days or days, not both")
+            raise ValueError("working_days 与 days 只能给出其一 (give working_days or days, not both)")
         if self.working_days is None and self.days is None and self.limit_field is None:
-            raise ValueError("a deadline version needs working_days, days or limit_field")
+            raise ValueError("期限版本须有 working_days、days 或 limit_field (a deadline version needs working_days, days or limit_field)")
         return self
 
 
@@ -487,9 +494,11 @@ class Deadline(Strict):
     @model_validator(mode="after")
     def _start(self):
         if (self.start is None) == (not self.after_deadlines):
-            raise ValueError("a deadline runs from a 'start' field or from 'after_deadlines', exactly one")
+            raise ValueError("期限须从 start 字段或 after_deadlines 起算，二者只能有一 "
+                             "(a deadline runs from a 'start' field or from 'after_deadlines', exactly one)")
         if self.after_deadlines and self.version_by is None:
-            raise ValueError("a deadline after other deadlines needs 'version_by' (the date choosing its version)")
+            raise ValueError("在其他期限之后起算的期限须有 version_by，即选择版本所依据的日期 "
+                             "(a deadline after other deadlines needs 'version_by', the date choosing its version)")
         return self
 
 

@@ -30,11 +30,14 @@ def require_token(request: Request, form_token: str | None = None) -> None:
 
 
 def as_of_date(text: str | None) -> dt.date:
-    """The date findings are judged at: YYYY-MM-DD, today when blank."""
+    """The date findings are judged at, today when blank.  Read as ``zhunsheng check --as-of`` reads
+    it (the forms record cells take), so the calculator and the command line agree on what a date is."""
+    from engine.records.values import Unreadable, read_date
     text = (text or "").strip()
     if not text:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise HTTPException(422, f"判断基准日不是日期 (as_of is not a date, use YYYY-MM-DD): {text[:40]!r}") from None
+        return read_date(text)
+    except Unreadable as e:
+        raise HTTPException(422, f"判断基准日不是日期 (as_of is not a date): {text[:40]!r} — {e.zh} ({e.en})；"
+                                 "如 2024-12-31、2024年12月31日") from None

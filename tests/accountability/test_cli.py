@@ -41,7 +41,7 @@ def test_success_writes_every_file_and_says_recommendations_only(tmp_path):
 def test_bad_input_exits_2_without_traceback(tmp_path):
     roster = roster_file(tmp_path)
     res = invoke(tmp_path / "missing", "--roster", roster, "--as-of", "2024-12-31", "--out", tmp_path / "o")
-    assert res.exit_code == 2 and "no such review folder" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 2 and "审查输出文件夹不存在" in res.output and "Traceback" not in res.output
     (tmp_path / "empty").mkdir()
     res = invoke(tmp_path / "empty", "--roster", roster, "--as-of", "2024-12-31", "--out", tmp_path / "o")
     assert res.exit_code == 2 and "no findings.jsonl" in res.output

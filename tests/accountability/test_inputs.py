@@ -63,7 +63,7 @@ def test_exemptions_with_chinese_headers_in_gbk(tmp_path):
 
 
 def test_missing_folder_and_folder_without_findings(tmp_path):
-    with pytest.raises(InputError, match="no such review folder"):
+    with pytest.raises(InputError, match="审查输出文件夹不存在"):
         read_reviews([tmp_path / "nope"])
     (tmp_path / "half").mkdir()
     (tmp_path / "half" / "cases.jsonl").write_text("", encoding="utf-8")

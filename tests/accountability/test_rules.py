@@ -65,7 +65,7 @@ def test_bad_condition_names_the_when_line(tmp_path):
     f = d / "ACC-DOUBLE-CHECK.yaml"
     _edit(f, 'category == "overreach"', 'categry == "overreach"')
     (p,) = _problems(d)
-    assert p.startswith(f"{f}:{_line(f, 'when:')}: when: unknown field 'categry'")
+    assert p.startswith(f"{f}:{_line(f, 'when:')}: when: 未知字段 (unknown field) 'categry'")
 
 
 def test_unknown_choice_in_condition(tmp_path):
@@ -73,7 +73,7 @@ def test_unknown_choice_in_condition(tmp_path):
     f = d / "ACC-COUNT.yaml"
     _edit(f, '"medium", "high"', '"medium", "hgh"')
     (p,) = _problems(d)
-    assert p.startswith(f"{f}:{_line(f, 'when:')}:") and "'hgh' is not a value of severity" in p
+    assert p.startswith(f"{f}:{_line(f, 'when:')}:") and "'hgh' 不是 severity 的可用值" in p
 
 
 def test_measure_not_on_the_ladder(tmp_path):
@@ -81,7 +81,7 @@ def test_measure_not_on_the_ladder(tmp_path):
     f = d / "ACC-COUNT.yaml"
     _edit(f, "measure: 诫勉谈话", "measure: 诫免谈话")
     (p,) = _problems(d)
-    assert p.startswith(f"{f}:{_line(f, '诫免谈话')}: levels.1.measure: '诫免谈话' is not a measure of the ladder")
+    assert p.startswith(f"{f}:{_line(f, '诫免谈话')}: levels.1.measure: '诫免谈话' 不是问责阶梯中的措施")
 
 
 def test_levels_must_increase_and_parameters_need_sources(tmp_path):
@@ -92,7 +92,7 @@ def test_levels_must_increase_and_parameters_need_sources(tmp_path):
     text = g.read_text(encoding="utf-8")
     g.write_text(text.split("    citations:\n      - {law: 耿马县")[0] + "    citations: []\n", encoding="utf-8")
     probs = _problems(d)
-    assert any(p.startswith(f"{f}:") and "at_least must increase strictly" in p for p in probs)
+    assert any(p.startswith(f"{f}:") and "at_least 须严格递增" in p for p in probs)
     assert any(p.startswith(f"{g}:{_line(g, 'citations: []')}: parameters.escalate_after.citations:") for p in probs)
 
 
@@ -104,8 +104,8 @@ def test_yaml_syntax_duplicate_key_wrong_id_and_missing_ladder(tmp_path):
     probs = _problems(d)
     dup_line = _line(d / "ACC-RANKING.yaml", "type: ranking") + 1       # the second 'type:'
     assert f"{d / 'ACC-RANKING.yaml'}:{dup_line}: duplicate key 'type'" in probs
-    assert any("id 'ACC-UP' must match the file name 'ACC-ESCALATE'" in p for p in probs)
-    assert f"{d}:0: exactly one kind: ladder file is required (none found)" in probs
+    assert any("id 'ACC-UP' 须与文件名 'ACC-ESCALATE' 一致" in p for p in probs)
+    assert f"{d}:0: 须有且只有一个 kind: ladder 文件 (exactly one kind: ladder file is required) (未找到 none found)" in probs
 
 
 def test_unknown_trigger_type(tmp_path):

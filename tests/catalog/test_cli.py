@@ -83,7 +83,7 @@ def test_rule_file_error_exits_2_with_file_and_line(tmp_path):
     res = CliRunner().invoke(main, ["--rules", str(tmp_path / "rules"), "catalog", "audit", str(SAMPLE),
                                     "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
-    assert f"{rules / 'cleanup.yaml'}:" in res.output and "unknown field 'resolvable'" in res.output
+    assert f"{rules / 'cleanup.yaml'}:" in res.output and "未知字段 (unknown field) 'resolvable'" in res.output
     assert not (tmp_path / "o").exists()
 
 

@@ -51,13 +51,13 @@ def test_unknown_field_in_a_condition_names_file_and_line(tmp_path):
         load_cleanup(d)
     msg = str(e.value)
     assert f"{path}:{line_of(path, 'enterprise_autonomous')}:" in msg
-    assert "unknown field 'enterprise_autonomous'" in msg
+    assert "未知字段 (unknown field) 'enterprise_autonomous'" in msg
 
 
 def test_unknown_basis_level_in_a_condition_is_caught(tmp_path):
     d = rules_with(tmp_path, "basis_level != '省级政府规章'", "basis_level != '省政府规章'")
     path = d / "catalog" / "cleanup.yaml"
-    with pytest.raises(RuleFileError, match="'省政府规章' is not a value of basis_level") as e:
+    with pytest.raises(RuleFileError, match="'省政府规章' 不是 basis_level 的可用值") as e:
         load_cleanup(d)
     assert f"{path}:{line_of(path, '省政府规章')}:" in str(e.value)
 

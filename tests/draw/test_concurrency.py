@@ -82,7 +82,7 @@ def check_one_wins(cli, s, tmp_path, db, barrier=True):
     assert not (l_out / "draw.json").exists() and not list(l_out.glob(".*pending"))
     assert doc(w_out)["seed"] == w_seed
     # the loser was told exactly what a run after the winner is told
-    assert f"was already drawn with seed {w_seed!r}" in l_err and "--supersede" in l_err, l_err
+    assert "已抽取，不得重新抽取" in l_err and f"with seed {w_seed!r}" in l_err and "--supersede" in l_err, l_err
     later = run(cli, s, tmp_path / "later", l_seed, db_url=db)
     assert later.exit_code == 2
     assert later.output.strip() in l_err
@@ -144,7 +144,7 @@ def test_ledger_of_an_older_version_gets_its_draws_in_force(cli, sample, tmp_pat
     assert run(cli, sample, tmp_path / "a").exit_code == 0
     _as_old_ledger(cli.db)
     r = run(cli, sample, tmp_path / "b", "another-seed")
-    assert r.exit_code == 2 and f"was already drawn with seed {SEED!r} (draw #1)" in r.output
+    assert r.exit_code == 2 and "已抽取，不得重新抽取" in r.output and f"with seed {SEED!r} (draw #1)" in r.output
     r = run(cli, sample, tmp_path / "c")                       # the same seed is still an idempotent re-run
     assert r.exit_code == 0 and "idempotent" in r.output
     r = run(cli, sample, tmp_path / "d", "another-seed", "--supersede", "--reason", "测试")
@@ -170,7 +170,7 @@ def test_older_ledger_holding_two_draws_in_force_opens(cli, sample, tmp_path):
     finally:
         led.close()
     r = run(cli, sample, tmp_path / "b")
-    assert r.exit_code == 2 and "was already drawn with seed 'raced' (draw #2)" in r.output
+    assert r.exit_code == 2 and "已抽取，不得重新抽取" in r.output and "with seed 'raced' (draw #2)" in r.output
 
 
 def test_the_ledger_refuses_a_second_draw_in_force_itself(cli, sample, tmp_path):

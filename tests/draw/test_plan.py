@@ -67,12 +67,12 @@ def test_fewer_than_two_inspectors_is_an_error_with_line_and_citation(tmp_path):
 def test_unknown_key_names_its_line(tmp_path):
     msg = errors(tmp_path, BASE.replace("frequency_cap:", "frequncy_cap:"))
     assert "plan.yaml:12:" in msg and "frequncy_cap" in msg
-    assert "unknown key" in msg and "did you mean 'frequency_cap'" in msg
+    assert "未知的键" in msg and "是否应为 'frequency_cap'" in msg
 
 
 def test_duplicate_key(tmp_path):
     msg = errors(tmp_path, BASE + "year: 2026\n")
-    assert "plan.yaml:13:" in msg and "duplicate key 'year' (first on line 3)" in msg
+    assert "plan.yaml:13:" in msg and "键重复 'year'，首次出现在第 3 行" in msg
 
 
 def test_key_items_have_no_cap(tmp_path):
@@ -84,7 +84,7 @@ def test_rates_must_cover_a_to_d_in_range(tmp_path):
     msg = errors(tmp_path, BASE.replace("D: 1.0", "E: 1.0").replace("A: 0.03", "A: 1.5"))
     assert "missing D" in msg and "unknown E" in msg
     msg = errors(tmp_path, BASE.replace("A: 0.03", "A: 1.5"))
-    assert "plan.yaml:10:" in msg and "outside 0–1" in msg
+    assert "plan.yaml:10:" in msg and "应在 0 与 1 之间" in msg
 
 
 def test_filter_errors_point_into_the_plan(tmp_path):
@@ -92,7 +92,7 @@ def test_filter_errors_point_into_the_plan(tmp_path):
     schema = {"industry": FieldType.STRING, "credit_class": FieldType.STRING}
     with pytest.raises(RuleFileError) as e:
         lp.compile_filters(schema, {"department": FieldType.STRING})
-    assert "plan.yaml:9: items[0].filter (FOOD-01): unknown field 'industy'" in str(e.value)
+    assert "plan.yaml:9: items[0].filter (FOOD-01): 未知字段 (unknown field) 'industy'" in str(e.value)
 
 
 def test_not_yaml(tmp_path):

@@ -256,7 +256,7 @@ def test_db_from_environment(runner, sample, tmp_path, monkeypatch):
 
 def test_unreachable_ledger_is_a_clear_error(cli, sample):
     r = cli("prepare", sample["plan"], *input_args(sample), "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x")
-    assert r.exit_code == 2 and "cannot open the draw ledger" in r.output
+    assert r.exit_code == 2 and "无法打开抽查账本" in r.output
 
 
 def test_postgresql_ledger(cli, sample, tmp_path, pg_url):

@@ -173,3 +173,14 @@ def test_a_finished_job_offers_its_outputs(client):
     report = client.get(job["report_url"])
     assert "准绳 审查报告" in report.text and "sandbox allow-scripts" in report.headers["content-security-policy"]
     assert client.get(f"/review/{job['id']}/files/nope").status_code == 404
+
+
+def test_the_calculator_reads_as_of_as_record_dates_are_read(client):
+    """The calculator takes the date forms ``zhunsheng check --as-of`` takes; a bad one is refused Chinese first."""
+    form = {"fine": "70000", "goods_value": "8000"}
+    iso = client.post("/calc/FSL-124-1/result", data={**form, "as_of": "2024-12-31"})
+    zh = client.post("/calc/FSL-124-1/result", data={**form, "as_of": "2024年12月31日"})
+    assert iso.status_code == zh.status_code == 200
+    assert zh.text == iso.text and "2024-12-31" in zh.text
+    bad = client.post("/calc/FSL-124-1/result", data={**form, "as_of": "去年"})
+    assert bad.status_code == 422 and "判断基准日不是日期" in bad.text and "去年" in bad.text

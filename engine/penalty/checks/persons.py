@@ -25,7 +25,10 @@ def persons_not_punished(ev):
         return
     numbered = ev.frame["decision_no"].notna().to_numpy()
     subject = ev.frame["subject"].astype(object).to_numpy()
-    unit = pd.isna(subject) | (subject == "party")
+    # the unit: a row punishing the party where the party is an organization (an individual party has no
+    # 直接负责的主管人员 to punish beside it)
+    unit = (pd.isna(subject) | (subject == "party")) & (ev.frame["party_type"] != "individual").to_numpy(
+        dtype=bool, na_value=True)
     present = ev.frame[PERSONS].to_numpy(dtype=np.int64)
     by_provision: dict[int, list] = {}
     for i, (k, who) in enumerate(persons_duties(ev.ruleset, ev.provision_ids)):

@@ -167,8 +167,9 @@ def publication_overdue(ev):
     deadline, known = ev.calendar.add_working_days_safe(np.where(publishable, dd, np.datetime64("NaT")), wd)
     unknown = publishable & ~known
     ev.records.rejections.add(
-        unknown, lambda d: f"the publication deadline ({wd} working days after {d}) is outside the "
-                           f"working-day calendar ({ev.calendar.describe_coverage()}); supply a calendar file",
+        unknown, lambda d: f"公示期限（{d}后{wd}个工作日）超出工作日历覆盖范围（{ev.calendar.describe_coverage()}），"
+                           f"请提供工作日历文件 (the publication deadline ({wd} working days after {d}) is outside "
+                           f"the working-day calendar ({ev.calendar.describe_coverage()}); supply a calendar file)",
         dd)
     as_of = np.datetime64(ev.as_of, "D")
     late = publishable & known & (((~np.isnat(pub)) & (pub > deadline)) | (np.isnat(pub) & (as_of > deadline)))

@@ -75,7 +75,7 @@ def test_wrong_type_comparison(tmp_path):
 
 def test_missing_citation(tmp_path):
     msg = one(tmp_path, GOOD.replace("citation: {law: 测试法, article: 1}\n", ""))
-    assert "TEST-1.yaml:" in msg and "citation: required key is missing" in msg
+    assert "TEST-1.yaml:" in msg and "citation: 缺少必填的键 (required key is missing)" in msg
 
 
 def test_citation_without_article(tmp_path):

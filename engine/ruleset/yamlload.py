@@ -213,7 +213,7 @@ def line_of(data, loc: tuple) -> int:
     return line
 
 
-_MESSAGES = {"extra_forbidden": "unknown key (mistyped?)", "missing": "required key is missing"}
+_MESSAGES = {"extra_forbidden": "未知的键，是否拼错 (unknown key: mistyped?)", "missing": "缺少必填的键 (required key is missing)"}
 
 
 def pydantic_problem(path, data, err: dict, loc: tuple | None = None, msg: str | None = None) -> Problem:

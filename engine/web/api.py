@@ -15,7 +15,7 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.web import calc, library
-from engine.web.access import require_token
+from engine.web.access import as_of_date, require_token
 from engine.web.search import search
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -29,7 +29,10 @@ class CheckRequest(BaseModel):
     record: dict[str, Cell] = Field(description="一份处罚决定：键为规范字段名或中文列名，与 check --json 相同 "
                                                 "(one penalty decision; keys are canonical or Chinese column names)",
                                     examples=[{"violation_code": "FSL-124-1", "goods_value": 8000, "fine": 30000}])
-    as_of: Optional[dt.date] = Field(None, description="判断基准日，默认今天 (date judged at; default today)")
+    as_of: Optional[str] = Field(None, description="判断基准日，默认今天；写法同记录中的日期，如 2024-12-31、"
+                                                    "2024年12月31日 (date judged at; default today; any date form "
+                                                    "a record cell takes)", examples=["2024-12-31"],
+                                 json_schema_extra={"format": "date"})     # schema: ISO; the reader takes more
 
 
 class ErrorBody(BaseModel):
@@ -91,21 +94,23 @@ def api_check(body: CheckRequest, request: Request):
     """与 ``zhunsheng check --json`` 相同的结果：适用条款、分支、裁量阶次、合法幅度、处罚种类、确定和可能的问题及尚待查明的事实。
     The same answer as ``zhunsheng check --json``."""
     zs = request.app.state.zs
-    result = calc.check(dict(body.record), zs.ruleset, body.as_of or dt.date.today(), zs.calendar)
+    result = calc.check(dict(body.record), zs.ruleset, as_of_date(body.as_of), zs.calendar)
     return Response(json.dumps(result, ensure_ascii=False, default=str), media_type="application/json")
 
 
 @router.post("/review", status_code=202, response_model=JobView, responses=ERRORS,
              summary="批量审查 Start a batch review of an uploaded file")
 async def api_review(request: Request, file: UploadFile = File(description="CSV/Excel/Parquet/JSON Lines"),
-                     as_of: Optional[dt.date] = Form(None, description="判断基准日 (date judged at)"),
+                     as_of: Optional[str] = Form(None, description="判断基准日，写法同记录中的日期 "
+                                                             "(date judged at; any date form a record cell takes)",
+                                                 json_schema_extra={"format": "date"}),
                      kind: Optional[Literal["penalty", "approval", "disclosure", "complaint"]] = Form(
                          None, description="未填记录类型的行按此类型审查 (kind of rows without record_kind)"),
                      _auth=Depends(bearer)):
     """上传一个文件，返回任务；用 ``GET /api/jobs/{id}`` 查看进度和下载。
     Upload one file; follow the returned job with ``GET /api/jobs/{id}``."""
     require_token(request)
-    job = await start_job(request, file, as_of or dt.date.today(), kind)
+    job = await start_job(request, file, as_of_date(as_of), kind)
     zs = request.app.state.zs
     return JSONResponse(job.view(zs.settings.keep_seconds), status_code=202,
                         headers={"Location": f"/api/jobs/{job.id}"})

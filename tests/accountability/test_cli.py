@@ -64,7 +64,7 @@ def test_rule_file_error_exits_2_with_file_and_line(tmp_path):
     review = write_review(tmp_path / "r", [finding("K1")])
     res = invoke(review, "--roster", roster_file(tmp_path), "--as-of", "2024-12-31", "--out", tmp_path / "o",
                  "--triggers", rules)
-    assert res.exit_code == 2 and f"{f}:" in res.output and "subject: unknown key" in res.output
+    assert res.exit_code == 2 and f"{f}:" in res.output and "subject: 未知的键" in res.output
 
 
 def test_end_to_end_real_review_then_accountability(tmp_path):

@@ -56,8 +56,8 @@ def test_mistyped_key_names_file_and_line(tmp_path):
     f = d / "ACC-RANKING.yaml"
     _edit(f, "measure: 诫勉谈话", "mesure: 诫勉谈话")
     probs = _problems(d)
-    assert f"{f}:{_line(f, 'mesure:')}: mesure: unknown key (mistyped?)" in probs
-    assert any(p.startswith(f"{f}:") and "measure: required key is missing" in p for p in probs)
+    assert f"{f}:{_line(f, 'mesure:')}: mesure: 未知的键，是否拼错 (unknown key: mistyped?)" in probs
+    assert any(p.startswith(f"{f}:") and "measure: 缺少必填的键 (required key is missing)" in p for p in probs)
 
 
 def test_bad_condition_names_the_when_line(tmp_path):

@@ -68,8 +68,8 @@ def test_mistyped_key_names_its_line(tmp_path):
     with pytest.raises(RuleFileError) as e:
         load_cleanup(d)
     msg = str(e.value)
-    assert f"{path}:{line_of(path, 'zh_cn:')}: reasons.cancel.resolvable_by_consultation.zh_cn: unknown key" in msg
-    assert "reasons.cancel.resolvable_by_consultation.zh: required key is missing" in msg
+    assert f"{path}:{line_of(path, 'zh_cn:')}: reasons.cancel.resolvable_by_consultation.zh_cn: 未知的键" in msg
+    assert "reasons.cancel.resolvable_by_consultation.zh: 缺少必填的键 (required key is missing)" in msg
 
 
 def test_duplicate_key_is_rejected(tmp_path):

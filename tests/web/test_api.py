@@ -184,3 +184,13 @@ def test_the_calculator_reads_as_of_as_record_dates_are_read(client):
     assert zh.text == iso.text and "2024-12-31" in zh.text
     bad = client.post("/calc/FSL-124-1/result", data={**form, "as_of": "去年"})
     assert bad.status_code == 422 and "判断基准日不是日期" in bad.text and "去年" in bad.text
+
+
+def test_the_api_reads_as_of_as_record_dates_are_read(client):
+    """POST /api/check takes the date forms a record cell takes, and refuses a non-date Chinese first."""
+    record = {"violation_code": "FSL-124-1", "goods_value": 8000, "fine": 75000}
+    iso = client.post("/api/check", json={"record": record, "as_of": "2024-12-31"}).json()
+    zh = client.post("/api/check", json={"record": record, "as_of": "2024年12月31日"}).json()
+    assert iso["as_of"] == zh["as_of"] == "2024-12-31"
+    bad = client.post("/api/check", json={"record": record, "as_of": "去年"})
+    assert bad.status_code == 422 and "判断基准日不是日期" in bad.text

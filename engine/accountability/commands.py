@@ -28,12 +28,15 @@ _file = click.Path(dir_okay=False, path_type=Path)
 @click.option("--exemptions", type=_file, default=None,
               help="容错免责 CSV/Excel: case_id 案件编号, code 问题代码, reason 免责理由, approved_by 批准人.")
 @click.option("--excel", type=_file, default=None, help="同时生成问责建议工作簿（中文表头） (also write the notices to this .xlsx).")
+@click.option("--report", "report_html", type=_file, default=None,
+              help="同时生成离线 HTML 问责建议页面（与 zhunsheng report DIR 相同） "
+                   "(also write the offline HTML page, as zhunsheng report DIR does).")
 @click.option("--triggers", "triggers_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="问责规则文件夹（默认：规则文件夹中的 accountability/） "
                    "(accountability rules folder; default: accountability/ in the rules folder).")
 @click.pass_context
 @guard
-def accountability(ctx, review_dirs, roster, as_of, out, exemptions, excel, triggers_dir):
+def accountability(ctx, review_dirs, roster, as_of, out, exemptions, excel, report_html, triggers_dir):
     """问责建议：从审查结果生成问责建议（仅供法制部门审核，不自动产生处分）。
 
     读取一个或多个 review 输出文件夹，按 rules/accountability/ 中有依据的规则建议问责措施；
@@ -51,8 +54,18 @@ def accountability(ctx, review_dirs, roster, as_of, out, exemptions, excel, trig
             if not triggers_dir.is_dir():
                 raise UserError(f"{triggers_dir}: --rules {base} 中没有问责规则 (no accountability rules in --rules {base}); "
                                 "请用 --triggers DIR 指定 (give --triggers DIR)")
+    if report_html is not None:          # refused before any work, as review --report is
+        from engine.io.outset import check_writable_file
+        check_writable_file(report_html, "--report")
+        if report_html.resolve().parent == Path(out).resolve():
+            raise UserError(f"--report {report_html}: 请写在输出文件夹之外，或用 zhunsheng report {out} "
+                            "(write it outside the output folder, or use zhunsheng report DIR)")
     s = run(review_dirs, roster, as_of, out, exemptions, excel, triggers_dir)
     echo = click.echo
+    if report_html is not None:          # after the folder is sealed: the page reads it as one finished set
+        from engine.report.accountability_html import write_accountability_html
+        size = write_accountability_html(Path(out), report_html)
+        echo(f"页面已生成 page written: {report_html} ({size / 1024:,.0f} KB)")
     echo(f"{RECOMMENDATION_ZH}（{RECOMMENDATION_EN}）")
     inp = s["inputs"]
     echo(f"统计期间 window: {s['window_start']} 至 {s['window_end']}（含首尾 {s['window_days']} 天，as-of {s['as_of']}）")

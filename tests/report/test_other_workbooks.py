@@ -87,3 +87,22 @@ def test_draw_publication_workbook_layout(tmp_path):
     names = column(ws, "主体名称", 2)
     assert [c.value for c in names] == ["=cmd|' /C calc'!A0", "@SUM(1)", "东城\\x07餐馆"]
     assert names[0].quotePrefix and names[1].quotePrefix and all(c.data_type == "s" for c in names)
+
+
+def test_accountability_report_option_writes_the_same_page_as_report_dir(sample, tmp_path):
+    """`accountability … --report FILE.html` writes the page `zhunsheng report DIR` writes from the same folder,
+    and refuses a page inside the output folder before any work."""
+    from click.testing import CliRunner
+
+    from cli import main
+    from conftest import ROOT
+    cases = ROOT / "cases" / "accountability"
+    out, page, again = tmp_path / "out", tmp_path / "问责.html", tmp_path / "again.html"
+    args = ["accountability", str(sample), "--roster", str(cases / "roster.csv"), "--as-of", "2024-12-31",
+            "--out", str(out)]
+    res = CliRunner().invoke(main, [*args, "--report", str(page)])
+    assert res.exit_code == 0, res.output
+    assert CliRunner().invoke(main, ["report", str(out), "--html", str(again)]).exit_code == 0
+    assert page.read_bytes() == again.read_bytes()
+    bad = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "o2"), "--report", str(tmp_path / "o2" / "p.html")])
+    assert bad.exit_code == 2 and "请写在输出文件夹之外" in bad.output and not (tmp_path / "o2" / "notices.jsonl").exists()

@@ -312,7 +312,8 @@ def _record_options(fn):
 @pass_ctx
 @guard
 def check(c: Context, json_in, file_in, as_of, output, **fields):
-    """核查一份处罚决定：适用条款和版本、裁量阶次、法定罚款幅度、处罚种类和每个问题。
+    """核查一份处罚决定：适用条款和版本、裁量阶次、法定罚款幅度、处罚种类和每个问题。退出码：0 没有确定问题
+    （可能问题连同决定它们的事实一并列出），1 有确定问题，2 输入有误。
     Check one penalty decision; exit 0 = no definite finding (possible ones are printed with the
     facts that would decide them), 1 = a definite finding, 2 = bad input.
 

@@ -52,9 +52,11 @@ def _widget(col) -> str:
     return "text"
 
 
-def field_of(name: str, marked: tuple = ()) -> Field:
-    col = PENALTY.by_name.get(name)
-    if col is None:                                   # a fact a rule file declares beyond the core schema
+def field_of(name: str, marked: tuple = (), declared: dict | None = None) -> Field:
+    """``declared``: the facts the provision's rule file declares beyond the core record (name → Column), asked
+    for in their own Chinese words and widget like core fields."""
+    col = PENALTY.by_name.get(name) or (declared or {}).get(name)
+    if col is None:
         return Field(name, name, "text")
     choices = tuple((code, words[0] if words else code) for code, words in col.codes.items())
     hint = {"money": "元 yuan", "checks": "", "text": "多人用 ; 分隔 (several: separate with ;)"
@@ -76,7 +78,9 @@ def groups(cp) -> list[Group]:
     if cp.model.life_health and "harm" not in own:    # 行政处罚法 Art. 36: five years if life or health was harmed
         rest.append("harm")
     sanctions = provision_sanctions(cp)
-    return [Group("本条款所需事实 Facts this provision turns on", [field_of(f) for f in own]),
+    from engine.records.schema import declared_column
+    declared = {f.name: declared_column(f) for f in cp.model.facts}
+    return [Group("本条款所需事实 Facts this provision turns on", [field_of(f, declared=declared) for f in own]),
             Group("处罚决定 The decision", [field_of(f, sanctions if f == "sanctions" else ()) for f in decision]),
             Group("当事人、程序与日期 Party, procedure and dates", [field_of(f) for f in rest])]
 

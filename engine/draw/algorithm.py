@@ -24,7 +24,8 @@ import numpy as np
 
 from engine.draw import tickets as tk
 from engine.draw.plan import CREDIT_CLASSES, Plan
-from engine.draw.registers import ACTIVE_STATUSES, Registers, _arrow, _fixed18
+from engine.draw.registers import ACTIVE_STATUSES, Registers, _fixed18
+from engine.io.arrowcols import text_array
 
 
 @dataclass
@@ -62,7 +63,7 @@ def _exact_order(idx: np.ndarray, keys: np.ndarray, Ss: list, ids: list) -> np.n
 
 def run(plan: Plan, filters: list, regs: Registers, history: History, seed: str) -> DrawResult:
     ent = regs.entities
-    id_arr = _arrow(ent["entity_id"])
+    id_arr = text_array(ent["entity_id"])
     id_mat = _fixed18(id_arr) if len(ent) else np.zeros((0, 18), dtype=np.uint8)  # validated: 18 ASCII bytes
     active = ent["status"].isin(ACTIVE_STATUSES).to_numpy(dtype=bool, na_value=False)
     class_masks = {c: (ent["credit_class"] == c).to_numpy(dtype=bool, na_value=False) for c in CREDIT_CLASSES}

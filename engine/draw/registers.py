@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.errors import InputError
+from engine.io.arrowcols import text_array
 from engine.io.readers import ROW, SOURCE, read_table
 from engine.types import FieldType
 
@@ -91,19 +92,6 @@ def check_char(code17: str) -> str:
     return CODE_CHARS[(31 - s % 31) % 31]
 
 
-def _arrow(col: pd.Series) -> pa.Array:
-    """The column as one contiguous Arrow string array (zero-copy for Arrow-backed pandas strings)."""
-    if hasattr(col.array, "_pa_array"):
-        arr = col.array._pa_array
-    else:
-        arr = pa.array(col.astype(object).where(col.notna(), None).tolist(), type=pa.string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type not in (pa.string(), pa.large_string()):
-        arr = arr.cast(pa.large_string())
-    return arr
-
-
 def _fixed18(arr: pa.Array) -> np.ndarray:
     """Bytes of an Arrow string array whose values are all 18 bytes long, as an (n, 18) uint8 matrix."""
     n = len(arr)
@@ -115,7 +103,7 @@ def _fixed18(arr: pa.Array) -> np.ndarray:
 
 def credit_code_problems(ids: pd.Series) -> np.ndarray:
     """Per id: '' when valid, else the reason in Chinese (vectorized over the register)."""
-    arr = _arrow(ids).fill_null("")
+    arr = text_array(ids).fill_null("")
     n = len(arr)
     out = np.full(n, "", dtype=object)
     lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -163,7 +151,7 @@ def _duplicated18(ids: pd.Series, ok: np.ndarray) -> np.ndarray:
     idx = np.flatnonzero(ok)
     if len(idx) < 2:
         return out
-    arr = _arrow(ids)
+    arr = text_array(ids)
     sub = arr if len(idx) == len(arr) else pc.filter(arr, pa.array(ok))
     m = _fixed18(sub)
     words = np.ascontiguousarray(m[:, :16]).view("<u8")

@@ -52,3 +52,21 @@ def null_indices(codes: np.ndarray) -> pa.Array:
     codes = np.asarray(codes)
     missing = codes < 0
     return pa.array(np.where(missing, 0, codes).astype(np.int32), mask=missing)
+
+
+def text_array(s, large: bool = False) -> pa.Array:
+    """A text column (pandas Series or Arrow array) as one contiguous Arrow string array, zero-copy where the
+    strings are Arrow-backed already; ``large``: always ``large_string`` (a batch's joined strings may pass
+    the 2 GiB a ``string`` array's offsets reach)."""
+    if isinstance(s, (pa.Array, pa.ChunkedArray)):
+        arr = s
+    elif hasattr(s.array, "_pa_array"):
+        arr = s.array._pa_array
+    else:
+        arr = pa.array(s.astype(object).where(s.notna(), None).to_numpy(),
+                       type=pa.large_string() if large else pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if large or arr.type not in (pa.string(), pa.large_string()):
+        return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
+    return arr

@@ -26,8 +26,9 @@ def _cell(v):
 def check_record(record: dict, ruleset, as_of: dt.date, calendar) -> dict:
     # one decision typed by its officer: an extension not typed is none recorded (a blank cell), not a file
     # that says nothing about extensions (engine.penalty.alternatives)
-    keys = {str(k).strip() for k in record}
-    if not keys & {"extension_approved", "延期批准", "经批准延期", "延长期限"}:
+    from engine.records.schema import header_key
+    spelled = ruleset.penalty_schema.header_keys
+    if "extension_approved" not in {spelled.get(header_key(str(k))) for k in record}:
         record = {**record, "extension_approved": None}
     raw = pd.DataFrame([{k: _cell(v) for k, v in record.items()}])
     ev = review_frame(raw.astype(object), ruleset, as_of, calendar)

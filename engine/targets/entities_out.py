@@ -125,8 +125,8 @@ def _class_codes(final: np.ndarray):
 def _previous_codes(col: pd.Series):
     """(codes, fragments) of the register's classes (validated A–D on reading), by an Arrow
     dictionary rather than ten million Python strings."""
-    from engine.targets.tables import _arrow_text
-    arr = _arrow_text(col)
+    from engine.io.arrowcols import text_array
+    arr = text_array(col, large=True)
     if arr.null_count or not len(arr):
         return None
     enc = pc.dictionary_encode(arr)

@@ -12,23 +12,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.errors import InputError
+from engine.io.arrowcols import text_array
 from engine.io.readers import ROW, SOURCE, read_table
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "是", "属实", "已核实", "核实属实", "有"}
 FALSE_WORDS = {"false", "0", "no", "n", "f", "否", "不属实", "未核实", "无"}
-
-
-def _arrow_text(s) -> pa.Array:
-    """A text column as one contiguous Arrow large_string array (zero-copy for Arrow-backed strings)."""
-    if isinstance(s, (pa.Array, pa.ChunkedArray)):
-        arr = s
-    elif hasattr(s.array, "_pa_array"):
-        arr = s.array._pa_array
-    else:
-        arr = pa.array(s.astype(object).where(s.notna(), None).to_numpy(), type=pa.large_string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
 
 
 def positions(values, register) -> np.ndarray:
@@ -38,8 +26,8 @@ def positions(values, register) -> np.ndarray:
     Why this way round: hashing the register is the costly side (ten million ids, rebuilt on every
     call: about 5 s and a few hundred MB each time, and a run used to do it six times); the records
     name at most a few million distinct ids, so those are hashed and the register only probed once."""
-    vals = _arrow_text(values)
-    reg = _arrow_text(register)
+    vals = text_array(values, large=True)
+    reg = text_array(register, large=True)
     out = np.full(len(vals), -1, dtype=np.int64)
     if not len(vals) or not len(reg):
         return out

@@ -4,8 +4,8 @@ provisions), from the hand-worked cases beside the rules.
 Each record is one case of a ``rules/penalty/**/*.cases.yaml`` file (its defaults plus its input), so every
 provision appears with the facts its own cases use — each branch, boundary and finding the cases exercise.
 Cases without a finding are drawn 9 times in 10, as the 10-provision benchmark has findings in ~10% of
-its records.  Only the case id and the party id change from copy to copy (so no two
-copies are the same act fined twice).  The records are normalized once here and written with native Parquet
+its records.  Only the case id, the party id and the decision number change from copy to copy (so no two
+copies are the same act fined twice or one decision).  The records are normalized once here and written with native Parquet
 types (numbers, dates, flags), so the benchmark measures review, not text parsing, as ``gen_penalties.py``
 does.  Usage:
 
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
 sys.path.insert(0, str(ROOT))
 
 from engine.records.frame import normalize          # noqa: E402
@@ -36,13 +37,13 @@ def templates(complete_only: bool = True) -> pd.DataFrame:
     the cases whose record leaves no fact open (judged without alternatives) and is not rejected — the load
     the 10-provision benchmark measures; the cases that test blank facts are a load of their own."""
     rows = []
-    for case in load_cases(ROOT / "rules"):
+    for case in load_cases(RULES):
         if "penalty" not in case.file.parts:
             continue
         rows.append({k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in case.record.items()})
     raw = pd.DataFrame(rows).astype(object)
     raw = raw.where(pd.notna(raw), None)
-    schema = load_rules(ROOT / "rules").penalty_schema
+    schema = load_rules(RULES).penalty_schema
     records = normalize(raw, schema)
     keep = ~records.rejections.mask                     # cases that expect a rejection are not review load
     if complete_only:
@@ -50,7 +51,7 @@ def templates(complete_only: bool = True) -> pd.DataFrame:
 
         from engine.calendar import default_calendar
         from engine.review import review_frame
-        ev = review_frame(raw, load_rules(ROOT / "rules"), dt.date(2025, 6, 30), default_calendar())
+        ev = review_frame(raw, load_rules(RULES), dt.date(2025, 6, 30), default_calendar())
         partial = ev.partial if ev.partial is not None else np.zeros(len(raw), dtype=bool)
         keep &= ~partial & ~ev.records.rejections.mask
         found = np.zeros(len(raw), dtype=bool)
@@ -76,6 +77,12 @@ def generate(n: int, seed: int = 20261202, complete_only: bool = True) -> pd.Dat
     df = base.take(pick).reset_index(drop=True)
     df["case_id"] = np.char.add("ALL-", np.arange(n).astype(str))
     df["party_id"] = np.char.add("P", np.arange(n).astype(str))
+    # a decision number names one decision: a copy of a case is a decision of its own (a number shared by
+    # thousands of copies would make them one decision, judged as a whole)
+    no = df["decision_no"].astype(object).to_numpy(copy=True)
+    numbered = pd.notna(no)
+    no[numbered] = [f"{v}-{i}" for v, i in zip(no[numbered].tolist(), np.flatnonzero(numbered).tolist())]
+    df["decision_no"] = no
     for c in df.columns:                 # lists were joined as ";a;b;" text: keep them as text
         if df[c].dtype == object:
             df[c] = df[c].astype("string")

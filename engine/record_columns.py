@@ -47,9 +47,12 @@ class RecordColumns:
             else:
                 codes, uniques = pd.factorize(col, use_na_sentinel=True)
             cache[list_column] = (codes, [str(u) for u in uniques])
-        codes, uniques = cache[list_column]
-        hit = np.array([f";{code};" in u for u in uniques] + [False], dtype=bool)
-        return hit[codes]
+        found = self.__dict__.setdefault("_has_code", {})
+        if (list_column, code) not in found:     # asked by several checks; each answer is a pass over the batch
+            codes, uniques = cache[list_column]
+            hit = np.array([f";{code};" in u for u in uniques] + [False], dtype=bool)
+            found[list_column, code] = hit[codes]
+        return found[list_column, code]
 
     def _take(self, name: str, rows: np.ndarray) -> np.ndarray:
         """Some rows of a column as numpy, without converting the whole column first."""

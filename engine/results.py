@@ -82,35 +82,111 @@ def _prefixed(prefix: str, messages) -> pa.Array:
     return pa.array([prefix + m for m in messages], type=pa.string())
 
 
-def finding_lines(ev, b) -> pa.Array:
-    """One batch of findings as JSON Lines in the findings.jsonl contract (order of keys included),
-    one line (with its newline) per finding."""
-    code = CODES[b.code]
-    n, rows = len(b), b.rows
-    zh, en = b.messages()
-    category = fragment(pa.array(b.category.astype(str))) if b.category is not None else constant(code.category)
-    event = b.event_date if b.event_date is not None else ev.default_event_dates()[rows]
-    facts = obj([(f, fragment(_arrow_column(ev, f, rows))) for f in b.facts], n)
+def _lines_of(ev, batches: list) -> pa.Array:
+    """Batches of findings of one code and one layout (``_layout``) as JSON Lines in the findings.jsonl
+    contract (order of keys included), one line with its newline per finding, in batch order.  The text
+    of each line is what the batch alone gives, built with one set of Arrow calls for all of them — a library
+    of two hundred provisions yields some eight hundred small batches, and per-batch calls cost more than
+    the lines."""
+    b0 = batches[0]
+    code = CODES[b0.code]
+    sizes = [len(b) for b in batches]
+    n = sum(sizes)
+    rows = np.concatenate([b.rows for b in batches]) if len(batches) > 1 else b0.rows
+    zh, en = zip(*(b.messages() for b in batches))
+    category = _merged([b.category.astype(str) if b.category is not None else code.category for b in batches],
+                       sizes)
+    event = _merged([b.event_date if b.event_date is not None else ev.default_event_dates()[b.rows]
+                     for b in batches], sizes)
+    facts = obj([(f, fragment(_arrow_column(ev, f, rows))) for f in b0.facts], n)
     return obj([
         ("case_id", fragment(_arrow_column(ev, "case_id", rows))),
-        ("code", constant(b.code)),
+        ("code", constant(b0.code)),
         ("category", category),
         ("severity", constant(code.severity)),
-        ("message_zh", fragment(_prefixed(f"【{code.zh}】", zh))),
-        ("message_en", fragment(_prefixed(f"[{code.en}] ", en))),
-        ("citations", constant(b.citations)),
+        ("message_zh", fragment(_prefixed(f"【{code.zh}】", _texts(zh)))),
+        ("message_en", fragment(_prefixed(f"[{code.en}] ", _texts(en)))),
+        ("citations", _merged([b.citations for b in batches], sizes)),
         ("facts", facts),
-        ("expected", obj([(k, _values(v, n)) for k, v in b.expected.items()], n)),
-        ("actual", obj([(k, _values(v, n)) for k, v in b.actual.items()], n)),
+        ("expected", obj([(k, _merged([b.expected[k] for b in batches], sizes)) for k in b0.expected], n)),
+        ("actual", obj([(k, _merged([b.actual[k] for b in batches], sizes)) for k in b0.actual], n)),
         ("department", fragment(_arrow_column(ev, "department", rows))),
         ("officers", fragment(_arrow_column(ev, "officers", rows))),
-        ("event_date", fragment(_dates(event))),
+        ("event_date", event),
         ("row", fragment(pa.array(ev.column(ROW)[rows].astype(np.int64)))),
         ("record_kind", constant(ev.kind)),
-        ("certainty", constant(b.certainty)),
-        ("depends_on", fragment(pa.array(b.depends_on.tolist(), type=pa.list_(pa.string())))
-         if b.depends_on is not None else constant([])),
+        ("certainty", constant(b0.certainty)),
+        ("depends_on", _merged([_DependsOn(b.depends_on) if b.depends_on is not None else [] for b in batches],
+                               sizes)),
     ], n, end="}\n")
+
+
+class _DependsOn:
+    """Per-finding lists of fact names (``FindingBatch.depends_on``), encoded as JSON arrays of strings."""
+
+    def __init__(self, lists: np.ndarray):
+        self.lists = lists
+
+
+def _kind(v):
+    """What a batch's value is, for merging: arrays of one numpy kind concatenate without changing any
+    value's JSON text; object arrays (lists, dicts, mixed types) would let Arrow infer another type for
+    the whole, so they are never concatenated."""
+    if isinstance(v, _DependsOn):
+        return "depends_on"
+    if isinstance(v, np.ndarray):
+        return None if v.dtype.kind == "O" else ("U" if v.dtype.kind in "US" else v.dtype.kind)
+    return "constant"
+
+
+def _merged(values: list, sizes: list):
+    """One field of several batches: a shared constant stays one JSON text; arrays of one kind are
+    concatenated and encoded once; anything else is encoded batch by batch, exactly as alone."""
+    kinds = {_kind(v) for v in values}
+    if kinds == {"constant"}:
+        texts = [constant(v) for v in values]
+        if len(set(texts)) == 1:
+            return texts[0]
+    elif len(kinds) == 1 and None not in kinds:
+        return _encoded(_concat(values) if len(values) > 1 else values[0], sum(sizes))
+    elif kinds == {None}:           # object arrays: one encoding where Arrow reads every batch as one type
+        arrays = [pa.array(v, from_pandas=True) for v in values]
+        if len({a.type for a in arrays}) == 1:
+            return fragment(pa.concat_arrays(arrays))
+        return pa.concat_arrays([fragment(a).cast(pa.large_string()) for a in arrays])
+    parts = [_encoded(v, k) for v, k in zip(values, sizes)]
+    return pa.concat_arrays([pa.repeat(pa.scalar(p, pa.large_string()), k) if isinstance(p, str)
+                             else p.cast(pa.large_string()) for p, k in zip(parts, sizes)])
+
+
+def _concat(values: list):
+    if isinstance(values[0], _DependsOn):
+        return _DependsOn(np.concatenate([v.lists for v in values]))
+    return np.concatenate(values)
+
+
+def _encoded(v, n: int):
+    if isinstance(v, _DependsOn):
+        return fragment(pa.array(v.lists.tolist(), type=pa.list_(pa.string())))
+    if isinstance(v, np.ndarray) and v.dtype.kind == "M":
+        return fragment(_dates(v))
+    return _values(v, n)
+
+
+def _texts(messages) -> pa.Array | list:
+    """Several batches' messages as one sequence (Arrow arrays stay in Arrow)."""
+    if len(messages) == 1:
+        return messages[0]
+    if not any(isinstance(m, (pa.Array, pa.ChunkedArray)) for m in messages):
+        return [t for m in messages for t in m]
+    return pa.concat_arrays([m.combine_chunks().cast(pa.large_string()) if isinstance(m, pa.ChunkedArray)
+                             else m.cast(pa.large_string()) if isinstance(m, pa.Array)
+                             else pa.array(list(m), type=pa.large_string()) for m in messages])
+
+
+def _layout(b) -> tuple:
+    """Batches with the same layout can be encoded together (``_lines_of``)."""
+    return (b.code, tuple(b.facts), tuple(b.expected), tuple(b.actual), b.certainty)
 
 
 def parts(review) -> list:
@@ -133,16 +209,28 @@ def finding_chunks(review, lines_per_chunk: int = 131_072):
     chunks for review.  The lines are taken a slice at a time, so the
     reordered text never exists twice in memory.
     """
-    arrays, positions = [], []
+    arrays, positions, sequence = [], [], []
+    seq = 0
     for k, ev in enumerate(parts(review)):
         pos = review.positions[k] if hasattr(review, "positions") else None
+        layouts: dict = {}
         for b in ev.findings.batches:
-            arrays.append(finding_lines(ev, b).cast(pa.large_string()))
-            positions.append(b.rows if pos is None else pos[b.rows])
+            layouts.setdefault(_layout(b), []).append((seq, b))
+            seq += 1
+        for members in layouts.values():
+            batches = [b for _, b in members]
+            arrays.append(_lines_of(ev, batches).cast(pa.large_string()))
+            rows = np.concatenate([b.rows for b in batches])
+            positions.append(rows if pos is None else pos[rows])
+            sequence.append(np.repeat([s for s, _ in members], [len(b) for b in batches]))
     if not arrays:
         yield pa.py_buffer(b"")
         return
-    order = np.argsort(np.concatenate(positions), kind="stable")
+    # each record's findings in the order their batches came (the checks' order), as when every batch
+    # was encoded alone: by position, then batch, then place in the batch (a stable sort keeps the last)
+    positions, sequence = np.concatenate(positions), np.concatenate(sequence)
+    order = np.argsort(sequence, kind="stable")
+    order = order[np.argsort(positions[order], kind="stable")]
     lines = pa.concat_arrays(arrays)
     del arrays
     for i in range(0, len(order), lines_per_chunk):

@@ -124,3 +124,17 @@ def test_fine_above_statutory_maximum_always_yields_a_finding(ruleset, calendar,
     # where the party may not be punished at all, a fine is still always flagged
     for i in np.flatnonzero(ev.evaluated & ~punishable & complete(ev) & complete(probe)):
         assert {"penalty.should_not_punish", "penalty.no_provision", "penalty.time_barred"} & set(codes[i])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-1, max_value=40_000), max_size=3000), st.data())
+def test_rows_grouped_by_key_are_the_rows_of_each_key_in_order(keys, data):
+    """engine.penalty.branches.groups (one stable sort, a radix sort for small keys) gives for each distinct key,
+    ascending, exactly the rows holding it, ascending — what a pass per key gives."""
+    from engine.penalty.branches import groups
+    keys = np.array(keys, dtype=np.int64)
+    rows = np.array(sorted(data.draw(st.sets(st.integers(0, max(len(keys) - 1, 0)), max_size=len(keys))))
+                    if len(keys) else [], dtype=np.int64)
+    got = [(k, r.tolist()) for k, r in groups(keys, rows)]
+    want = [(int(k), rows[keys[rows] == k].tolist()) for k in np.unique(keys[rows])]
+    assert got == want

@@ -10,6 +10,7 @@ paragraph before it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,30 @@ def cn_number(text: str) -> int:
     text = text.strip()
     if text.isdigit():
         return int(text)
+    if _PLAIN_NUMERAL.match(text):          # 第一百二十三条: the way statutes number, read without loading cn2an
+        total = digit = 0
+        for ch in text:
+            if ch in _UNITS:
+                total += (digit or 1) * _UNITS[ch]
+                digit = 0
+            else:
+                digit = _DIGITS[ch]
+        return total + digit
+    return _cn_numeral(text)
+
+
+# the statutes' own numerals below ten thousand (一千零五十、二百一十、十五); 大写, 万 and the rest go to cn2an,
+# whose import alone takes 0.4 s of a review that reads a citation
+_PLAIN_NUMERAL = re.compile(r"^(?=.)(?:[一二三四五六七八九]千)?[零〇]?(?:[一二三四五六七八九]百)?[零〇]?"
+                            r"(?:[一二三四五六七八九]?十)?[一二三四五六七八九]?$")
+_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+@functools.lru_cache(maxsize=8192)
+def _cn_numeral(text: str) -> int:
+    """Cached: a statute folder numbers two thousand articles and items with a few hundred numerals, and the
+    converter takes a third of a millisecond a call."""
     import cn2an
     try:
         return int(cn2an.cn2an(text.replace("〇", "零"), "smart"))

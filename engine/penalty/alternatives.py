@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from engine.expr.nodes import literals_compared
+from engine.penalty.branches import groups
 from engine.penalty.unknown import party_type_from_id
 from engine.records.frame import Records, Rejections, blank_cells, month_bounds_name
 from engine.records.values import UNCOMPUTABLE
@@ -139,20 +140,19 @@ def unknown_masks(records: Records, provision_idx: np.ndarray, provisions: list,
     out["violation_date"] = (out["violation_date"] & is_blank("violation_end_date")) | ~np.isnat(end_first)
     sensitive = np.zeros(n, bool)
     no_fine = np.nan_to_num(frame["fine"].to_numpy(dtype=float)) <= 0.005
-    for k, pid in enumerate(provisions):
-        m = provision_idx == k
-        if not m.any():
+    for k, rows in groups(provision_idx):
+        if k < 0:
             continue
-        cp = ruleset.provisions[pid]
+        cp = ruleset.provisions[provisions[k]]
         waiving = _exemption_only_facts(cp)
         for name in provision_facts(cp):
             if name in frame.columns:
                 out.setdefault(name, np.zeros(n, bool))
                 # an exemption's facts matter only where the decision waived the fine (免予处罚)
-                where = m & no_fine if name in waiving else m
-                out[name] |= where & is_blank(name)
+                where = rows[no_fine[rows]] if name in waiving else rows
+                out[name][where] |= is_blank(name)[where]
         if cp.model.life_health or cp.model.financial_safety:
-            sensitive |= m
+            sensitive[rows] = True
     may_not = _has(frame, "factors", "first_offense") & _has(frame, "factors", "corrected_promptly")
     out["harm"] = out.get("harm", np.zeros(n, bool)) | ((may_not | sensitive) & is_blank("harm"))
     return {k: v & (provision_idx >= 0) for k, v in out.items() if v.any()}

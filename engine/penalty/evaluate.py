@@ -19,7 +19,7 @@ from engine.calendar import WorkingDayCalendar
 from engine.findings import FindingSet
 from engine.penalty import tiers as T
 from engine.penalty.alternatives import expand, fill_ad_fee_uncomputable, fill_party_type, unknown_masks
-from engine.penalty.branches import narrow
+from engine.penalty.branches import among, groups, narrow
 from engine.penalty.certainty import settle
 from engine.penalty.decisions import add_decision_columns, persons_duties
 from engine.library.citations import has_older_texts
@@ -30,6 +30,8 @@ from engine.records.frame import Records, Rejections, blank_cells
 from engine.records.schema import ZH
 from engine.ruleset.loader import RuleSet
 from engine.ruleset.versions import BranchTable, select
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -64,14 +66,32 @@ class Evaluation(RecordColumns):
     possible_codes: np.ndarray = None   # per partial row: the possible findings' codes
     undetermined: np.ndarray = None     # per partial row: the unknown facts that left something open
     max_unbounded: np.ndarray = None    # no statutory maximum, or (partial rows) a multiple of an unknown amount
+    _rows_by_provision: dict = None
     kind = "penalty"
 
     def default_event_dates(self) -> np.ndarray:
         """The date a penalty finding is about unless it says otherwise: the decision date."""
         return self.column("decision_date")
 
+    def provision_rows(self, pid: str) -> np.ndarray:
+        """Positions of the rows of provision ``pid``, ascending: grouped once per evaluation, where a pass
+        over every row per provision costs two hundred passes."""
+        if self._rows_by_provision is None:
+            self._rows_by_provision = dict(groups(self.provision_idx))
+        return self._rows_by_provision.get(self.provision_ids.index(pid), _NO_ROWS)
+
     def is_provision(self, pid: str) -> np.ndarray:
-        return self.provision_idx == self.provision_ids.index(pid)
+        out = np.zeros(len(self.provision_idx), dtype=bool)
+        out[self.provision_rows(pid)] = True
+        return out
+
+    def of_provisions(self, pids) -> np.ndarray:
+        """Rows of any of the provisions ``pids``."""
+        return among(self.provision_idx, [self.provision_ids.index(p) for p in pids], len(self.provision_ids))
+
+    def of_branches(self, keys) -> np.ndarray:
+        """Rows whose statutory branch is one of ``keys`` (indices into ``table.entries``)."""
+        return among(self.branch_key, keys, len(self.table.entries))
 
     def branch(self, i: int):
         k = self.branch_key[i]
@@ -225,10 +245,10 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
     ev.wrong_subject = np.zeros(n, dtype=bool)
     subject = frame["subject"].astype(object).to_numpy()     # blank: the party addressed, whoever the provision punishes
     for pid, cp in ruleset.provisions.items():
-        m = usable & ev.is_provision(pid)
-        if not m.any():
+        idx = ev.provision_rows(pid)
+        idx = idx[usable[idx]]
+        if not len(idx):
             continue
-        idx = np.flatnonzero(m)
         ev.wrong_subject[idx] = pd.notna(subject[idx]) & ~np.isin(subject[idx], cp.model.subjects)
         for _, cond in cp.exemptions:      # the provision's own 免予处罚 (e.g. 食品安全法 Art. 136)
             ev.exempt[idx] |= np.asarray(cond.evaluate(narrow(frame, cond.fields, idx)), dtype=bool)
@@ -245,18 +265,18 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
         if cp.model.earlier_text == "not_encoded":     # an older text applies, and it is not encoded
             first = np.datetime64(min(v.valid_from for v in cp.versions), "D")
             early = res.no_provision & ((ev.act_date[idx] < first) | (dd[idx] < first))
-            rej.add(_spread(n, idx, early),
+            _reject(rej, idx, early,
                     f"{pid} 只编码了{first}起施行的文本；较早的文本适用于该记录但未编码，无法判断 (only the text in force "
                     f"from {first} is encoded; an earlier text applies to this record and is not encoded)")
         for order, until in _per_day_dates(cp):     # 按日连续处罚: the re-inspection must come after the order
             a, b = sub[order].to_numpy().astype("datetime64[D]"), sub[until].to_numpy().astype("datetime64[D]")
-            rej.add(_spread(n, idx, ~np.isnat(a) & ~np.isnat(b) & (b <= a)),
+            _reject(rej, idx, ~np.isnat(a) & ~np.isnat(b) & (b <= a),
                     f"{_zh(until, ruleset)}不晚于{_zh(order, ruleset)}，无法按日计罚 ({until} is not after {order}: "
                     "no day of a daily penalty can be counted)")
-        rej.add(_spread(n, idx, res.no_branch),
+        _reject(rej, idx, res.no_branch,
                 f"{pid} 没有与这些事实相符的法定情形，请核对其所依据的金额和事实 (no statutory branch of {pid} "
                 "fits these facts: check the amounts and flags it depends on)")
-        rej.add(_spread(n, idx, res.multi_branch),
+        _reject(rej, idx, res.multi_branch,
                 f"{pid} 有多个法定情形与这些事实相符，规则文件需要检查 zhunsheng rules lint (more than one branch "
                 f"of {pid} fits these facts: the rule file needs 'zhunsheng rules lint')")
         split = cp.model.tier_split
@@ -264,9 +284,8 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
             light[idx], heavy[idx] = float(split.light_upto), float(split.heavy_from)
         for vi, v in enumerate(cp.versions):
             if v.model.tier_split:
-                vm = np.zeros(n, bool)
                 keys = {ev.table.key(cp, v, b) for b in v.branches}
-                vm[idx] = np.isin(res.branch_key, list(keys))
+                vm = idx[np.isin(res.branch_key, list(keys))]
                 light[vm], heavy[vm] = float(v.model.tier_split.light_upto), float(v.model.tier_split.heavy_from)
 
     ev.fine = np.nan_to_num(frame["fine"].to_numpy(dtype=float), nan=0.0)
@@ -310,10 +329,13 @@ def _zh(name: str, ruleset: RuleSet) -> str:
     return f"{zh} ({name})" if zh else name
 
 
-def _spread(n, idx, sub_mask) -> np.ndarray:
-    out = np.zeros(n, dtype=bool)
-    out[idx[sub_mask]] = True
-    return out
+def _reject(rej: Rejections, idx: np.ndarray, sub_mask: np.ndarray, reason) -> None:
+    """Reject the rows ``idx[sub_mask]`` of one provision; nothing to do (the usual case) costs no pass
+    over the whole batch."""
+    if sub_mask.any():
+        out = np.zeros(len(rej.mask), dtype=bool)
+        out[idx[sub_mask]] = True
+        rej.add(out, reason)
 
 
 def _apply_explicit_tiers(ev: Evaluation):

@@ -102,16 +102,28 @@ def branch_ranges(version: CompiledVersion, sub: pd.DataFrame, table: BranchTabl
     return key, lo, hi, lo_m, hi_m, base, matches
 
 
+def _nothing(n: int) -> tuple:
+    """``branch_ranges`` of a version that applies to no row."""
+    return (np.full(n, -1, dtype=np.int64), *(np.full(n, np.nan) for _ in range(5)), np.zeros(n, dtype=np.int64))
+
+
 def select(prov: CompiledProvision, sub: pd.DataFrame, act_dates: np.ndarray,
            decision_dates: np.ndarray, table: BranchTable, counts_last_day: bool = True) -> VersionResult:
     n = len(sub)
     act_v = np.full(n, -1)
     dec_v = np.full(n, -1)
-    per_version = []
     for vi, v in enumerate(prov.versions):
         act_v[in_force(v, act_dates) & (act_v == -1)] = vi
         dec_v[in_force(v, decision_dates) & (dec_v == -1)] = vi
-        per_version.append(branch_ranges(v, sub, table, prov, counts_last_day))
+    used = set(np.unique(act_v).tolist()) | set(np.unique(dec_v).tolist())
+    per_version = []
+    for vi, v in enumerate(prov.versions):
+        if vi in used:
+            per_version.append(branch_ranges(v, sub, table, prov, counts_last_day))
+        else:       # in force for none of these rows: its branches keep their keys, nothing is evaluated
+            for b in v.branches:
+                table.key(prov, v, b)
+            per_version.append(_nothing(n))
     no_provision = (act_v == -1) | (dec_v == -1)
     chosen = act_v.copy()
     differs = ~no_provision & (act_v != dec_v)

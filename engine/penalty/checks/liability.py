@@ -7,6 +7,7 @@ import pandas as pd
 
 from engine.checks.common import apl, cites, iso, yuans
 from engine.findings import FindingBatch, objects
+from engine.penalty.branches import groups
 
 
 def penalized(ev) -> np.ndarray:
@@ -26,10 +27,8 @@ def _add_years(dates: np.ndarray, years: np.ndarray) -> np.ndarray:
 def time_barred(ev):
     rs = ev.ruleset
     short, long_ = int(rs.value("time_bar_years")), int(rs.value("time_bar_years_extended"))
-    sensitive = np.zeros(ev.n, dtype=bool)
-    for pid, cp in rs.provisions.items():
-        if cp.model.life_health or cp.model.financial_safety:
-            sensitive |= ev.is_provision(pid)
+    sensitive = ev.of_provisions([pid for pid, cp in rs.provisions.items()
+                                  if cp.model.life_health or cp.model.financial_safety])
     # "harm is not none": an unrecorded harm does not shorten the period to two years — a time-bar
     # finding accuses the department of acting without power, so it needs the fact that proves it
     has_harm = ~(ev.frame["harm"] == "none").to_numpy(dtype=bool, na_value=False)
@@ -58,10 +57,8 @@ def time_barred(ev):
 def no_provision(ev):
     hit = ev.evaluated & ev.no_provision & penalized(ev)
     dd = ev.column("decision_date")
-    for pid, cp in ev.ruleset.provisions.items():
-        rows = np.flatnonzero(hit & (ev.is_provision(pid)))
-        if not len(rows):
-            continue
+    for k, rows in groups(ev.provision_idx, np.flatnonzero(hit & (ev.provision_idx >= 0))):
+        cp = ev.ruleset.provisions[ev.provision_ids[k]]
         spans = "; ".join(f"{v.valid_from}–{v.valid_to or '今'}" for v in cp.versions)
         act, dec = iso(ev.act_date[rows]), iso(dd[rows])
         yield FindingBatch(
@@ -143,10 +140,9 @@ def subject_not_provided(ev):
     from engine.records.schema import SUBJECT_ZH
     hit = ev.evaluated & ev.wrong_subject & penalized(ev)
     subj = ev.column("subject")
-    for pid, cp in ev.ruleset.provisions.items():
-        rows = np.flatnonzero(hit & ev.is_provision(pid))
-        if not len(rows):
-            continue
+    for k, rows in groups(ev.provision_idx, np.flatnonzero(hit & (ev.provision_idx >= 0))):
+        pid = ev.provision_ids[k]
+        cp = ev.ruleset.provisions[pid]
         allowed = "、".join(SUBJECT_ZH[s] for s in cp.model.subjects)
         who = [SUBJECT_ZH.get(str(s), str(s)) for s in subj[rows].tolist()]
         yield FindingBatch(

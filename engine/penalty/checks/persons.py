@@ -30,18 +30,20 @@ def persons_not_punished(ev):
     unit = (pd.isna(subject) | (subject == "party")) & (ev.frame["party_type"] != "individual").to_numpy(
         dtype=bool, na_value=True)
     present = ev.frame[PERSONS].to_numpy(dtype=np.int64)
+    punished_units = ev.evaluated & numbered & unit & penalized(ev)
     by_provision: dict[int, list] = {}
     for i, (k, who) in enumerate(persons_duties(ev.ruleset, ev.provision_ids)):
         by_provision.setdefault(k, []).append((i, who))
     for k, duties in by_provision.items():
         pid = ev.provision_ids[k]
         cp = ev.ruleset.provisions[pid]
-        base = ev.evaluated & numbered & unit & (ev.provision_idx == k) & penalized(ev)
+        idx = ev.provision_rows(pid)
+        base = punished_units[idx]
         for i, _ in duties:                       # any person of the duties punished fulfils them
-            base &= (present >> i) & 1 == 0
+            base &= (present[idx] >> i) & 1 == 0
         if not base.any():
             continue
-        idx = np.flatnonzero(base)
+        idx = idx[base]
         due = np.zeros(len(idx), dtype=bool)
         for _, who in duties:
             cond = cp.persons[who][1]

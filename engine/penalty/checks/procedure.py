@@ -155,10 +155,7 @@ def decision_overdue(ev):
 def publication_overdue(ev):
     p = ev.ruleset.param("publication_working_days")
     wd = int(p.value)
-    samr = np.zeros(ev.n, dtype=bool)
-    for pid, cp in ev.ruleset.provisions.items():
-        if cp.model.samr_publication:
-            samr |= ev.is_provision(pid)
+    samr = ev.of_provisions([pid for pid, cp in ev.ruleset.provisions.items() if cp.model.samr_publication])
     ordinary = (ev.frame["procedure"] == "ordinary").to_numpy(dtype=bool, na_value=False)
     other_sanction = _sanctions_other_than(ev, {"warning"})
     head, fine, _, _ = decision_view(ev)

@@ -11,7 +11,7 @@ import pandas as pd
 from engine.checks.common import APL, apl, citation, cites, money, per_value, sentence, yuan, yuans
 from engine.findings import FindingBatch, objects
 from engine.penalty import tiers as T
-from engine.penalty.branches import branch_fields, by_branch, label, narrow
+from engine.penalty.branches import branch_fields, by_branch, groups, label, narrow
 from engine.penalty.checks.liability import penalized
 from engine.records.schema import SANCTION_ZH, SANCTIONS
 
@@ -83,13 +83,9 @@ def fine_range(ev):
     fine, lo, hi = ev.fine, ev.lo, ev.hi
     no_fine_lawful = np.isnan(hi)
     above = ok & (fine > np.nan_to_num(hi, nan=0.0) + TOL)
-    warning_alt = np.zeros(ev.n, dtype=bool)
-    optional = np.zeros(ev.n, dtype=bool)
-    for k, (cp, v, b) in enumerate(ev.table.entries):
-        if b.model.fine is not None and b.model.fine.alternative == "warning":
-            warning_alt |= ev.branch_key == k
-        if b.model.fine is not None and b.model.fine.optional:
-            optional |= ev.branch_key == k
+    fines = [(k, b.model.fine) for k, (cp, v, b) in enumerate(ev.table.entries) if b.model.fine is not None]
+    warning_alt = ev.of_branches([k for k, f in fines if f.alternative == "warning"])
+    optional = ev.of_branches([k for k, f in fines if f.optional])
     warned = ev.has_code("sanctions", "warning")
     zero_ok = (fine <= TOL) & ((ev.tiers & T.NONE) > 0)      # 首违不罚 chosen
     zero_ok |= (fine <= TOL) & warning_alt & warned           # 警告 instead of a fine
@@ -145,10 +141,8 @@ def fine_range(ev):
 
 
 def gain_not_confiscated(ev):
-    mandatory = np.zeros(ev.n, dtype=bool)
-    for k, (cp, v, b) in enumerate(ev.table.entries):
-        if v.model.confiscate_gain == "mandatory":
-            mandatory |= ev.branch_key == k
+    mandatory = ev.of_branches([k for k, (cp, v, b) in enumerate(ev.table.entries)
+                                if v.model.confiscate_gain == "mandatory"])
     gain = np.nan_to_num(ev.column("illegal_gain").astype(float))
     taken = np.nan_to_num(ev.column("confiscated_gain").astype(float))
     hit = _ranged(ev) & mandatory & (gain > TOL) & (taken < gain - TOL) & (ev.tiers != T.NONE) & ~_waived(ev)
@@ -171,12 +165,14 @@ def sanctions(ev):
     decided = {s: ev.has_code("sanctions", s) for s in SANCTIONS}
     light_only = (ev.tiers & (T.MITIGATED | T.NONE)) == 0
     waived = _waived(ev)
-    rows_of = pd.Series(np.flatnonzero(ok)).groupby(ev.branch_key[ok]).indices if ok.any() else {}
-    for k, pos in rows_of.items():
+    decided_bits = np.zeros(ev.n, dtype=np.int32)     # one gather per branch, not one per sanction kind
+    for i, s in enumerate(SANCTIONS):
+        decided_bits |= decided[s].astype(np.int32) << i
+    for k, idx in groups(ev.branch_key, np.flatnonzero(ok)):
         cp, v, b = ev.table.entries[k]
-        idx = np.flatnonzero(ok)[pos]
         # only the sanctions the branch names or a row decided can give a finding
-        relevant = [s for s in SANCTIONS if s in b.sanctions or decided[s][idx].any()]
+        bits = int(np.bitwise_or.reduce(decided_bits[idx]))
+        relevant = [s for i, s in enumerate(SANCTIONS) if s in b.sanctions or (bits >> i) & 1]
         if not relevant:
             continue
         sub = narrow(ev.frame, cp.fields_read, idx) if any(

@@ -141,6 +141,12 @@ def main(ctx, rules_dir, calendars):
               help="评查线程数（默认：同一类型 20 万条以上时每核一个；结果与线程数无关） "
                    "Threads to validate and evaluate with (default: one per CPU core for batches of 200,000 "
                    "records or more of one kind). The reports are the same whatever the number.")
+@click.option("--memory", default="2GiB", show_default=True, metavar="SIZE",
+              help="内存预算（如 2GiB、800MiB）：大批量按此分批读取、审查和写出，结果与分批无关 "
+                   "Memory budget (e.g. 2GiB, 800MiB): a large batch is read, reviewed and written in batches "
+                   "of rows that fit in it; the reports are the same whatever the batch size.")
+@click.option("--batch-rows", type=click.IntRange(min=1), default=None, hidden=True,
+              help="每批行数（测试用，优先于 --memory） Rows per batch (for tests; overrides --memory).")
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low"]), default=None,
               help="有该严重程度或更高的问题时退出码为 1 Exit 1 when any finding of this severity or higher is "
                    "found (default: exit 0 whatever was found).")
@@ -150,13 +156,17 @@ def main(ctx, rules_dir, calendars):
 @pass_ctx
 @guard
 def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel, report_html, timings, kind, catalog,
-           powers, threads, fail_on, amount_unit):
+           powers, threads, memory, batch_rows, fail_on, amount_unit):
     """批量审查：处罚决定、行政许可、依申请公开和投诉举报，可混合（CSV/GBK、Excel、Parquet、JSON Lines）。
     Review a batch of records: penalty decisions, licensing applications, disclosure requests and
     complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
-    from engine.review import (load_references, open_outputs, read_inputs, review_records,
+    from engine.review import (load_references, open_outputs, review_records,
                                use_batch_memory_pool, write_review)
-
+    from engine.stream import memory_option
+    try:
+        memory_bytes = memory_option(memory)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--memory") from None
     use_batch_memory_pool()
     as_of = as_of or _today()
     show = sys.stderr.isatty()
@@ -174,23 +184,33 @@ def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel
                               show_pos=True) if show else _NoBar() as bar:
         t = time.perf_counter()
         refs = load_references(catalog, powers, as_of, c.ruleset.root)
+        summ = None
         if db_url:
             from engine.io.db.reader import read_db
             raw = read_db(db_url, table=table, query=query)
+            if amount_unit != "元":
+                from engine.records.frame import with_amount_unit
+                raw = with_amount_unit(raw, amount_unit)
+        else:                        # in batches of rows when the input is larger than one (engine.stream)
+            from engine.stream import open_source, review_source
+            source = open_source(files, amount_unit)
+            summ = review_source(source, c.ruleset, as_of, c.calendar, kind, refs, threads, outs, excel,
+                                 memory_bytes, batch_rows, times)
+            raw = source.whole() if summ is None else None
+            del source
+        if summ is None:
+            times["read"] = time.perf_counter() - t
+            bar.update(1)
+            t = time.perf_counter()
+            ev = review_records(raw, c.ruleset, as_of, c.calendar, kind, refs, threads)
+            del raw
+            times["evaluate"] = time.perf_counter() - t
+            bar.update(1)
+            t = time.perf_counter()
+            summ = write_review(ev, outs, excel)
+            times["write"] = time.perf_counter() - t
         else:
-            raw = read_inputs(files)
-        if amount_unit != "元":
-            from engine.records.frame import with_amount_unit
-            raw = with_amount_unit(raw, amount_unit)
-        times["read"] = time.perf_counter() - t
-        bar.update(1)
-        t = time.perf_counter()
-        ev = review_records(raw, c.ruleset, as_of, c.calendar, kind, refs, threads)
-        times["evaluate"] = time.perf_counter() - t
-        bar.update(1)
-        t = time.perf_counter()
-        summ = write_review(ev, outs, excel)
-        times["write"] = time.perf_counter() - t
+            bar.update(2)
         bar.update(1)
     if to_db:                        # after the folder is sealed: the database gets the finished set
         from engine.io.db.writer import write_run_to_db

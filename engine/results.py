@@ -59,12 +59,16 @@ def _arrow_column(ev, name: str, rows: np.ndarray | None = None) -> pa.Array:
     elif series.dtype.kind == "M":
         arr = _dates(ev.column(name) if rows is None else ev.column(name)[rows])
     elif categorical:      # numpy codes, never a pandas row selection (it holds the GIL far longer)
-        codes = series.cat.codes.to_numpy()
+        codes_of = ev.__dict__.setdefault("_category_codes", {})
+        if name not in codes_of:         # findings ask for a column's codes once per batch layout
+            codes_of[name] = (series.cat.codes.to_numpy(), series.cat.categories,
+                              series.cat.categories.astype(str).tolist())
+        codes, categories, texts = codes_of[name]
         codes = codes if rows is None else codes[rows]
         if col is not None and col.type == FieldType.LIST:
-            arr = split_lists(codes, series.cat.categories)
+            arr = split_lists(codes, categories)
         else:
-            arr = _coded(codes, series.cat.categories.astype(str).tolist())
+            arr = _coded(codes, texts)
     else:
         arr = pa.array(series, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):

@@ -31,14 +31,29 @@ def _add(counter: dict, key, n: int):
 
 def summary(review, input_rows: int) -> dict:
     """Counts by code, category, severity, department and record kind; evaluated + rejected == input rows."""
-    by_code: dict[str, int] = {}
-    by_cat: dict[str, int] = {}
-    by_sev: dict[str, int] = {}
-    by_kind: dict[str, dict] = {}
-    per_dept: dict[str, dict] = {}
-    evaluated = rejected = with_findings = findings = 0
-    possible, possible_by_code, with_possible = 0, {}, 0
+    counts = Counts()
     for ev in _parts(review):
+        counts.add(ev)
+    return counts.result(input_rows, _parts(review)[0].as_of, _parts(review)[0].ruleset.root,
+                         getattr(review, "inputs", None))
+
+
+class Counts:
+    """The summary as a sum over the parts of a review, added in input order (a streamed review adds
+    each batch's parts as it goes, engine.stream): departments keep the order of first appearance."""
+
+    def __init__(self):
+        self.by_code: dict[str, int] = {}
+        self.by_cat: dict[str, int] = {}
+        self.by_sev: dict[str, int] = {}
+        self.by_kind: dict[str, dict] = {}
+        self.per_dept: dict[str, dict] = {}
+        self.evaluated = self.rejected = self.with_findings = self.findings = 0
+        self.possible, self.possible_by_code, self.with_possible = 0, {}, 0
+
+    def add(self, ev) -> None:
+        by_code, by_cat, by_sev, per_dept, possible_by_code = (self.by_code, self.by_cat, self.by_sev,
+                                                               self.per_dept, self.possible_by_code)
         ok = ev.evaluated
         dept_codes, dept_names = pd.factorize(ev.frame["department"], use_na_sentinel=True)
         names = [str(d) for d in dept_names]
@@ -55,7 +70,7 @@ def summary(review, input_rows: int) -> dict:
         for b in ev.findings.batches:
             code = CODES[b.code]
             if b.certainty == "possible":    # counted apart: the record's blank facts leave it open
-                possible += len(b)
+                self.possible += len(b)
                 _add(possible_by_code, b.code, len(b))
                 possible_rows.append(b.rows)
                 continue
@@ -76,42 +91,45 @@ def summary(review, input_rows: int) -> dict:
         rows_with = np.unique(np.concatenate(all_rows)) if all_rows else np.array([], dtype=np.int64)
         for di, cnt in zip(*np.unique(dept_codes[rows_with], return_counts=True)):
             per_dept[names[di]]["cases_with_findings"] += int(cnt)
-        with_possible += int(len(np.unique(np.concatenate(possible_rows)))) if possible_rows else 0
+        self.with_possible += int(len(np.unique(np.concatenate(possible_rows)))) if possible_rows else 0
         e, r = int(ok.sum()), int((~ok).sum())
         f = sum(len(b) for b in ev.findings.batches if b.certainty == "definite")
-        k = by_kind.setdefault(ev.kind, {"input_rows": 0, "evaluated": 0, "rejected": 0, "findings": 0,
-                                         "cases_with_findings": 0})
+        k = self.by_kind.setdefault(ev.kind, {"input_rows": 0, "evaluated": 0, "rejected": 0, "findings": 0,
+                                              "cases_with_findings": 0})
         k["input_rows"] += ev.n
         k["evaluated"] += e
         k["rejected"] += r
         k["findings"] += f
         k["cases_with_findings"] += int(len(rows_with))
-        evaluated, rejected, findings = evaluated + e, rejected + r, findings + f
-        with_findings += int(len(rows_with))
-    assert evaluated + rejected == input_rows, "every input row is evaluated or rejected"
-    if MISSING_DEPARTMENT in per_dept:    # last, whichever part of the batch (kind, row chunk) first lacked one
-        per_dept[MISSING_DEPARTMENT] = per_dept.pop(MISSING_DEPARTMENT)
-    for d in per_dept.values():           # departments in order of first appearance; their counts sorted
-        d["by_code"] = dict(sorted(d["by_code"].items()))
-        d["by_category"] = dict(sorted(d["by_category"].items()))
-    out = {
-        "input_rows": input_rows,
-        "evaluated": evaluated,
-        "rejected": rejected,
-        "cases_with_findings": with_findings,
-        "findings": findings,
-        "by_code": dict(sorted(by_code.items())),
-        "possible_findings": possible,
-        "possible_by_code": dict(sorted(possible_by_code.items())),
-        "cases_with_possible_findings": with_possible,
-        "by_category": dict(sorted(by_cat.items())),
-        "by_severity": dict(sorted(by_sev.items())),
-        "by_department": per_dept,
-        "by_kind": by_kind,
-        "as_of": _parts(review)[0].as_of.isoformat(),
-        "rules": str(_parts(review)[0].ruleset.root),
-    }
-    inputs = getattr(review, "inputs", None)
-    if inputs:
-        out["inputs"] = inputs
-    return out
+        self.evaluated, self.rejected, self.findings = self.evaluated + e, self.rejected + r, self.findings + f
+        self.with_findings += int(len(rows_with))
+
+    def result(self, input_rows: int, as_of, rules, inputs=None) -> dict:
+        assert self.evaluated + self.rejected == input_rows, "every input row is evaluated or rejected"
+        per_dept = {d: {**v, "by_code": dict(v["by_code"]), "by_category": dict(v["by_category"])}
+                    for d, v in self.per_dept.items()}
+        if MISSING_DEPARTMENT in per_dept:    # last, whichever part of the batch (kind, row chunk) first lacked one
+            per_dept[MISSING_DEPARTMENT] = per_dept.pop(MISSING_DEPARTMENT)
+        for d in per_dept.values():           # departments in order of first appearance; their counts sorted
+            d["by_code"] = dict(sorted(d["by_code"].items()))
+            d["by_category"] = dict(sorted(d["by_category"].items()))
+        out = {
+            "input_rows": input_rows,
+            "evaluated": self.evaluated,
+            "rejected": self.rejected,
+            "cases_with_findings": self.with_findings,
+            "findings": self.findings,
+            "by_code": dict(sorted(self.by_code.items())),
+            "possible_findings": self.possible,
+            "possible_by_code": dict(sorted(self.possible_by_code.items())),
+            "cases_with_possible_findings": self.with_possible,
+            "by_category": dict(sorted(self.by_cat.items())),
+            "by_severity": dict(sorted(self.by_sev.items())),
+            "by_department": per_dept,
+            "by_kind": {k: dict(v) for k, v in self.by_kind.items()},
+            "as_of": as_of.isoformat(),
+            "rules": str(rules),
+        }
+        if inputs:
+            out["inputs"] = inputs
+        return out

@@ -560,3 +560,98 @@ def _record(obj: dict) -> dict:
     if twice:
         out[JSON_ERROR] = "JSON 键重复 (key given twice): " + ", ".join(map(repr, twice))
     return out
+
+
+# -- Parquet in record batches (review in bounded memory, engine.stream) ---------------------------
+
+class ParquetBatches:
+    """One Parquet file read a slice of rows at a time, each slice the frame ``read_table`` would give
+    for those rows (same columns, types, JsonCells, ``__row__`` and ``__source__``).
+
+    ``streamable`` is False for a file whose stored pandas index would become a column (a named index):
+    its whole-file reading cannot be reproduced slice by slice, so such a file is read whole.
+    """
+
+    def __init__(self, path):
+        import pyarrow.parquet as pq
+        self.path = Path(path)
+        self.file = pq.ParquetFile(self.path)
+        self.schema = self.file.schema_arrow
+        self.n = self.file.metadata.num_rows
+        names = [str(n).strip() for n in self.schema.names]
+        _refuse_duplicates(self.path, names, blank_ok=False)
+        _refuse_reserved(self.path, names)
+        self.nested = [f.name for f in self.schema if _is_nested(f.type)]
+        self.binary = [f.name for f in self.schema if _is_binary(f.type)]
+        self.streamable = not self._stored_index()
+
+    def _stored_index(self) -> bool:
+        meta = (self.schema.metadata or {}).get(b"pandas")
+        if not meta:
+            return False
+        try:
+            index = json.loads(meta).get("index_columns", [])
+        except (ValueError, AttributeError):
+            return True
+        return any(not isinstance(i, dict) or i.get("name") is not None for i in index)
+
+    def _frame(self, table, rows: np.ndarray) -> pd.DataFrame:
+        """What ``read_table`` makes of these rows (``rows``: their record numbers)."""
+        if not self.nested and not self.binary:
+            from pandas.io._util import arrow_table_to_pandas     # what pandas.read_parquet calls
+            frame = arrow_table_to_pandas(table)
+        else:
+            rest = table.drop_columns(self.nested + self.binary)
+            part = rest.to_pandas(ignore_metadata=True) if rest.num_columns else None
+            cells = {name: _json_cells(table.column(name)) for name in self.nested}
+            cells.update({name: _texts(table.column(name)) for name in self.binary})
+            frame = pd.DataFrame({name: cells[name] if name in cells else part[name].reset_index(drop=True)
+                                  for name in table.column_names}, index=pd.RangeIndex(table.num_rows))
+        frame.columns = [str(c).strip() for c in frame.columns]
+        if not len(frame.columns):
+            frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+        elif not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
+            frame = frame.reset_index(drop=True)
+        frame[ROW] = np.asarray(rows, dtype=np.int64)
+        frame[SOURCE] = _source(self.path, len(frame))
+        return frame
+
+    def _tables(self, columns=None, batch_size: int = 65_536):
+        """(first row, Arrow table) of consecutive record batches."""
+        import pyarrow as pa
+        start = 0
+        for b in self.file.iter_batches(batch_size=batch_size, columns=columns, use_threads=True):
+            yield start, pa.Table.from_batches([b], schema=b.schema)
+            start += b.num_rows
+
+    def slices(self, edges, columns=None):
+        """The frames of rows ``edges[i]:edges[i+1]`` in turn (``columns``: only these, by stored name)."""
+        import pyarrow as pa
+        meta = self.schema.metadata
+        bounds = list(zip(edges[:-1], edges[1:]))
+        k, held, at = 0, [], 0               # held: tables covering rows from ``at``
+        for start, table in self._tables(columns):
+            held.append(table)
+            end = start + table.num_rows
+            while k < len(bounds) and bounds[k][1] <= end:
+                a, b = bounds[k]
+                whole = pa.concat_tables(held).slice(a - at, b - a)
+                yield self._frame(whole.combine_chunks().replace_schema_metadata(meta), np.arange(a + 1, b + 1))
+                k += 1
+            if k < len(bounds):              # drop what lies before the next slice
+                rest = pa.concat_tables(held).slice(bounds[k][0] - at)
+                held, at = [rest], bounds[k][0]
+        if k < len(bounds):
+            raise InputError(f"{self.path}: 记录数与文件元数据不符 (fewer records than the file's metadata says)")
+
+    def take(self, positions: np.ndarray) -> pd.DataFrame:
+        """The rows at ``positions`` (ascending), every column, as one frame."""
+        import pyarrow as pa
+        positions = np.asarray(positions, dtype=np.int64)
+        parts = []
+        for start, table in self._tables():
+            i, j = np.searchsorted(positions, [start, start + table.num_rows])
+            if j > i:
+                parts.append(table.take(pa.array(positions[i:j] - start)))
+        whole = pa.concat_tables(parts) if parts else self.schema.empty_table()
+        return self._frame(whole.combine_chunks().replace_schema_metadata(self.schema.metadata), positions + 1)

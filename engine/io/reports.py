@@ -45,15 +45,19 @@ def write_tables_jsonl(path: Path, tables, rows_per_slice: int = 131_072, thread
     freed by one slice is reused by the next instead of growing the process.
     """
     from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        write_chunks(path, encoded_tables(tables, pool, rows_per_slice), digest)
 
+
+def encoded_tables(tables, pool, rows_per_slice: int = 131_072):
+    """The JSON Lines bytes of Arrow tables, a slice at a time, encoded on ``pool``'s threads, in order."""
     from engine.io.jsonfrag import fragment, lines
 
     def encode(t):
         return lines([(f.name, _raw(t.column(f.name)) if (f.metadata or {}).get(b"json") == b"raw"
                        else fragment(t.column(f.name))) for f in t.schema], t.num_rows)
     slices = [t.slice(i, rows_per_slice) for t in tables for i in range(0, t.num_rows, rows_per_slice)]
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        write_chunks(path, pool.map(encode, slices), digest)
+    return pool.map(encode, slices)
 
 
 def _raw(column):

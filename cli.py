@@ -126,6 +126,12 @@ def main(ctx, rules_dir, calendars):
                    "Also write the workbook (findings, rejected rows, departments, codes, cases).")
 @click.option("--report", "report_html", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="同时生成离线 HTML 审查报告 Also write the offline HTML report to this file.")
+@click.option("--format", "out_format", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True,
+              help="案件和问题清单的格式：jsonl 为 cases.jsonl、findings.jsonl；parquet 为 cases.parquet、"
+                   "findings.parquet、rejected.parquet（字段相同，供 DuckDB/pandas 读取；rejected.csv 照写） "
+                   "Format of the cases and findings: jsonl writes cases.jsonl and findings.jsonl; parquet writes "
+                   "cases.parquet, findings.parquet and rejected.parquet (the same fields as columns, for "
+                   "DuckDB/pandas; rejected.csv is written as well).")
 @click.option("--timings", is_flag=True, help="显示读取、评查、写出各用时（stderr） "
                                               "Print how long reading, evaluating and writing took (stderr).")
 @click.option("--kind", type=click.Choice(["penalty", "approval", "disclosure", "complaint"]), default=None,
@@ -155,8 +161,8 @@ def main(ctx, rules_dir, calendars):
                    "(a header like 罚款金额(万元) or a cell like 5000元 names its own).")
 @pass_ctx
 @guard
-def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel, report_html, timings, kind, catalog,
-           powers, threads, memory, batch_rows, fail_on, amount_unit):
+def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel, report_html, out_format, timings,
+           kind, catalog, powers, threads, memory, batch_rows, fail_on, amount_unit):
     """批量审查：处罚决定、行政许可、依申请公开和投诉举报，可混合（CSV/GBK、Excel、Parquet、JSON Lines）。
     Review a batch of records: penalty decisions, licensing applications, disclosure requests and
     complaints, mixed or not (CSV/GBK, Excel, Parquet, JSON Lines)."""
@@ -195,7 +201,7 @@ def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel
             from engine.stream import open_source, review_source
             source = open_source(files, amount_unit)
             summ = review_source(source, c.ruleset, as_of, c.calendar, kind, refs, threads, outs, excel,
-                                 memory_bytes, batch_rows, times)
+                                 memory_bytes, batch_rows, times, fmt=out_format)
             raw = source.whole() if summ is None else None
             del source
         if summ is None:
@@ -207,7 +213,7 @@ def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel
             times["evaluate"] = time.perf_counter() - t
             bar.update(1)
             t = time.perf_counter()
-            summ = write_review(ev, outs, excel)
+            summ = write_review(ev, outs, excel, out_format)
             times["write"] = time.perf_counter() - t
         else:
             bar.update(2)
@@ -219,7 +225,10 @@ def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel
                    f"{done['findings']} 问题 findings, {done['rejected']} 拒收 rejected"
                    + ("（替换了同一运行 replaced）" if done["replaced"] else ""))
     if report_html is not None:      # after the folder is sealed: the report reads it as one finished set
-        from engine.report.html import write_review_html
+        if out_format == "parquet":
+            from engine.io.parquet_out import write_review_html
+        else:
+            from engine.report.html import write_review_html
         size = write_review_html(out_dir, report_html)
         click.echo(f"报告已生成 report written: {report_html} ({size / 1024:,.0f} KB)")
     if timings:

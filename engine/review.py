@@ -119,7 +119,9 @@ def _at_once(background, foreground):
 
 
 REVIEW_OUTPUTS = ("cases.jsonl", "findings.jsonl", "rejected.csv", "catalog_rejected.csv",
-                  "powers_rejected.csv", "summary.json")
+                  "powers_rejected.csv", "summary.json",
+                  "cases.parquet", "findings.parquet", "rejected.parquet")   # --format parquet
+FORMATS = ("jsonl", "parquet")
 
 
 def open_outputs(out_dir: Path, excel: Path | None = None):
@@ -130,13 +132,17 @@ def open_outputs(out_dir: Path, excel: Path | None = None):
     return OutputSet(Path(out_dir), REVIEW_OUTPUTS)
 
 
-def write_review(ev, out, excel: Path | None = None) -> dict:
+def write_review(ev, out, excel: Path | None = None, fmt: str = "jsonl") -> dict:
     """Write cases.jsonl, findings.jsonl, rejected.csv (and Excel), then summary.json sealing them as one
-    set; return the summary.  ``out`` is an open OutputSet (see ``open_outputs``) or a folder."""
+    set; return the summary.  ``out`` is an open OutputSet (see ``open_outputs``) or a folder.
+    ``fmt="parquet"``: cases.parquet, findings.parquet and rejected.parquet (besides rejected.csv) instead
+    of the JSON Lines (engine.io.parquet_out)."""
     from engine.io.outset import OutputSet
     if not isinstance(out, OutputSet):
         with open_outputs(out, excel) as outs:
-            return write_review(ev, outs, excel)
+            return write_review(ev, outs, excel, fmt)
+    if fmt == "parquet":
+        return _write_review_parquet(ev, out, excel)
 
     from engine.io import reports
     from engine.io.outset import Digest
@@ -163,4 +169,26 @@ def write_review(ev, out, excel: Path | None = None) -> dict:
         staged = {n: out.staged[n] for n in ("rejected.csv", *getattr(ev, "reference_rejections", {}))}
         reports.write_review_excel(out.outside(Path(excel)), findings_path, summ,
                                    cases=cases_path, rejected=staged)
+    return out.commit(summ)
+
+
+def _write_review_parquet(ev, out, excel: Path | None = None) -> dict:
+    """``write_review`` with ``--format parquet``: the same fields and rows as columns."""
+    from engine.io import parquet_out, reports
+    from engine.results import case_tables, finding_chunks, rejected_frame
+    from engine.summary import summary
+
+    summ = summary(ev, ev.n)
+    findings_path, cases_path = out.path("findings.parquet"), out.path("cases.parquet")
+    _at_once(lambda: parquet_out.write_cases(cases_path, case_tables(ev)),
+             lambda: parquet_out.write_findings(findings_path, finding_chunks(ev)))
+    rejected = rejected_frame(ev)
+    reports.write_csv(out.path("rejected.csv"), rejected)
+    parquet_out.write_rejected(out.path("rejected.parquet"), rejected)
+    for name, frame in getattr(ev, "reference_rejections", {}).items():
+        reports.write_csv(out.path(name), frame)
+    if excel:
+        staged = {n: out.staged[n] for n in ("rejected.csv", *getattr(ev, "reference_rejections", {}))}
+        reports.write_review_excel(out.outside(Path(excel)), findings_path, summ,
+                                   cases=cases_path, rejected=staged, fmt="parquet")
     return out.commit(summ)

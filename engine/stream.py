@@ -428,10 +428,11 @@ def cut_edges(n: int, rows: int, open_decisions: np.ndarray | None, threads: int
 
 
 def review_source(src, ruleset, as_of, calendar, kind, refs, threads, out, excel, memory: int,
-                  batch_rows: int | None = None, times: dict | None = None) -> dict | None:
+                  batch_rows: int | None = None, times: dict | None = None, fmt: str = "jsonl") -> dict | None:
     """Review ``src`` a batch at a time into the open OutputSet ``out``, in batches of ``batch_rows``
     rows or as many as ``memory`` bytes allow; the sealed summary, or None when this batch is reviewed
-    whole instead (nothing written then; see the module's notes)."""
+    whole instead (nothing written then; see the module's notes).  ``fmt="parquet"``: each batch
+    appended to cases.parquet and findings.parquet as row groups (engine.io.parquet_out)."""
     batch_rows = batch_rows or batch_rows_for(memory, src.n)
     if src.n <= batch_rows:
         return None
@@ -449,7 +450,7 @@ def review_source(src, ruleset, as_of, calendar, kind, refs, threads, out, excel
         return None
     times["keys"] = time.perf_counter() - t
     t = time.perf_counter()
-    summ = _stream(src, plan, ruleset, as_of, calendar, refs, threads, out, excel, batch_rows)
+    summ = _stream(src, plan, ruleset, as_of, calendar, refs, threads, out, excel, batch_rows, fmt)
     times["review"] = time.perf_counter() - t
     return summ
 
@@ -483,7 +484,7 @@ def _review_batch(plan, frame, a: int, chunks: list, ruleset, as_of, calendar, r
     return BatchReview(evaluations, [np.arange(x - a, y - a) for x, y in bounds], chunks[-1] - a, as_of, ruleset)
 
 
-def _stream(src, plan, ruleset, as_of, calendar, refs, threads, out, excel, batch_rows) -> dict:
+def _stream(src, plan, ruleset, as_of, calendar, refs, threads, out, excel, batch_rows, fmt="jsonl") -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     from engine.io import reports
@@ -496,16 +497,31 @@ def _stream(src, plan, ruleset, as_of, calendar, refs, threads, out, excel, batc
     batches, chunks = cut_edges(src.n, batch_rows, plan.open_decisions, threads)
     counts, rejected = Counts(), []
     cases_digest, findings_digest = Digest(lines=0), Digest(lines=0)
-    cases_path, findings_path = out.path("cases.jsonl"), out.path("findings.jsonl")
+    parquet = fmt == "parquet"
+    ext = "parquet" if parquet else "jsonl"
+    cases_path, findings_path = out.path(f"cases.{ext}"), out.path(f"findings.{ext}")
     workers = max(len(c) - 1 for c in chunks)
     with contextlib.ExitStack() as stack:
-        cases_fh = stack.enter_context(BlockWriter(stack.enter_context(atomic_path(cases_path))))
-        findings_fh = stack.enter_context(BlockWriter(stack.enter_context(atomic_path(findings_path))))
+        if parquet:
+            from engine.io import parquet_out
+            cases_pq = stack.enter_context(parquet_out.Sink(cases_path))
+            findings_pq = stack.enter_context(parquet_out.Sink(findings_path, parquet_out.FINDING_SCHEMA))
+        else:
+            cases_fh = stack.enter_context(BlockWriter(stack.enter_context(atomic_path(cases_path))))
+            findings_fh = stack.enter_context(BlockWriter(stack.enter_context(atomic_path(findings_path))))
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zhunsheng-batch"))
         encoders = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="zhunsheng-encode"))
         writer = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhunsheng-writer"))
 
+        def write_parquet(review):       # a batch's rows as row groups (bounded by the batch)
+            for table in case_tables(review):
+                cases_pq.write(parquet_out.case_columns(table))
+            for data in finding_chunks(review):
+                findings_pq.write(parquet_out.finding_columns(data))
+
         def write(review):
+            if parquet:
+                return write_parquet(review)
             for data in reports.encoded_tables(case_tables(review), encoders):
                 cases_fh.write(data)
                 cases_digest.update(data)
@@ -530,17 +546,20 @@ def _stream(src, plan, ruleset, as_of, calendar, refs, threads, out, excel, batc
                 _give_back()
         if pending is not None:
             pending.result()
-    out.record("cases.jsonl", cases_digest)
-    out.record("findings.jsonl", findings_digest)
+    if not parquet:                       # Parquet files are digested when the set is sealed
+        out.record("cases.jsonl", cases_digest)
+        out.record("findings.jsonl", findings_digest)
     summ = counts.result(src.n, as_of, ruleset.root, refs.summary)
     frame = pd.concat(rejected, ignore_index=True) if len(rejected) > 1 else rejected[0]
     reports.write_csv(out.path("rejected.csv"), frame)
+    if parquet:
+        parquet_out.write_rejected(out.path("rejected.parquet"), frame)
     for name, ref in refs.rejected.items():
         reports.write_csv(out.path(name), ref)
     if excel:
         staged = {nm: out.staged[nm] for nm in ("rejected.csv", *refs.rejected)}
         reports.write_review_excel(out.outside(Path(excel)), findings_path, summ, cases=cases_path,
-                                   rejected=staged)
+                                   rejected=staged, fmt=fmt)
     return out.commit(summ)
 
 

@@ -86,13 +86,18 @@ def write_json(path: Path, obj):
 
 
 def write_review_excel(path: Path, findings, summary: dict, cases: Path | None = None,
-                       rejected: dict | None = None):
+                       rejected: dict | None = None, fmt: str = "jsonl"):
     """The review workbook (engine.report.workbook) from the run's files while ``review`` writes them:
     ``findings`` (the findings.jsonl path, or the findings read), ``cases`` (the cases.jsonl path) and
     ``rejected`` (output name -> path of rejected.csv and the other rejected-row files).  Without
-    ``cases``/``rejected`` those sheets are left empty."""
+    ``cases``/``rejected`` those sheets are left empty.  ``fmt="parquet"``: ``findings`` and ``cases``
+    are findings.parquet and cases.parquet (engine.io.parquet_out)."""
     from engine.report.folder import ReviewFiles
     from engine.report.workbook import write_workbook_of
-    files = ReviewFiles(summary, Path(cases) if cases else None, findings,
-                        {k: Path(v) for k, v in (rejected or {}).items()})
+    rejected = {k: Path(v) for k, v in (rejected or {}).items()}
+    if fmt == "parquet":
+        from engine.io.parquet_out import review_files
+        files = review_files(summary, Path(cases), Path(findings), rejected)
+        return write_workbook_of(files, Path(path))
+    files = ReviewFiles(summary, Path(cases) if cases else None, findings, rejected)
     return write_workbook_of(files, Path(path))

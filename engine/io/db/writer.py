@@ -30,12 +30,37 @@ def write_run_to_db(out_dir: Path, url: str) -> dict:
         with user_errors("无法建立或升级数据表", "cannot create or migrate the tables", url):
             schema.migrate(engine)
         try:
-            with reading(out_dir, REQUIRED) as summary:
+            with reading(out_dir, _required(out_dir)) as summary:
                 return _write(engine, out_dir, summary, url)
         except InputError as e:
             raise UserError(f"不能写入数据库 (not written to the database): {e}") from None
     finally:
         engine.dispose()
+
+
+def _required(out_dir: Path) -> tuple:
+    """The files a run must have: a ``review --format parquet`` folder has cases.parquet and
+    findings.parquet in place of the JSON Lines (verified against summary.json all the same)."""
+    from engine.io.parquet_out import REQUIRED as PARQUET
+    has_parquet = (out_dir / "cases.parquet").is_file() and not (out_dir / "cases.jsonl").is_file()
+    return PARQUET if has_parquet else REQUIRED
+
+
+def _lines(out_dir: Path, summary: dict, name: str, fields, run_id: str):
+    """Rows of cases or findings: from the JSON Lines, or from the Parquet file a ``--format parquet``
+    run wrote (read back as the same objects, engine.io.parquet_out.iter_rows)."""
+    from engine.io import parquet_out
+    if not parquet_out.is_parquet_run(summary):
+        yield from rows.jsonl_rows(out_dir / f"{name}.jsonl", fields, run_id)
+        return
+    batch = []
+    for line, obj in enumerate(parquet_out.iter_rows(out_dir / f"{name}.parquet"), start=1):
+        batch.append(rows.row_of(obj, fields, run_id, line))
+        if len(batch) >= rows.BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def check_target(url: str) -> int:
@@ -62,10 +87,9 @@ def _write(engine, out_dir: Path, summary: dict, url) -> dict:
             for name in ("zs_findings", "zs_cases", "zs_rejected", "zs_runs"):
                 cx.execute(t[name].delete().where(t[name].c.run_id == run_id))
             cx.execute(t["zs_runs"].insert(), [_run_row(summary, run_id, out_dir)])
-            n_cases = bulk.load(cx, t["zs_cases"], rows.jsonl_rows(out_dir / "cases.jsonl", schema.CASE_FIELDS,
-                                                                   run_id))
-            n_findings = bulk.load(cx, t["zs_findings"], rows.jsonl_rows(
-                out_dir / "findings.jsonl", schema.FINDING_FIELDS, run_id))
+            n_cases = bulk.load(cx, t["zs_cases"], _lines(out_dir, summary, "cases", schema.CASE_FIELDS, run_id))
+            n_findings = bulk.load(cx, t["zs_findings"], _lines(out_dir, summary, "findings",
+                                                                schema.FINDING_FIELDS, run_id))
             n_rejected = bulk.load(cx, t["zs_rejected"], rows.csv_rows(
                 out_dir / "rejected.csv", schema.REJECTED_FIELDS, run_id))
     return {"run_id": run_id, "cases": n_cases, "findings": n_findings, "rejected": n_rejected,

@@ -113,6 +113,24 @@ def test_double_fines_and_repeated_ids_across_batch_edges(ruleset, calendar, tmp
     assert all("第 3, 12 行" in r for r in rejected["reason"])
 
 
+def test_double_fines_where_some_rows_have_blank_facts(ruleset, calendar, tmp_path):
+    """The sample penalties twelve times over, each copy its own case numbers and the same parties: every
+    act is fined again in each copy.  Some sample rows leave facts blank (judged over alternatives), so a
+    part of a batch with such a row and a part without one must still order a record's findings alike:
+    the streamed folder, in parts of a few rows on two threads, is the whole batch's."""
+    frame = pd.read_csv(ROOT / "cases/penalties.csv", dtype=str, keep_default_na=False)
+    copies = [frame.assign(案件编号=frame["案件编号"] + (f"-{k}" if k else "")) for k in range(12)]
+    frame = pd.concat(copies, ignore_index=True)
+    path = tmp_path / "copies.parquet"
+    pq.write_table(pa.table({c: pa.array([v or None for v in frame[c]], type=pa.string()) for c in frame.columns}),
+                   path, row_group_size=100)
+    _whole(path, tmp_path / "whole", ruleset, calendar)
+    _streamed(path, tmp_path / "streamed", ruleset, calendar, 37, threads=2)
+    _same_folders(tmp_path / "whole", tmp_path / "streamed")
+    findings = [json.loads(x) for x in (tmp_path / "whole" / "findings.jsonl").read_text("utf-8").splitlines()]
+    assert sum(f["code"] == "penalty.double_fine" for f in findings) >= 11 * 5
+
+
 def test_batches_never_split_a_decision():
     open_ = S._open_decisions(S._spans(np.array([0, 0, 1, 1]), np.array([3, 6, 10, 11])), 20)
     batches, chunks = S.cut_edges(20, 4, open_, threads=None)

@@ -60,6 +60,7 @@ class Evaluation(RecordColumns):
     fine: np.ndarray = None
     findings: FindingSet = field(default_factory=FindingSet)
     double_fines: object = None         # () -> Art. 29 findings decided over the whole batch (engine.batchwide)
+    double_fine_at: int = 0             # how many finding batches came before the Art. 29 check's
     exempt: np.ndarray = None           # rows meeting a provision's own exemption (免予处罚 may be chosen)
     wrong_subject: np.ndarray = None    # rows punishing a subject the provision does not punish
     partial: np.ndarray = None          # rows judged over alternatives (engine.penalty.certainty); None: none
@@ -143,9 +144,22 @@ def evaluate(records: Records, ruleset: RuleSet, as_of: dt.date,
     settle(ev, ax, alt)
     ev.findings.batches = [b for b in ev.findings.batches if b.code != "penalty.double_fine"]
     ev.double_fines = double_fines
+    # Art. 29 is judged over every row at once, now that the held rows have their fines.  A complete row's
+    # finding goes where the check's order puts it (as in a part of the batch without blanks: the output
+    # must not depend on where the batch was cut), a held row's after the findings settled for it.
+    at, late = ev.double_fine_at, []
     for batch in double_fine(ev):
         keep = ~records.rejections.mask[batch.rows]
-        ev.findings.add(batch if keep.all() else batch.keep(keep))
+        batch = batch if keep.all() else batch.keep(keep)
+        held = partial[batch.rows]
+        complete = batch if not held.any() else batch.keep(~held)
+        if len(complete):
+            ev.findings.batches.insert(at, complete)
+            at += 1
+        if held.any():
+            late.append(batch if held.all() else batch.keep(held))
+    for batch in late:
+        ev.findings.add(batch)
     return ev
 
 
@@ -300,6 +314,8 @@ def _evaluate(records: Records, ruleset: RuleSet, as_of: dt.date, calendar: Work
     ev.lawful_min[no_range] = np.nan
     ev.lawful_max[no_range] = np.nan
     for check in CHECKS:
+        if check is double_fine:       # where its findings go when they are judged after the checks
+            ev.double_fine_at = len(ev.findings.batches)
         for batch in check(ev):
             keep = ~rej.mask[batch.rows]
             if not keep.all():  # rows rejected since: their findings would be about guesses

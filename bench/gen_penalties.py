@@ -4,6 +4,7 @@ Deterministic (numpy seed), native Parquet types (float64 amounts, datetime date
 so the benchmark measures review, not text parsing.  Usage:
 
     python bench/gen_penalties.py 1000000 bench/data/penalties_1m.parquet
+    python bench/gen_penalties.py 30000000 bench/data/penalties_30000000.parquet 1000000   # in 1M chunks
 """
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ DEPTS = {"FSL": "市场监督管理局", "ADL": "市场监督管理局", "PVR": 
 DISTRICTS = ["东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区", "通州区", "顺义区"]
 
 
-def generate(n: int, seed: int = 20241123) -> pd.DataFrame:
+def generate(n: int, seed: int = 20241123, start: int = 0, parties: int | None = None) -> pd.DataFrame:
+    """``start``: the first case number (a chunk of a larger file); ``parties``: how many party ids to
+    draw from (three per record of the whole file, so a chunked file repeats parties as a whole one does)."""
     rng = np.random.default_rng(seed)
     prov = rng.choice(list(MIX), size=n, p=list(MIX.values()))
-    df = pd.DataFrame({"case_id": np.char.add("BENCH-", np.arange(n).astype(str)), "violation_code": prov})
+    df = pd.DataFrame({"case_id": np.char.add("BENCH-", np.arange(start, start + n).astype(str)), "violation_code": prov})
     prefix = np.array([p.split("-")[0] for p in prov])
     district = rng.choice(DISTRICTS, size=n)
     df["department"] = np.char.add(district.astype(str), np.vectorize(DEPTS.get)(prefix).astype(str))
@@ -37,7 +40,7 @@ def generate(n: int, seed: int = 20241123) -> pd.DataFrame:
     df.loc[traffic, "officers"] = officers[traffic, 0]
     individual = (prov == "RTSL-90") | (prov == "WSL-95") | (rng.random(n) < 0.15)
     df["party_type"] = np.where(individual, "individual", "organization")
-    df["party_id"] = np.char.add("P", rng.integers(0, n * 3, size=n).astype(str))
+    df["party_id"] = np.char.add("P", rng.integers(0, parties or n * 3, size=n).astype(str))
     day0 = np.datetime64("2022-01-01")
     vdate = day0 + rng.integers(0, 900, size=n).astype("timedelta64[D]")
     df["violation_date"] = vdate
@@ -132,5 +135,16 @@ if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     out = Path(sys.argv[2] if len(sys.argv) > 2 else f"bench/data/penalties_{n}.parquet")
     out.parent.mkdir(parents=True, exist_ok=True)
-    generate(n).to_parquet(out, index=False)
+    chunk = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    if not chunk or chunk >= n:
+        generate(n).to_parquet(out, index=False)
+    else:        # 30M records do not fit in memory at once: one row group per chunk, each its own seed
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        writer = None
+        for i, a in enumerate(range(0, n, chunk)):
+            table = pa.Table.from_pandas(generate(min(chunk, n - a), 20241123 + i, a, n * 3), preserve_index=False)
+            writer = writer or pq.ParquetWriter(out, table.schema)
+            writer.write_table(table)
+        writer.close()
     print(f"wrote {n} records to {out}")

@@ -47,6 +47,7 @@ BASE_BYTES = 512 << 20
 INDEX_BYTES_PER_ROW = 64
 BYTES_PER_ROW = 3400
 MIN_BATCH_ROWS = 1_000
+SMALL_BATCH_ROWS = 50_000     # the least a budget-derived batch holds (``_budgeted_rows``)
 KEY_SLICE_ROWS = 1_000_000
 GIVE_BACK_ROWS = 10_000       # batches at least this large are freed at once (``_give_back``)
 
@@ -73,6 +74,24 @@ def batch_rows_for(memory: int, n: int = 0) -> int:
     """Rows per batch that keep the review of ``n`` records within ``memory`` bytes (at least
     MIN_BATCH_ROWS: the key index of a very large input may leave less than the budget asks)."""
     return max(MIN_BATCH_ROWS, int((memory - BASE_BYTES - INDEX_BYTES_PER_ROW * n) // BYTES_PER_ROW))
+
+
+def _budgeted_rows(memory: int, n: int) -> int:
+    """Rows per batch under the budget; where the key index of ``n`` records leaves the batches less than
+    SMALL_BATCH_ROWS, that many (thousands of tiny batches would take hours: their cost per batch is
+    fixed) and a warning saying the budget will be exceeded and which budget would do."""
+    rows = batch_rows_for(memory, n)
+    if rows >= SMALL_BATCH_ROWS or n <= rows:
+        return rows
+    need = BASE_BYTES + INDEX_BYTES_PER_ROW * n + SMALL_BATCH_ROWS * BYTES_PER_ROW
+    peak = -(-need // (1 << 29)) / 2            # GiB, rounded up to the half
+    import sys
+    print(f"提示：内存预算 {memory / (1 << 30):.1f} GiB 对 {n:,} 条记录过小（键索引约需 "
+          f"{INDEX_BYTES_PER_ROW * n / (1 << 30):.1f} GiB），按每批 {SMALL_BATCH_ROWS:,} 行审查，峰值约 {peak:g} GiB；"
+          f"可用 --memory {peak:g}GiB 或更大 (note: the memory budget is too small for {n:,} records: the key "
+          f"index needs about {INDEX_BYTES_PER_ROW * n / (1 << 30):.1f} GiB; reviewing {SMALL_BATCH_ROWS:,} rows a "
+          f"batch, peaking near {peak:g} GiB; give --memory {peak:g}GiB or more)", file=sys.stderr)
+    return SMALL_BATCH_ROWS
 
 
 # -- sources ---------------------------------------------------------------------------------------
@@ -433,7 +452,7 @@ def review_source(src, ruleset, as_of, calendar, kind, refs, threads, out, excel
     rows or as many as ``memory`` bytes allow; the sealed summary, or None when this batch is reviewed
     whole instead (nothing written then; see the module's notes).  ``fmt="parquet"``: each batch
     appended to cases.parquet and findings.parquet as row groups (engine.io.parquet_out)."""
-    batch_rows = batch_rows or batch_rows_for(memory, src.n)
+    batch_rows = batch_rows or _budgeted_rows(memory, src.n)
     if src.n <= batch_rows:
         return None
     times = times if times is not None else {}

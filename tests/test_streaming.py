@@ -223,3 +223,14 @@ def test_memory_sizes():
     assert S.parse_memory(" 800 mib ") == 800 << 20
     assert S.batch_rows_for(2 << 30, 10_000_000) < S.batch_rows_for(2 << 30, 0)
     assert S.batch_rows_for(S.parse_memory("800MiB"), 10 ** 9) == S.MIN_BATCH_ROWS
+
+
+def test_a_budget_too_small_for_the_key_index_warns_and_keeps_batches_workable(capsys):
+    """30M records under 2 GiB: the key index (64 B a record) leaves no room for batches; the review
+    says so, in Chinese first, names a budget that would do (0.5 GiB base + 64 B × 30M = 1.79 GiB index
+    + 3,400 B × 50,000 = 0.16 GiB of batch = 2.45 GiB, rounded up to 2.5) and reviews 50,000 rows a batch."""
+    assert S._budgeted_rows(2 << 30, 30_000_000) == S.SMALL_BATCH_ROWS
+    err = capsys.readouterr().err
+    assert err.index("内存预算") < err.index("memory budget") and "--memory 2.5GiB" in err
+    assert S._budgeted_rows(2 << 30, 10_000_000) == S.batch_rows_for(2 << 30, 10_000_000) > S.SMALL_BATCH_ROWS
+    assert capsys.readouterr().err == ""

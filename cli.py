@@ -225,10 +225,7 @@ def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel
                    f"{done['findings']} 问题 findings, {done['rejected']} 拒收 rejected"
                    + ("（替换了同一运行 replaced）" if done["replaced"] else ""))
     if report_html is not None:      # after the folder is sealed: the report reads it as one finished set
-        if out_format == "parquet":
-            from engine.io.parquet_out import write_review_html
-        else:
-            from engine.report.html import write_review_html
+        from engine.report.html import write_review_html
         size = write_review_html(out_dir, report_html)
         click.echo(f"报告已生成 report written: {report_html} ({size / 1024:,.0f} KB)")
     if timings:

@@ -288,3 +288,22 @@ def test_an_unknown_format_is_refused_in_chinese_first(tmp_path):
     help_text = subprocess.run([str(BIN), "review", "--help"], capture_output=True, text=True).stdout
     i = help_text.index("--format")
     assert "格式" in help_text[i:i + 400] and help_text[i:i + 400].index("格式") < help_text[i:i + 400].index("Format")
+
+
+def test_report_and_accountability_read_a_parquet_folder(sample, tmp_path):
+    """`zhunsheng report DIR` and `zhunsheng accountability` take a --format parquet folder as they take a
+    JSON Lines one: the workbook's sheets and the accountability output are the same."""
+    from openpyxl import load_workbook
+    books = {}
+    for fmt in ("jsonl", "parquet"):
+        book = tmp_path / f"{fmt}.xlsx"
+        p = subprocess.run([str(BIN), "report", str(sample[fmt]), "--excel", str(book)], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        wb = load_workbook(book, read_only=True)
+        books[fmt] = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    assert books["jsonl"] == books["parquet"] and books["jsonl"]
+    from engine.accountability.inputs import read_reviews
+    a, b = read_reviews([sample["jsonl"]]), read_reviews([sample["parquet"]])
+    pd.testing.assert_frame_equal(a.findings, b.findings)
+    pd.testing.assert_frame_equal(a.cases, b.cases)
+    assert a.stats["findings_read"] == b.stats["findings_read"] > 0

@@ -46,13 +46,15 @@ def read_reviews(folders) -> ReviewData:
         if not folder.is_dir():
             raise InputError(f"{folder}: 审查输出文件夹不存在，请先运行 `zhunsheng review … --out {folder}` "
                              f"(no such review folder)")
-        for name in ("findings.jsonl", "cases.jsonl"):
+        ext = "parquet" if _parquet_run(folder) else "jsonl"      # review --format parquet
+        read = _read_parquet if ext == "parquet" else _read_jsonl
+        for name in (f"findings.{ext}", f"cases.{ext}"):
             if not (folder / name).is_file():
                 raise InputError(f"{folder}: 没有 {name}，不是审查输出文件夹 (no {name} — not a review output folder; "
                                  "expected cases.jsonl and findings.jsonl from `zhunsheng review`)")
-        with reading(folder, required=("findings.jsonl", "cases.jsonl")):
-            f = _read_jsonl(folder / "findings.jsonl", FINDING_FIELDS)
-            c = _read_jsonl(folder / "cases.jsonl", CASE_FIELDS)
+        with reading(folder, required=(f"findings.{ext}", f"cases.{ext}")):
+            f = read(folder / f"findings.{ext}", FINDING_FIELDS)
+            c = read(folder / f"cases.{ext}", CASE_FIELDS)
         per_folder.append({"folder": str(folder), "findings": f.num_rows, "cases": c.num_rows})
         tables.append(f.append_column("__folder__", pa.array(np.full(f.num_rows, i, np.int32))))
         case_tables.append(c.append_column("__folder__", pa.array(np.full(c.num_rows, i, np.int32))))
@@ -77,6 +79,22 @@ def _read_jsonl(path: Path, schema: pa.Schema) -> pa.Table:
                             read_options=pj.ReadOptions(block_size=1 << 24))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise InputError(f"{path}: 不是审查输出的 JSON Lines 文件 (not review output JSON Lines): {e}") from None
+
+
+def _parquet_run(folder: Path) -> bool:
+    return (folder / "cases.parquet").is_file() and not (folder / "cases.jsonl").is_file()
+
+
+def _read_parquet(path: Path, schema: pa.Schema) -> pa.Table:
+    """The fields of ``schema`` from a ``--format parquet`` file (the same fields as the JSON lines)."""
+    import pyarrow.parquet as pq
+    try:
+        names = set(pq.ParquetFile(path).schema_arrow.names)
+        t = pq.read_table(path, columns=[f.name for f in schema if f.name in names])
+        return pa.table([t.column(f.name).cast(f.type) if f.name in names else pa.nulls(t.num_rows, f.type)
+                         for f in schema], schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as e:
+        raise InputError(f"{path}: 不是审查输出的 Parquet 文件 (not review output Parquet): {e}") from None
 
 
 def _dates(col: pa.ChunkedArray) -> pd.Series:

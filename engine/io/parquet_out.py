@@ -31,7 +31,6 @@ import pyarrow.parquet as pq
 
 JSON_TEXT = {b"json": b"text"}     # field metadata: the column holds one JSON text per row
 PARQUET_OUTPUTS = ("cases.parquet", "findings.parquet", "rejected.parquet")
-REQUIRED = ("cases.parquet", "findings.parquet", "rejected.csv")
 COMPRESSION = "zstd"
 
 _S, _L, _F, _I, _B = pa.string(), pa.list_(pa.string()), pa.float64(), pa.int64(), pa.bool_()
@@ -244,36 +243,5 @@ def iter_rows(path: Path, batch_rows: int = 5_000):
             yield row
 
 
-def review_files(summary: dict, cases: Path, findings: Path, rejected: dict, folder: Path | None = None):
-    """``engine.report.folder.ReviewFiles`` over Parquet files (the workbook and the HTML report)."""
-    from engine.report.folder import ReviewFiles
-
-    class ParquetReviewFiles(ReviewFiles):
-        def iter_findings(self):
-            return iter(self.findings) if isinstance(self.findings, list) else iter_rows(self.findings)
-
-        def iter_cases(self):
-            return iter(()) if self.cases is None else iter_rows(self.cases)
-    return ParquetReviewFiles(summary, Path(cases), Path(findings), rejected, folder)
-
-
 def is_parquet_run(summary: dict) -> bool:
     return "cases.parquet" in (summary.get("files") or {})
-
-
-def write_review_html(out_dir: Path, target: Path) -> int:
-    """The offline HTML report of a sealed ``--format parquet`` review folder (engine.report.html)."""
-    from engine.errors import InputError
-    from engine.io.outset import reading
-    from engine.report.folder import REJECTED_FILES
-    from engine.report.html import write_html_of
-    from engine.report.workbook import refuse_own_name
-    folder = Path(out_dir)
-    with reading(folder, REQUIRED) as summary:
-        if "by_code" not in summary or "input_rows" not in summary:
-            raise InputError(f"{folder}: 不是审查结果文件夹 (not a review output folder: its summary.json has "
-                             "no review counts)")
-        rejected = {name: folder / name for name in REJECTED_FILES if name in summary["files"]}
-        files = review_files(summary, folder / "cases.parquet", folder / "findings.parquet", rejected, folder)
-        refuse_own_name(files, Path(target), "--html")
-        return write_html_of(files, Path(target))

@@ -96,8 +96,8 @@ def write_review_excel(path: Path, findings, summary: dict, cases: Path | None =
     from engine.report.workbook import write_workbook_of
     rejected = {k: Path(v) for k, v in (rejected or {}).items()}
     if fmt == "parquet":
-        from engine.io.parquet_out import review_files
-        files = review_files(summary, Path(cases), Path(findings), rejected)
+        from engine.report.folder import parquet_review_files
+        files = parquet_review_files(summary, Path(cases), Path(findings), rejected)
         return write_workbook_of(files, Path(path))
     files = ReviewFiles(summary, Path(cases) if cases else None, findings, rejected)
     return write_workbook_of(files, Path(path))

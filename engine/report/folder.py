@@ -18,6 +18,7 @@ from engine.errors import InputError
 from engine.io.cells import FORMULA_START
 
 REQUIRED = ("cases.jsonl", "findings.jsonl", "rejected.csv")
+PARQUET_REQUIRED = ("cases.parquet", "findings.parquet", "rejected.csv")
 # rejected-row files a review may write beside rejected.csv, with what they list
 REJECTED_FILES = {"rejected.csv": "审查记录", "catalog_rejected.csv": "审批目录", "powers_rejected.csv": "权力清单"}
 
@@ -87,9 +88,26 @@ def open_review(folder: Path):
     if not folder.is_dir():
         raise InputError(f"{folder}: 不是文件夹 (not a folder); 请给出 review --out 的输出文件夹 "
                          "(give the folder written by review --out)")
-    with reading(folder, REQUIRED) as summary:
+    parquet = (folder / "cases.parquet").is_file() and not (folder / "cases.jsonl").is_file()
+    with reading(folder, PARQUET_REQUIRED if parquet else REQUIRED) as summary:
         if "by_code" not in summary or "input_rows" not in summary:
             raise InputError(f"{folder}: 不是审查结果文件夹 (not a review output folder: its summary.json has "
                              "no review counts)")
         rejected = {name: folder / name for name in REJECTED_FILES if name in summary["files"]}
-        yield ReviewFiles(summary, folder / "cases.jsonl", folder / "findings.jsonl", rejected, folder)
+        if parquet:                  # review --format parquet: the same rows, read back (engine.io.parquet_out)
+            yield parquet_review_files(summary, folder / "cases.parquet", folder / "findings.parquet", rejected, folder)
+        else:
+            yield ReviewFiles(summary, folder / "cases.jsonl", folder / "findings.jsonl", rejected, folder)
+
+
+def parquet_review_files(summary: dict, cases: Path, findings: Path, rejected: dict, folder: Path | None = None):
+    """ReviewFiles over the files of ``review --format parquet`` (the rows read back as the JSON lines')."""
+    from engine.io.parquet_out import iter_rows
+
+    class ParquetReviewFiles(ReviewFiles):
+        def iter_findings(self):
+            return iter(self.findings) if isinstance(self.findings, list) else iter_rows(self.findings)
+
+        def iter_cases(self):
+            return iter(()) if self.cases is None else iter_rows(self.cases)
+    return ParquetReviewFiles(summary, Path(cases), Path(findings), rejected, folder)

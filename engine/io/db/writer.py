@@ -41,7 +41,7 @@ def write_run_to_db(out_dir: Path, url: str) -> dict:
 def _required(out_dir: Path) -> tuple:
     """The files a run must have: a ``review --format parquet`` folder has cases.parquet and
     findings.parquet in place of the JSON Lines (verified against summary.json all the same)."""
-    from engine.io.parquet_out import REQUIRED as PARQUET
+    from engine.report.folder import PARQUET_REQUIRED as PARQUET
     has_parquet = (out_dir / "cases.parquet").is_file() and not (out_dir / "cases.jsonl").is_file()
     return PARQUET if has_parquet else REQUIRED
 

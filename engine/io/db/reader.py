@@ -32,8 +32,13 @@ QUERY_SOURCE = "query"
 
 def read_db(url: str, table: str | None = None, query: str | None = None,
             batch_rows: int = BATCH_ROWS) -> pd.DataFrame:
-    """Every record of the table or query as one frame (the batches joined)."""
-    frames = list(iter_batches(url, table, query, batch_rows))
+    """Every record of the table or query as one frame (the batches joined).  To review a large table
+    in bounded memory, read it with ``engine.io.db.spill.open_db_source`` instead."""
+    return join_batches(list(iter_batches(url, table, query, batch_rows)))
+
+
+def join_batches(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of ``iter_batches`` (at least one) as one frame, ``__source__`` stored once."""
     source = frames[0][SOURCE].cat.categories[0]
     frame = frames[0] if len(frames) == 1 else pd.concat(
         [f.drop(columns=[SOURCE]) for f in frames], ignore_index=True)

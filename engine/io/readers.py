@@ -644,6 +644,11 @@ class ParquetBatches:
         if k < len(bounds):
             raise InputError(f"{self.path}: 记录数与文件元数据不符 (fewer records than the file's metadata says)")
 
+    @property
+    def stored(self):
+        """The schema of the tables ``_tables`` gives (a subclass may store its columns otherwise)."""
+        return self.schema
+
     def take(self, positions: np.ndarray) -> pd.DataFrame:
         """The rows at ``positions`` (ascending), every column, as one frame."""
         import pyarrow as pa
@@ -653,5 +658,5 @@ class ParquetBatches:
             i, j = np.searchsorted(positions, [start, start + table.num_rows])
             if j > i:
                 parts.append(table.take(pa.array(positions[i:j] - start)))
-        whole = pa.concat_tables(parts) if parts else self.schema.empty_table()
-        return self._frame(whole.combine_chunks().replace_schema_metadata(self.schema.metadata), positions + 1)
+        whole = pa.concat_tables(parts) if parts else self.stored.empty_table()
+        return self._frame(whole.combine_chunks().replace_schema_metadata(self.stored.metadata), positions + 1)

@@ -109,21 +109,9 @@ def encode_column(values) -> list:
         else:
             out.append(pa.nulls(n, arrow["s"]))
         # int lane (int and bool)
-        m = np.isin(tags, (INT, BOOL))
-        if m.any():
-            ints = np.zeros(n, dtype=np.int64)
-            ints[m] = np.array(values[m].tolist(), dtype=np.int64)
-            out.append(pa.array(ints, mask=~m, type=arrow["i"]))
-        else:
-            out.append(pa.nulls(n, arrow["i"]))
+        out.append(_number_lane(values, np.isin(tags, (INT, BOOL)), np.int64, arrow["i"]))
         # float lane
-        m = tags == FLOAT
-        if m.any():
-            floats = np.zeros(n, dtype=np.float64)
-            floats[m] = np.array(values[m].tolist(), dtype=np.float64)
-            out.append(pa.array(floats, mask=~m, type=arrow["f"]))
-        else:
-            out.append(pa.nulls(n, arrow["f"]))
+        out.append(_number_lane(values, tags == FLOAT, np.float64, arrow["f"]))
         # time lane (date and datetime)
         m = np.isin(tags, (DATE, DATETIME))
         if m.any():
@@ -141,6 +129,16 @@ def encode_column(values) -> list:
             raise
         raise Unfaithful(f"单元格无法原样暂存 (a cell cannot be spilled as it is): {type(e).__name__}: {e}") from None
     return out
+
+
+def _number_lane(values: np.ndarray, m: np.ndarray, dtype, type_):
+    """The cells where ``m`` holds as one typed Arrow array, null elsewhere."""
+    import pyarrow as pa
+    if not m.any():
+        return pa.nulls(len(m), type_)
+    lane = np.zeros(len(m), dtype=dtype)
+    lane[m] = np.array(values[m].tolist(), dtype=dtype)
+    return pa.array(lane, mask=~m, type=type_)
 
 
 def decode_column(tag, s, i, f, t) -> np.ndarray:
@@ -225,16 +223,9 @@ class SpilledBatches(ParquetBatches):
         frame[SOURCE] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[self.source])
         return frame
 
-    def take(self, positions) -> pd.DataFrame:
-        import pyarrow as pa
-        positions = np.asarray(positions, dtype=np.int64)
-        parts = []
-        for start, table in self._tables():
-            i, j = np.searchsorted(positions, [start, start + table.num_rows])
-            if j > i:
-                parts.append(table.take(pa.array(positions[i:j] - start)))
-        whole = pa.concat_tables(parts) if parts else self.physical.empty_table()
-        return self._frame(whole.combine_chunks(), positions + 1)
+    @property
+    def stored(self):
+        return self.physical      # four lanes a column (encode_column), not the columns plans read
 
     def read_all(self) -> pd.DataFrame:
         import pyarrow.parquet as pq

@@ -191,19 +191,21 @@ def review(c: Context, files, db_url, table, query, to_db, out_dir, as_of, excel
         t = time.perf_counter()
         refs = load_references(catalog, powers, as_of, c.ruleset.root)
         summ = None
-        if db_url:
-            from engine.io.db.reader import read_db
-            raw = read_db(db_url, table=table, query=query)
-            if amount_unit != "元":
-                from engine.records.frame import with_amount_unit
-                raw = with_amount_unit(raw, amount_unit)
+        from engine.stream import review_source
+        if db_url:                   # the cursor spilled to a Parquet file in the output folder past one batch
+            from engine.io.db.spill import open_db_source
+            source = open_db_source(db_url, table, query, amount_unit, batch_rows=batch_rows, memory=memory_bytes,
+                                    spill_dir=outs.folder)
         else:                        # in batches of rows when the input is larger than one (engine.stream)
-            from engine.stream import open_source, review_source
+            from engine.stream import open_source
             source = open_source(files, amount_unit)
+        try:
             summ = review_source(source, c.ruleset, as_of, c.calendar, kind, refs, threads, outs, excel,
                                  memory_bytes, batch_rows, times, fmt=out_format)
             raw = source.whole() if summ is None else None
-            del source
+        finally:
+            getattr(source, "close", lambda: None)()
+        del source
         if summ is None:
             times["read"] = time.perf_counter() - t
             bar.update(1)

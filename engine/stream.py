@@ -21,8 +21,9 @@ The outputs are byte for byte those of the whole-batch review, whatever the batc
 (``tests/test_streaming.py``).  What is read whole and only then cut into batches: CSV, Excel,
 JSON Lines, several files at once, and a Parquet file with a stored named pandas index.  What is
 not streamed at all (the whole-batch review): a batch that fits in one batch, a batch mixing
-record kinds or with rows of an unknown kind, ``--db`` input, and a batch whose keys cannot be
-read (the whole-batch review then reports the error as it always has).
+record kinds or with rows of an unknown kind, and a batch whose keys cannot be read (the whole-batch
+review then reports the error as it always has).  ``--db`` input larger than one batch is spilled to a
+Parquet file first (engine.io.db.spill) and streams from it.
 """
 from __future__ import annotations
 

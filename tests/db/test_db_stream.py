@@ -120,7 +120,8 @@ def _whole(url, out, rules, table=None, query=None, amount_unit="元"):
 
 def _streamed(url, out, rules, table=None, query=None, batch_rows=BATCH, spill_dir=None, seen=None,
               amount_unit="元"):
-    """What cli.py's ``review`` does with ``--db`` after this change (the lines given in the report)."""
+    """What cli.py's ``review`` does with ``--db``, with the source in view (the command itself is run by
+    the ``test_the_command_*`` tests)."""
     ruleset, calendar = rules
     refs = load_references(None, None, AS_OF, ruleset.root)
     times, memory_bytes = {}, memory_option("2GiB")
@@ -294,3 +295,35 @@ def test_cells_that_cannot_be_spilled_are_reviewed_whole(pg_db, rules, tmp_path,
     assert seen[0][0] is DbFrameSource and "整批读入内存" in capsys.readouterr().err
     _same_folders(tmp_path / "whole", tmp_path / "streamed")
     assert list(spill.iterdir()) == []
+
+
+def _command(*args):
+    """``zhunsheng`` itself, in its own process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    binary = Path(sys.executable).parent / "zhunsheng"
+    p = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True, timeout=600)
+    assert "Traceback" not in p.stdout + p.stderr
+    return p
+
+
+def test_the_command_streams_a_table_through_a_spill(collide, rules, tmp_path):
+    """``review --db`` past one batch: the timings show the key pass of the streamed review, the folder is
+    the whole-frame review's byte for byte, and no spill is left in it."""
+    _whole(collide, tmp_path / "whole", rules, table="罚没_流式")
+    out = tmp_path / "command"
+    p = _command("review", "--db", collide, "--table", "罚没_流式", "--out", out, "--as-of", AS_OF.isoformat(),
+                 "--batch-rows", BATCH, "--timings")
+    assert p.returncode == 0, p.stderr
+    assert "keys " in p.stderr and "review " in p.stderr          # engine.stream's phases, not read/evaluate
+    _same_folders(tmp_path / "whole", out)
+    assert _no_spill_left(out)
+
+
+def test_the_command_reports_a_query_failing_half_way_and_keeps_no_spill(collide, tmp_path):
+    out = tmp_path / "command"
+    p = _command("review", "--db", collide, "--query", _failing_query(collide), "--out", out,
+                 "--as-of", AS_OF.isoformat(), "--batch-rows", BATCH)
+    assert p.returncode != 0 and "查询失败" in p.stderr
+    assert not out.exists() or _no_spill_left(out)
